@@ -1,0 +1,50 @@
+# Everything a person or CI needs, from a fresh clone. See README.md.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CP_BIN = $(shell hack/build-control-plane.sh | tail -n 1)
+
+.PHONY: help
+help:
+	@echo "make test   install, build the control plane if missing, typecheck, lint, unit and integration tests"
+	@echo "make demo   run the operator against a local control plane and the Ops Manager simulator (ARGS=--once to exit when Ready)"
+	@echo "make bench  benchmarks (not part of make test)"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+.PHONY: deps
+deps: node_modules/.installed
+
+.PHONY: control-plane
+control-plane:
+	hack/build-control-plane.sh >/dev/null
+
+.PHONY: typecheck
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+.PHONY: lint
+lint: deps
+	npx eslint .
+
+.PHONY: unit
+unit: deps
+	npx mocha --config .mocharc.unit.json
+
+.PHONY: integration
+integration: deps control-plane
+	OMKEYS_CP_BIN="$(CP_BIN)" npx mocha --config .mocharc.integration.json
+
+.PHONY: test
+test: deps control-plane typecheck lint unit integration
+
+.PHONY: demo
+demo: deps control-plane
+	OMKEYS_CP_BIN="$(CP_BIN)" npx tsx hack/demo.ts $(ARGS)
+
+.PHONY: bench
+bench: deps control-plane
+	OMKEYS_CP_BIN="$(CP_BIN)" npx tsx bench/run.ts $(ARGS)
