@@ -1,0 +1,169 @@
+// TypeScript mirror of the omkeys.io/v1alpha1 API (DESIGN.md). The CRD schemas in crds/ are
+// the source of truth for validation; these types describe what the API server stores.
+
+export const GROUP = 'omkeys.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const OPS_MANAGER_API_KEY_KIND = 'OpsManagerApiKey';
+export const OPS_MANAGER_API_KEY_PLURAL = 'opsmanagerapikeys';
+export const PROJECT_KEY_BINDING_KIND = 'ProjectKeyBinding';
+export const PROJECT_KEY_BINDING_PLURAL = 'projectkeybindings';
+
+/** Label put on every Secret the operator writes; also how it recognises its own Secrets. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'omkeys';
+/** Finalizer that holds a resource until its Ops Manager side has been cleaned up. */
+export const FINALIZER = 'omkeys.io/finalizer';
+/** Annotation on the Secret naming the Ops Manager key id whose pair it holds. */
+export const ANNOTATION_KEY_ID = 'omkeys.io/key-id';
+
+/** Secret keys the operator always writes; templates may not override them. */
+export const RESERVED_SECRET_KEYS = ['publicKey', 'privateKey', 'baseUrl', 'keyId', 'orgId', 'projectId'] as const;
+export type ReservedSecretKey = (typeof RESERVED_SECRET_KEYS)[number];
+
+export const ORG_ROLES = ['ORG_OWNER', 'ORG_MEMBER', 'ORG_GROUP_CREATOR', 'ORG_READ_ONLY'] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+export const GROUP_ROLES = [
+  'GROUP_OWNER',
+  'GROUP_READ_ONLY',
+  'GROUP_AUTOMATION_ADMIN',
+  'GROUP_BACKUP_ADMIN',
+  'GROUP_MONITORING_ADMIN',
+  'GROUP_USER_ADMIN',
+  'GROUP_DATA_ACCESS_ADMIN',
+  'GROUP_DATA_ACCESS_READ_WRITE',
+  'GROUP_DATA_ACCESS_READ_ONLY',
+  'GROUP_CHARTS_ADMIN',
+] as const;
+export type GroupRole = (typeof GROUP_ROLES)[number];
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  /** RFC 3339 timestamp. */
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+/** The part of metav1.ObjectMeta the operator reads and writes. */
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: Array<{
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }>;
+}
+
+export interface AccessListEntry {
+  ipAddress?: string;
+  cidrBlock?: string;
+}
+
+export interface SecretTemplate {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Extra Secret keys; values may use placeholders such as `{{ .publicKey }}`. */
+  data?: Record<string, string>;
+}
+
+export interface SecretSpec {
+  /** Defaults to metadata.name. */
+  name?: string;
+  template?: SecretTemplate;
+}
+
+export interface RotationSpec {
+  /** Go duration, e.g. `720h`. */
+  every: string;
+  /** Go duration, shorter than `every`. */
+  gracePeriod?: string;
+}
+
+export type DeletionPolicy = 'Delete' | 'Retain';
+
+export interface OpsManagerApiKeySpec {
+  /** Exactly one of orgId/projectId; 24 hex; immutable. */
+  orgId?: string;
+  projectId?: string;
+  /** 1-250 characters; defaults to `<namespace>/<name>`. */
+  description?: string;
+  roles: string[];
+  accessList?: AccessListEntry[];
+  secret?: SecretSpec;
+  rotation?: RotationSpec;
+  connectionSecretRef?: { name: string };
+  /** Defaulted to `Delete` by the API server. */
+  deletionPolicy?: DeletionPolicy;
+}
+
+export interface OpsManagerApiKeyStatus {
+  observedGeneration?: number;
+  keyId?: string;
+  publicKey?: string;
+  /** As Ops Manager reports them. */
+  roles?: string[];
+  /** As Ops Manager reports them, in CIDR form (`192.0.2.10/32`). */
+  accessList?: string[];
+  secretName?: string;
+  rotatedAt?: string;
+  nextRotationAt?: string;
+  previousKeyId?: string;
+  previousKeyRevokeAt?: string;
+  /**
+   * Internal: a create was sent to Ops Manager but its answer not yet recorded. The tag is
+   * written into the key's description so that a lost answer can be found again.
+   */
+  pendingCreate?: { tag: string; startedAt: string };
+  conditions?: Condition[];
+}
+
+export interface OpsManagerApiKey {
+  apiVersion: typeof API_VERSION;
+  kind: typeof OPS_MANAGER_API_KEY_KIND;
+  metadata: ObjectMeta;
+  spec: OpsManagerApiKeySpec;
+  status?: OpsManagerApiKeyStatus;
+}
+
+export interface ProjectKeyBindingSpec {
+  /** An OpsManagerApiKey in the same namespace. */
+  apiKeyRef: { name: string };
+  /** 24 hex. */
+  projectId: string;
+  /** GROUP_* only. */
+  roles: string[];
+}
+
+export interface ProjectKeyBindingStatus {
+  observedGeneration?: number;
+  keyId?: string;
+  roles?: string[];
+  conditions?: Condition[];
+}
+
+export interface ProjectKeyBinding {
+  apiVersion: typeof API_VERSION;
+  kind: typeof PROJECT_KEY_BINDING_KIND;
+  metadata: ObjectMeta;
+  spec: ProjectKeyBindingSpec;
+  status?: ProjectKeyBindingStatus;
+}
