@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { ControlPlane } from './control-plane.ts';
+import { statusOf } from './crds.ts';
+
+/** What an integration test gets from the harness; the control plane is started once per run. */
+export class TestEnv {
+  readonly kc: KubeConfig;
+  private readonly created = new Set<string>();
+
+  constructor(readonly controlPlane: ControlPlane) {
+    this.kc = new KubeConfig();
+    this.kc.loadFromFile(controlPlane.kubeconfigPath);
+  }
+
+  get kubeconfigPath(): string {
+    return this.controlPlane.kubeconfigPath;
+  }
+
+  get binDir(): string {
+    return this.controlPlane.binDir;
+  }
+
+  /** A fresh namespace for one test; deleted (by the real namespace controller) after it. */
+  async newNamespace(prefix = 'test'): Promise<string> {
+    const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+    await this.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name, labels: { 'omkeys.io/test': 'true' } } } });
+    this.created.add(name);
+    return name;
+  }
+
+  /** Deletes the namespaces made since the last call; does not wait for them to go. */
+  async cleanupNamespaces(): Promise<void> {
+    const core = this.kc.makeApiClient(CoreV1Api);
+    for (const name of this.created) {
+      try {
+        await core.deleteNamespace({ name });
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+    }
+    this.created.clear();
+  }
+
+  /** A kubeconfig that authenticates as ServiceAccount `namespace/name` (created if missing), through TokenRequest. */
+  async serviceAccountKubeConfig(namespace: string, name: string, expirationSeconds = 3600): Promise<KubeConfig> {
+    const core = this.kc.makeApiClient(CoreV1Api);
+    try {
+      await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+    }
+    const tr = await core.createNamespacedServiceAccountToken({
+      name,
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds } },
+    });
+    const token = tr.status?.token;
+    if (!token) throw new Error(`TokenRequest for ${namespace}/${name} returned no token`);
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('admin kubeconfig has no cluster');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ ...cluster }],
+      users: [{ name: `${namespace}-${name}`, token }],
+      contexts: [{ name: 'sa', cluster: cluster.name, user: `${namespace}-${name}`, namespace }],
+      currentContext: 'sa',
+    });
+    return kc;
+  }
+
+  async stopApiServer(): Promise<void> {
+    await this.controlPlane.stopApiServer();
+  }
+
+  async startApiServer(): Promise<void> {
+    await this.controlPlane.startApiServer();
+  }
+}
+
+let current: TestEnv | undefined;
+
+export function setTestEnv(env: TestEnv | undefined): void {
+  current = env;
+}
+
+/** The running test environment; only inside the integration run (started by root-hooks.ts). */
+export function testEnv(): TestEnv {
+  if (!current) throw new Error('the test control plane is not running: run through .mocharc.integration.json (make integration)');
+  return current;
+}
