@@ -1,0 +1,32 @@
+/**
+ * The two failure kinds a reconcile can report. The controller retries a TransientError with
+ * per-key backoff; a TerminalError waits until the object changes, because retrying bad input
+ * only burns API calls.
+ */
+export class TransientError extends Error {
+  readonly code = 'TRANSIENT' as const;
+  /** A lower bound for the next attempt, e.g. from a Retry-After header. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, opts?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'TransientError';
+    this.retryAfterMs = opts?.retryAfterMs;
+  }
+}
+
+export class TerminalError extends Error {
+  readonly code = 'TERMINAL' as const;
+  /** Optional machine-readable reason (e.g. a condition reason such as `InvalidSpec`). */
+  readonly reason: string | undefined;
+
+  constructor(message: string, opts?: { cause?: unknown; reason?: string }) {
+    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'TerminalError';
+    this.reason = opts?.reason;
+  }
+}
+
+export function isTerminal(err: unknown): err is TerminalError {
+  return err instanceof TerminalError || (err instanceof Error && (err as { code?: unknown }).code === 'TERMINAL');
+}
