@@ -1,0 +1,163 @@
+import type { Logger } from 'pino';
+import { ConflictError, NotFoundError } from './errors.ts';
+import type { OpsManagerError } from './errors.ts';
+import { accessListHas, listResults, toAccessListEntry, toApiKey } from './mapping.ts';
+import { Transport } from './transport.ts';
+import type { RequestInfo } from './transport.ts';
+import type { AccessListEntry, AccessListInput, ApiKey, CreatedApiKey } from './types.ts';
+
+export interface OpsManagerClientOptions {
+  /** Ops Manager URL without `/api/public/v1.0`. */
+  baseUrl: string;
+  publicKey: string;
+  privateKey: string;
+  caPem?: string;
+  insecureSkipTlsVerify?: boolean;
+  timeoutMs?: number;
+  maxConcurrency?: number;
+  maxRequestsPerSecond?: number;
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; budgetMs?: number };
+  logger?: Logger;
+  version?: string;
+  /** Metrics hook, once per HTTP request; `route` is templated. */
+  onRequest?: (info: RequestInfo) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Monotonic milliseconds, for the rate limiter and the retry budget. */
+  now?: () => number;
+  /** false: take a fresh Digest challenge for every request (only to measure what reuse saves). */
+  reuseNonce?: boolean;
+}
+
+const PAGE_SIZE = 500;
+const ORG_KEYS = '/orgs/{orgId}/apiKeys';
+const ORG_KEY = '/orgs/{orgId}/apiKeys/{keyId}';
+const ACCESS_LIST = '/orgs/{orgId}/apiKeys/{keyId}/accessList';
+const ACCESS_ENTRY = '/orgs/{orgId}/apiKeys/{keyId}/accessList/{entry}';
+const PROJECT_KEYS = '/groups/{projectId}/apiKeys';
+const PROJECT_KEY = '/groups/{projectId}/apiKeys/{keyId}';
+
+const seg = encodeURIComponent;
+/** For DELETE and unassign: a 404 on a retry means the lost first attempt already applied. */
+const goneIsDone = (err: OpsManagerError): Promise<unknown> => Promise.resolve(err instanceof NotFoundError ? null : undefined);
+
+export class OpsManagerClient {
+  private readonly t: Transport;
+
+  constructor(opts: OpsManagerClientOptions) {
+    this.t = new Transport(opts);
+  }
+
+  /** Highest number of requests seen in flight at once (the concurrency limit at work). */
+  get peakConcurrency(): number {
+    return this.t.concurrency.peak;
+  }
+
+  listOrgKeys(orgId: string): AsyncIterable<ApiKey> {
+    return this.paginate(`/orgs/${seg(orgId)}/apiKeys`, ORG_KEYS, toApiKey);
+  }
+
+  async getOrgKey(orgId: string, keyId: string): Promise<ApiKey> {
+    const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys/${seg(keyId)}`);
+    return toApiKey(await this.t.request({ method: 'GET', url, route: ORG_KEY }));
+  }
+
+  async createOrgKey(orgId: string, body: { desc: string; roles: string[] }): Promise<CreatedApiKey> {
+    const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys`);
+    const res = await this.t.request({ method: 'POST', url, route: ORG_KEYS, body: { desc: body.desc, roles: body.roles }, create: true });
+    return toApiKey(res);
+  }
+
+  async updateOrgKey(orgId: string, keyId: string, body: { desc?: string; roles?: string[] }): Promise<ApiKey> {
+    const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys/${seg(keyId)}`);
+    const patch = {
+      ...(body.desc !== undefined ? { desc: body.desc } : {}),
+      ...(body.roles !== undefined ? { roles: body.roles } : {}),
+    };
+    return toApiKey(await this.t.request({ method: 'PATCH', url, route: ORG_KEY, body: patch }));
+  }
+
+  async deleteOrgKey(orgId: string, keyId: string): Promise<void> {
+    const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys/${seg(keyId)}`);
+    await this.t.request({ method: 'DELETE', url, route: ORG_KEY, recover: goneIsDone });
+  }
+
+  listAccessList(orgId: string, keyId: string): AsyncIterable<AccessListEntry> {
+    return this.paginate(`/orgs/${seg(orgId)}/apiKeys/${seg(keyId)}/accessList`, ACCESS_LIST, toAccessListEntry);
+  }
+
+  /** Adds entries (never replaces); resolves to the list Ops Manager returns. */
+  async addAccessList(orgId: string, keyId: string, entries: AccessListInput[]): Promise<AccessListEntry[]> {
+    const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys/${seg(keyId)}/accessList`);
+    const body = entries.map((e) => ('ipAddress' in e ? { ipAddress: e.ipAddress } : { cidrBlock: e.cidrBlock }));
+    // A 409 on a retry is our own lost first attempt if every entry is now on the list.
+    const recover = async (err: OpsManagerError): Promise<unknown> => {
+      if (!(err instanceof ConflictError)) return undefined;
+      const list = await collect(this.listAccessList(orgId, keyId));
+      return entries.every((e) => accessListHas(list, e)) ? { results: list } : undefined;
+    };
+    const res = await this.t.request({ method: 'POST', url, route: ACCESS_LIST, body, recover });
+    return listResults(res).results.map(toAccessListEntry);
+  }
+
+  /** `entry` is an address or a CIDR block; its `/` travels as %2F. */
+  async deleteAccessListEntry(orgId: string, keyId: string, entry: string): Promise<void> {
+    const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys/${seg(keyId)}/accessList/${seg(entry)}`);
+    await this.t.request({ method: 'DELETE', url, route: ACCESS_ENTRY, recover: goneIsDone });
+  }
+
+  listProjectKeys(projectId: string): AsyncIterable<ApiKey> {
+    return this.paginate(`/groups/${seg(projectId)}/apiKeys`, PROJECT_KEYS, toApiKey);
+  }
+
+  async createProjectKey(projectId: string, body: { desc: string; roles: string[] }): Promise<CreatedApiKey> {
+    const url = this.t.url(`/groups/${seg(projectId)}/apiKeys`);
+    const res = await this.t.request({ method: 'POST', url, route: PROJECT_KEYS, body: { desc: body.desc, roles: body.roles }, create: true });
+    return toApiKey(res);
+  }
+
+  /** Assigns an organization key to the project, or replaces its roles there. */
+  async assignProjectKey(projectId: string, keyId: string, roles: string[]): Promise<ApiKey> {
+    const url = this.t.url(`/groups/${seg(projectId)}/apiKeys/${seg(keyId)}`);
+    return toApiKey(await this.t.request({ method: 'PATCH', url, route: PROJECT_KEY, body: { roles } }));
+  }
+
+  async unassignProjectKey(projectId: string, keyId: string): Promise<void> {
+    const url = this.t.url(`/groups/${seg(projectId)}/apiKeys/${seg(keyId)}`);
+    await this.t.request({ method: 'DELETE', url, route: PROJECT_KEY, recover: goneIsDone });
+  }
+
+  close(): void {
+    this.t.close();
+  }
+
+  private async *paginate<T>(path: string, route: string, map: (v: unknown) => T): AsyncGenerator<T> {
+    let url: string | undefined = this.t.url(`${path}?itemsPerPage=${PAGE_SIZE}&pageNum=1`);
+    const seen = new Set<string>();
+    while (url !== undefined && !seen.has(url)) {
+      seen.add(url);
+      const page = listResults(await this.t.request({ method: 'GET', url, route }));
+      for (const item of page.results) yield map(item);
+      url = page.next !== undefined && page.results.length > 0 ? this.rebase(page.next) : undefined;
+    }
+  }
+
+  /**
+   * Follows a `next` link through the configured base: behind a proxy Ops Manager may
+   * print its internal host, which the client cannot reach (or verify).
+   */
+  private rebase(href: string): string {
+    const base = new URL(this.t.apiBase);
+    const u = new URL(href, base);
+    u.protocol = base.protocol;
+    u.host = base.host;
+    if (!u.searchParams.has('itemsPerPage')) u.searchParams.set('itemsPerPage', String(PAGE_SIZE));
+    return u.toString();
+  }
+}
+
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const v of it) out.push(v);
+  return out;
+}

@@ -1,0 +1,203 @@
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import got from 'got';
+import type { Got, Response } from 'got';
+import type { Logger } from 'pino';
+import { errorFromResponse, errorFromTransport } from './classify.ts';
+import { DigestSession, parseDigestChallenge } from './digest.ts';
+import { AmbiguousCreateError, OpsManagerError, isRetryable } from './errors.ts';
+import { ConcurrencyLimiter, RateLimiter } from './limiter.ts';
+import { backoffDelay, resolveRetry, shouldRetry } from './retry-policy.ts';
+import type { ResolvedRetryOptions, RetryOptions } from './retry-policy.ts';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RequestInfo { route: string; method: string; status: number | 'error'; seconds: number }
+
+export interface TransportOptions {
+  baseUrl: string;
+  publicKey: string;
+  privateKey: string;
+  caPem?: string;
+  insecureSkipTlsVerify?: boolean;
+  timeoutMs?: number;
+  maxConcurrency?: number;
+  maxRequestsPerSecond?: number;
+  retry?: RetryOptions;
+  logger?: Logger;
+  version?: string;
+  onRequest?: (info: RequestInfo) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  /** false: forget the nonce after every request (only to measure what reuse saves). */
+  reuseNonce?: boolean;
+}
+
+export interface RequestSpec {
+  method: Method;
+  url: string;
+  /** Templated path for metrics and logs, e.g. /orgs/{orgId}/apiKeys/{keyId}. */
+  route: string;
+  body?: unknown;
+  /** A key creation: once the request may have been processed, it is never sent again. */
+  create?: boolean;
+  /**
+   * Called when a retry fails after an earlier attempt's outcome was unknown (e.g. a DELETE
+   * that answers 404 because the first, lost attempt already applied). Returns the result
+   * to use, or undefined to surface the error.
+   */
+  recover?: (err: OpsManagerError) => Promise<unknown>;
+}
+
+const API_PATH = '/api/public/v1.0';
+const MAX_CHALLENGE_ROUNDS = 3;
+
+export class Transport {
+  readonly apiBase: string;
+  readonly digest: DigestSession;
+  readonly concurrency: ConcurrencyLimiter;
+  private readonly rate: RateLimiter | undefined;
+  private readonly retry: ResolvedRetryOptions;
+  private readonly got: Got;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: TransportOptions) {
+    const base = o.baseUrl.replace(/\/+$/, '');
+    this.apiBase = base.endsWith(API_PATH) ? base : base + API_PATH;
+    this.digest = new DigestSession(o.publicKey, o.privateKey);
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = o.random ?? Math.random;
+    this.now = o.now ?? (() => performance.now());
+    this.retry = resolveRetry(o.retry);
+    const maxConcurrency = o.maxConcurrency ?? 8;
+    this.concurrency = new ConcurrencyLimiter(maxConcurrency);
+    this.rate = o.maxRequestsPerSecond !== undefined
+      ? new RateLimiter(o.maxRequestsPerSecond, { now: this.now, sleep: this.sleep })
+      : undefined;
+    const rejectUnauthorized = o.insecureSkipTlsVerify !== true;
+    if (!rejectUnauthorized) {
+      o.logger?.warn({ baseUrl: base }, 'TLS CERTIFICATE VERIFICATION IS DISABLED for Ops Manager (insecureSkipTlsVerify): the connection can be intercepted');
+    }
+    // A private CA is added to the public roots, not substituted for them.
+    const ca = o.caPem !== undefined ? [...tls.rootCertificates, o.caPem] : undefined;
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: maxConcurrency }),
+      https: new https.Agent({ keepAlive: true, maxSockets: maxConcurrency, rejectUnauthorized, ...(ca ? { ca } : {}) }),
+    };
+    this.got = got.extend({
+      agent: this.agents,
+      https: { rejectUnauthorized, ...(ca ? { certificateAuthority: ca } : {}) },
+      headers: { 'user-agent': `omkeys/${o.version ?? '0.0.0'}`, accept: 'application/json' },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      responseType: 'text',
+      timeout: { request: o.timeoutMs ?? 30_000 },
+    });
+  }
+
+  url(path: string): string {
+    return this.apiBase + path;
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  /** Sends one logical call: Digest handshake, limits, retries. Resolves to the parsed body. */
+  async request(spec: RequestSpec): Promise<unknown> {
+    const started = this.now();
+    const what = `${spec.method} ${new URL(spec.url).pathname.slice(API_PATH.length) || '/'}`;
+    let uncertain = false;
+    for (let attempt = 1; ; attempt++) {
+      let err: OpsManagerError;
+      let sent = true;
+      try {
+        const res = await this.exchange(spec);
+        if (res.statusCode >= 200 && res.statusCode < 300) return parseBody(res.body, what);
+        err = errorFromResponse(what, res.statusCode, res.body, res.headers['retry-after'], Date.now());
+      } catch (e) {
+        ({ error: err, sent } = errorFromTransport(what, e));
+      }
+      if (spec.create && sent && !(err.status !== undefined && err.status < 500)) {
+        throw new AmbiguousCreateError(`${what}: outcome unknown, a key may have been created: ${err.message}`, {
+          ...(err.status !== undefined ? { status: err.status } : {}), cause: err,
+        });
+      }
+      if (uncertain && spec.recover && !isRetryable(err)) {
+        const recovered = await spec.recover(err);
+        if (recovered !== undefined) return recovered;
+      }
+      if (!isRetryable(err)) throw err;
+      const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
+      const delay = backoffDelay(attempt, this.retry, this.random, retryAfterMs);
+      if (!shouldRetry(attempt, delay, this.now() - started, this.retry)) throw err;
+      uncertain ||= sent && err.status !== 429;
+      this.o.logger?.debug({ method: spec.method, route: spec.route, attempt, delayMs: delay, code: err.code, status: err.status }, 'retrying Ops Manager request');
+      await this.sleep(delay);
+    }
+  }
+
+  /** One request, answering Digest challenges (first contact, stale or rotated nonce). */
+  private async exchange(spec: RequestSpec): Promise<Response<string>> {
+    const target = new URL(spec.url);
+    const uri = target.pathname + target.search;
+    let answeredFresh = false;
+    for (let round = 1; ; round++) {
+      const auth = this.digest.authorize(spec.method, uri);
+      const res = await this.send(spec, auth?.header);
+      if (this.o.reuseNonce === false) this.digest.reset();
+      if (res.statusCode !== 401 || round >= MAX_CHALLENGE_ROUNDS) return res;
+      const challenge = parseDigestChallenge(res.headers['www-authenticate']);
+      if (challenge === undefined) return res;
+      // A non-stale challenge after a sent Authorization means wrong credentials, unless the
+      // nonce changed under us; answer that once.
+      const answer = auth === undefined || challenge.stale || (challenge.nonce !== auth.nonce && !answeredFresh);
+      if (!answer || !this.digest.accept(challenge)) return res;
+      if (auth !== undefined && !challenge.stale) answeredFresh = true;
+    }
+  }
+
+  private async send(spec: RequestSpec, authorization: string | undefined): Promise<Response<string>> {
+    const release = await this.concurrency.acquire();
+    let t0 = this.now();
+    let status: number | 'error' = 'error';
+    try {
+      if (this.rate) {
+        await this.rate.take();
+        t0 = this.now();
+      }
+      const res = await this.got(spec.url, {
+        method: spec.method,
+        headers: {
+          ...(authorization !== undefined ? { authorization } : {}),
+          ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+      });
+      status = res.statusCode;
+      return res;
+    } finally {
+      release();
+      const seconds = (this.now() - t0) / 1000;
+      this.o.onRequest?.({ route: spec.route, method: spec.method, status, seconds });
+      this.o.logger?.debug({ method: spec.method, route: spec.route, status, seconds }, 'Ops Manager request');
+    }
+  }
+}
+
+function parseBody(text: string, what: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // The body is not quoted: it may hold a freshly created private key.
+    throw new OpsManagerError(`${what}: response is not JSON`);
+  }
+}
