@@ -30,3 +30,17 @@ export class TerminalError extends Error {
 export function isTerminal(err: unknown): err is TerminalError {
   return err instanceof TerminalError || (err instanceof Error && (err as { code?: unknown }).code === 'TERMINAL');
 }
+
+/**
+ * A log-safe summary of an error: message, code, status and the cause's message. Errors from
+ * HTTP clients can carry request options and headers (credentials), so never log them whole.
+ */
+export function summarizeError(err: unknown): { message: string; code?: unknown; statusCode?: number; cause?: string } {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const e = err as Error & { code?: unknown; statusCode?: number; cause?: unknown };
+  const out: { message: string; code?: unknown; statusCode?: number; cause?: string } = { message: e.message };
+  if (e.code !== undefined) out.code = e.code;
+  if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
+  if (e.cause instanceof Error) out.cause = e.cause.message;
+  return out;
+}

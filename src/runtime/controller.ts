@@ -1,0 +1,175 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import { isTerminal, summarizeError, TransientError } from './errors.ts';
+import type { ManagedInformer } from './informer.ts';
+import type { Metrics } from './metrics.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ReconcileResult {
+  /** Run this key again after this long (a planned check such as a rotation). */
+  requeueAfterMs?: number;
+}
+
+export interface ControllerSpec<T extends KubernetesObject> {
+  name: string;
+  primary: ManagedInformer<T>;
+  /** Makes the world match the object `namespace/name`; never branches on what event caused it. */
+  reconcile(key: string, log: Logger): Promise<ReconcileResult | void>;
+  /** Other informers whose objects map to primary keys (e.g. owned Secrets to their owner). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  watches?: Array<{ informer: ManagedInformer<any>; map: (obj: any) => string[] }>;
+  concurrency?: number;
+  /** Every period, every primary object is reconciled again (drift in Ops Manager). Default 10 min; 0 disables. */
+  resyncPeriodMs?: number;
+}
+
+export interface ControllerDeps {
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Backoff tuning for the controller's queue. */
+  queue?: { baseDelayMs?: number; maxDelayMs?: number; jitter?: number; random?: () => number };
+}
+
+export function objectKey(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? '';
+  return ns ? `${ns}/${name}` : name;
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/**
+ * Feeds a keyed work queue from informer events and a periodic resync, and runs reconcile for
+ * each key with the error contract: success forgets the key's backoff, a TerminalError waits
+ * for the object to change, anything else is retried with per-key backoff.
+ */
+export class Controller<T extends KubernetesObject> {
+  readonly name: string;
+  private readonly spec: ControllerSpec<T>;
+  private readonly deps: ControllerDeps;
+  private readonly log: Logger;
+  private queue: WorkQueue | undefined;
+  private resyncHandle: unknown;
+  /** Keys that failed terminally, with the primary's resourceVersion at the time. */
+  private readonly terminal = new Map<string, string | undefined>();
+
+  constructor(spec: ControllerSpec<T>, deps: ControllerDeps) {
+    this.spec = spec;
+    this.deps = deps;
+    this.name = spec.name;
+    this.log = deps.logger.child({ controller: spec.name });
+    spec.primary.onChange((obj, kind) => {
+      const key = objectKey(obj);
+      if (kind === 'delete') this.terminal.delete(key);
+      this.enqueue(key);
+    });
+    for (const w of spec.watches ?? []) {
+      w.informer.onChange((obj: KubernetesObject, _kind, old?: KubernetesObject) => {
+        const keys = new Set(w.map(obj));
+        if (old) for (const k of w.map(old)) keys.add(k);
+        for (const k of keys) this.enqueue(k);
+      });
+    }
+  }
+
+  get running(): boolean {
+    return this.queue !== undefined;
+  }
+
+  /** Starts workers and enqueues every primary object; informers should have synced. */
+  start(): void {
+    if (this.queue) return;
+    const metrics = this.deps.metrics;
+    const labels = { controller: this.name };
+    const queue = new WorkQueue({
+      clock: this.deps.clock,
+      concurrency: this.spec.concurrency ?? 2,
+      ...this.deps.queue,
+      onMetrics: (e) => {
+        if (!metrics) return;
+        if (e.type === 'depth') metrics.queueDepth.set(labels, e.depth);
+        else metrics.queueWait.observe(labels, e.ms / 1000);
+      },
+    });
+    this.queue = queue;
+    queue.run((key) => this.process(queue, key));
+    this.resync(true);
+    this.log.info({ concurrency: this.spec.concurrency ?? 2 }, 'controller started');
+  }
+
+  /** Stops taking keys and waits for the reconciles in flight. */
+  async stop(): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    this.queue = undefined;
+    if (this.resyncHandle !== undefined) this.deps.clock.clearTimeout(this.resyncHandle);
+    this.resyncHandle = undefined;
+    await queue.shutdown();
+    this.log.info('controller stopped');
+  }
+
+  /** Ignored while the controller is not running: start() enqueues everything anyway. */
+  enqueue(key: string): void {
+    this.queue?.add(key);
+  }
+
+  private resync(initial: boolean): void {
+    for (const obj of this.spec.primary.list()) {
+      const key = objectKey(obj);
+      // A terminal failure is not retried by resync until the object itself changes.
+      if (!initial && this.terminal.has(key) && this.terminal.get(key) === obj.metadata?.resourceVersion) continue;
+      this.enqueue(key);
+    }
+    const period = this.spec.resyncPeriodMs ?? 600_000;
+    if (period > 0 && this.queue) {
+      this.resyncHandle = this.deps.clock.setTimeout(() => this.resync(false), period);
+    }
+  }
+
+  private async process(queue: WorkQueue, key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const log = this.log.child({ namespace, name });
+    const clock = this.deps.clock;
+    const metrics = this.deps.metrics;
+    const started = clock.now();
+    let result: 'success' | 'requeue' | 'error' | 'terminal';
+    try {
+      const res = await this.spec.reconcile(key, log);
+      queue.forget(key);
+      this.terminal.delete(key);
+      if (res?.requeueAfterMs !== undefined && res.requeueAfterMs >= 0) {
+        queue.addAfter(key, res.requeueAfterMs);
+        result = 'requeue';
+      } else {
+        result = 'success';
+      }
+    } catch (err) {
+      const code = codeOf(err);
+      metrics?.reconcileErrors.inc({ controller: this.name, code });
+      if (isTerminal(err)) {
+        queue.forget(key);
+        this.terminal.set(key, this.spec.primary.get(namespace, name)?.metadata?.resourceVersion);
+        log.warn({ err: summarizeError(err) }, 'reconcile failed terminally; waiting for the object to change');
+        result = 'terminal';
+      } else {
+        const retryAfter = err instanceof TransientError ? err.retryAfterMs : undefined;
+        queue.addRateLimited(key, retryAfter ?? 0);
+        const failures = queue.failures(key);
+        log[failures > 5 ? 'error' : 'warn']({ err: summarizeError(err), failures }, 'reconcile failed; retrying with backoff');
+        result = 'error';
+      }
+    }
+    metrics?.reconcileTotal.inc({ controller: this.name, result });
+    metrics?.reconcileDuration.observe({ controller: this.name }, (clock.now() - started) / 1000);
+  }
+}
+
+function codeOf(err: unknown): string {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'UNKNOWN';
+}
