@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  LABEL_MANAGED_BY,
+  MANAGED_BY_VALUE,
+  OPS_MANAGER_API_KEY_KIND,
+  RESERVED_SECRET_KEYS,
+  type OpsManagerApiKey,
+} from '../../api/types.ts';
+
+/** Annotations the operator keeps on its Secret; together they let it notice a hand-edited pair. */
+export const ANNOTATION_SECRET_KEY_ID = 'omkeys.io/key-id';
+export const ANNOTATION_PAIR_HASH = 'omkeys.io/pair-sha256';
+
+export interface KeyMaterial {
+  keyId: string;
+  publicKey: string;
+  privateKey: string;
+  baseUrl: string;
+  orgId?: string;
+  projectId?: string;
+}
+
+export class TemplateError extends Error {
+  readonly code = 'INVALID_TEMPLATE';
+}
+
+export function secretName(obj: OpsManagerApiKey): string {
+  return obj.spec.secret?.name ?? obj.metadata.name ?? '';
+}
+
+/** SHA-256 of the pair; stored beside it in the Secret so an edit of either half is noticed. */
+export function pairHash(publicKey: string, privateKey: string): string {
+  return createHash('sha256').update(`${publicKey}:${privateKey}`).digest('hex');
+}
+
+const PLACEHOLDER = /\{\{\s*\.([A-Za-z]+)\s*\}\}/g;
+
+/** `{{ .publicKey }}`-style placeholders only: templates are data, never code. */
+export function renderTemplateValue(template: string, values: KeyMaterial): string {
+  const known: Record<string, string | undefined> = { ...values };
+  return template.replace(PLACEHOLDER, (_m, name: string) => {
+    const v = known[name];
+    if (v === undefined) {
+      throw new TemplateError(`unknown placeholder {{ .${name} }} in spec.secret.template.data (known: publicKey, privateKey, baseUrl, keyId, orgId, projectId)`);
+    }
+    return v;
+  });
+}
+
+/** Validates the template without key material, so a bad template is refused before a key is minted. */
+export function checkTemplate(obj: OpsManagerApiKey): void {
+  const probe: KeyMaterial = { keyId: 'k', publicKey: 'p', privateKey: 'x', baseUrl: 'u' };
+  if (obj.spec.orgId) probe.orgId = 'o';
+  if (obj.spec.projectId) probe.projectId = 'g';
+  for (const v of Object.values(obj.spec.secret?.template?.data ?? {})) renderTemplateValue(v, probe);
+}
+
+/** The whole desired Secret (string data); the caller decides whether to create or update it. */
+export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
+  const template = obj.spec.secret?.template;
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(template?.data ?? {})) {
+    if ((RESERVED_SECRET_KEYS as readonly string[]).includes(k)) continue;
+    data[k] = renderTemplateValue(v, km);
+  }
+  data.publicKey = km.publicKey;
+  data.privateKey = km.privateKey;
+  data.baseUrl = km.baseUrl;
+  data.keyId = km.keyId;
+  if (km.orgId) data.orgId = km.orgId;
+  if (km.projectId) data.projectId = km.projectId;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: secretName(obj),
+      namespace: obj.metadata.namespace,
+      labels: { ...(template?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY_VALUE },
+      annotations: {
+        ...(template?.annotations ?? {}),
+        [ANNOTATION_SECRET_KEY_ID]: km.keyId,
+        [ANNOTATION_PAIR_HASH]: pairHash(km.publicKey, km.privateKey),
+      },
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: OPS_MANAGER_API_KEY_KIND,
+          name: obj.metadata.name ?? '',
+          uid: obj.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+  };
+}
+
+export function decodeSecretData(secret: V1Secret): Record<string, string> {
+  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+}
+
+/** Whether `secret` is controlled by `obj` (a Secret of the same name owned by anyone else is never touched). */
+export function isOwnedBy(secret: V1Secret, obj: OpsManagerApiKey): boolean {
+  return (secret.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.uid === obj.metadata.uid);
+}
+
+/** What can be read back from our Secret: the key it holds, and whether its pair is intact. */
+export interface SecretReading {
+  keyId?: string;
+  publicKey?: string;
+  /** False when a half is missing or the pair no longer matches the hash written with it. */
+  pairIntact: boolean;
+}
+
+export function readSecret(secret: V1Secret): SecretReading {
+  const data = decodeSecretData(secret);
+  const hash = secret.metadata?.annotations?.[ANNOTATION_PAIR_HASH];
+  const keyId = data.keyId ?? secret.metadata?.annotations?.[ANNOTATION_SECRET_KEY_ID];
+  const intact = data.publicKey !== undefined && data.privateKey !== undefined && hash === pairHash(data.publicKey, data.privateKey);
+  return { keyId, publicKey: data.publicKey, pairIntact: intact };
+}
+
+/** True when the Secret already carries exactly what `desired` would write (no update needed). */
+export function secretMatches(actual: V1Secret, desired: V1Secret): boolean {
+  const sameMap = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+    const ea = Object.entries(a ?? {}).sort();
+    const eb = Object.entries(b ?? {}).sort();
+    return JSON.stringify(ea) === JSON.stringify(eb);
+  };
+  const subset = (want: Record<string, string> | undefined, have: Record<string, string> | undefined): boolean =>
+    Object.entries(want ?? {}).every(([k, v]) => have?.[k] === v);
+  return (
+    sameMap(actual.data, desired.data) &&
+    subset(desired.metadata?.labels, actual.metadata?.labels) &&
+    subset(desired.metadata?.annotations, actual.metadata?.annotations)
+  );
+}
