@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConflictError, NotFoundError } from './errors.ts';
+import { AmbiguousCreateError, ConflictError, NotFoundError } from './errors.ts';
 import type { OpsManagerError } from './errors.ts';
 import { accessListHas, listResults, toAccessListEntry, toApiKey } from './mapping.ts';
 import { Transport } from './transport.ts';
@@ -65,7 +65,7 @@ export class OpsManagerClient {
   async createOrgKey(orgId: string, body: { desc: string; roles: string[] }): Promise<CreatedApiKey> {
     const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys`);
     const res = await this.t.request({ method: 'POST', url, route: ORG_KEYS, body: { desc: body.desc, roles: body.roles }, create: true });
-    return toApiKey(res);
+    return createdKey(res, 'POST /orgs/{orgId}/apiKeys');
   }
 
   async updateOrgKey(orgId: string, keyId: string, body: { desc?: string; roles?: string[] }): Promise<ApiKey> {
@@ -113,7 +113,7 @@ export class OpsManagerClient {
   async createProjectKey(projectId: string, body: { desc: string; roles: string[] }): Promise<CreatedApiKey> {
     const url = this.t.url(`/groups/${seg(projectId)}/apiKeys`);
     const res = await this.t.request({ method: 'POST', url, route: PROJECT_KEYS, body: { desc: body.desc, roles: body.roles }, create: true });
-    return toApiKey(res);
+    return createdKey(res, 'POST /groups/{projectId}/apiKeys');
   }
 
   /** Assigns an organization key to the project, or replaces its roles there. */
@@ -153,6 +153,18 @@ export class OpsManagerClient {
     u.host = base.host;
     if (!u.searchParams.has('itemsPerPage')) u.searchParams.set('itemsPerPage', String(PAGE_SIZE));
     return u.toString();
+  }
+}
+
+/**
+ * A 200 whose key cannot be read still minted a key: the caller must take the same recovery
+ * path as for an unknown outcome (find it by description, delete it, create again).
+ */
+function createdKey(res: unknown, what: string): CreatedApiKey {
+  try {
+    return toApiKey(res);
+  } catch (err) {
+    throw new AmbiguousCreateError(`${what}: a key was created but the response could not be read`, { status: 200, cause: err });
   }
 }
 
