@@ -44,3 +44,11 @@ export function summarizeError(err: unknown): { message: string; code?: unknown;
   if (e.cause instanceof Error) out.cause = e.cause.message;
   return out;
 }
+
+/** The HTTP status of a client-node ApiException (`code`) or a Watch error (`statusCode`). */
+export function statusOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown } | undefined;
+  if (typeof e?.code === 'number') return e.code;
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  return undefined;
+}
