@@ -76,8 +76,10 @@ describe('opsmanager/client: secrets never leave the client', () => {
     let server: http.Server;
     let url: string;
     let reply = '';
+    const agents: (string | undefined)[] = [];
     before(async () => {
-      server = http.createServer((_req, res) => {
+      server = http.createServer((req, res) => {
+        agents.push(req.headers['user-agent']);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(reply);
       });
@@ -93,11 +95,12 @@ describe('opsmanager/client: secrets never leave the client', () => {
     ] as const) {
       it(`reports a ${name} create response as ambiguous without quoting it`, async () => {
         reply = body;
-        const c = new OpsManagerClient({ baseUrl: url, publicKey: 'abcdefgh', privateKey: 'x', logger: logger() });
+        const c = new OpsManagerClient({ baseUrl: url, publicKey: 'abcdefgh', privateKey: 'x', logger: logger(), version: '1.2.3' });
         try {
           const err = await rejection(c.createOrgKey('5f0c3b7c2e9a1b0001a1b2c3', { desc: 'd', roles: ['ORG_READ_ONLY'] }));
           expect(err).to.be.instanceOf(AmbiguousCreateError);
           expectClean([...serialisations(err), ...logs], [leaked]);
+          expect(agents.at(-1)).to.equal('omkeys/1.2.3');
         } finally {
           c.close();
         }
