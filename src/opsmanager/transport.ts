@@ -113,7 +113,9 @@ export class Transport {
   /** Sends one logical call: Digest handshake, limits, retries. Resolves to the parsed body. */
   async request(spec: RequestSpec): Promise<unknown> {
     const started = this.now();
-    const what = `${spec.method} ${new URL(spec.url).pathname.slice(API_PATH.length) || '/'}`;
+    const path = new URL(spec.url).pathname;
+    const apiPath = new URL(this.apiBase).pathname;
+    const what = `${spec.method} ${path.startsWith(apiPath) ? path.slice(apiPath.length) || '/' : path}`;
     let uncertain = false;
     for (let attempt = 1; ; attempt++) {
       let err: OpsManagerError;
