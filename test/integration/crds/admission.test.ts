@@ -1,0 +1,274 @@
+// The CRDs against the real kube-apiserver: what people write is accepted and stored as written,
+// what is wrong is refused with a message that says what to fix.
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ApiextensionsV1Api, CustomObjectsApi, loadAllYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { parse } from 'yaml';
+import { testEnv } from '../../envtest/env.ts';
+import {
+  GROUP,
+  OPS_MANAGER_API_KEY_KIND,
+  OPS_MANAGER_API_KEY_PLURAL,
+  PROJECT_KEY_BINDING_PLURAL,
+  VERSION,
+} from '../../../src/api/types.ts';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const run = promisify(execFile);
+
+/** Stand-ins for the simulator's ids, which `make demo` puts in place of the placeholders. */
+const ids: Record<string, string> = {
+  OMKEYS_SIM_ORG_ID: '5f0c3b7c2e9a1b0001a1b2c3',
+  OMKEYS_SIM_PROJECT_ID_0: '6a1b2c3d4e5f60718293a4b5',
+  OMKEYS_SIM_PROJECT_ID_1: '6a1b2c3d4e5f60718293a4b6',
+};
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(path.join(root, dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+function load(file: string): { text: string; obj: Manifest } {
+  const text = readFileSync(path.join(root, file), 'utf8').replace(/\$\{(\w+)\}/g, (all, name: string) => ids[name] ?? all);
+  return { text, obj: parse(text) as Manifest };
+}
+
+function pluralOf(obj: Manifest): string {
+  return obj.kind === OPS_MANAGER_API_KEY_KIND ? OPS_MANAGER_API_KEY_PLURAL : PROJECT_KEY_BINDING_PLURAL;
+}
+
+/** Creates as `kubectl apply` would (strict field validation), in `namespace`. */
+async function create(api: CustomObjectsApi, namespace: string, obj: Manifest): Promise<Manifest> {
+  return (await api.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: pluralOf(obj),
+    body: { ...obj, metadata: { ...obj.metadata, namespace } },
+    fieldValidation: 'Strict',
+  })) as Manifest;
+}
+
+async function get(api: CustomObjectsApi, namespace: string, obj: Manifest): Promise<Manifest> {
+  return (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: pluralOf(obj), name: obj.metadata.name })) as Manifest;
+}
+
+async function replace(api: CustomObjectsApi, namespace: string, obj: Manifest): Promise<Manifest> {
+  return (await api.replaceNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: pluralOf(obj),
+    name: obj.metadata.name,
+    body: obj,
+    fieldValidation: 'Strict',
+  })) as Manifest;
+}
+
+/** The API server's refusal: HTTP status and the Status message a person would read. */
+async function rejection(p: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { code?: number; body?: unknown };
+    const body = typeof e.body === 'string' ? (JSON.parse(e.body) as { message?: string }) : (e.body as { message?: string } | undefined);
+    return { code: e.code ?? 0, message: body?.message ?? String(err) };
+  }
+  throw new Error('the API server accepted it');
+}
+
+/** Splits kubectl's table output into cells by the header's column starts (cells may be empty). */
+function table(text: string): { header: string[]; rows: string[][] } {
+  const [head = '', ...lines] = text.split('\n').filter((l) => l.trim() !== '');
+  const starts = [...head.matchAll(/\S+(?: \S+)*/g)].map((m) => m.index);
+  const cut = (l: string): string[] => starts.map((s, i) => l.slice(s, starts[i + 1]).trim());
+  return { header: cut(head), rows: lines.map(cut) };
+}
+
+/** JSON with object keys sorted: the API server hands maps back in its own order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+function celCount(schemaJson: string): number {
+  return schemaJson.split('"rule":').length - 1;
+}
+
+/** What the server should store: the spec as written, plus the schema's defaults. */
+function withDefaults(obj: Manifest): Record<string, unknown> | undefined {
+  if (obj.kind !== OPS_MANAGER_API_KEY_KIND) return obj.spec;
+  return { deletionPolicy: 'Delete', ...obj.spec };
+}
+
+describe('CRD admission (real kube-apiserver)', function () {
+  this.timeout(60_000);
+  const api = (): CustomObjectsApi => testEnv().kc.makeApiClient(CustomObjectsApi);
+
+  before(async () => {
+    // Every test below depends on the API server enforcing the CRDs as written; say so once, plainly, if it does not.
+    const ext = testEnv().kc.makeApiClient(ApiextensionsV1Api);
+    for (const file of readdirSync(path.join(root, 'crds')).filter((f) => f.endsWith('.yaml'))) {
+      const want = loadAllYaml(readFileSync(path.join(root, 'crds', file), 'utf8'))[0] as V1CustomResourceDefinition;
+      const got = await ext.readCustomResourceDefinition({ name: want.metadata?.name ?? '' });
+      const wantSchema = canonical(want.spec.versions[0]?.schema);
+      const gotSchema = canonical(got.spec.versions[0]?.schema);
+      if (gotSchema !== wantSchema) {
+        throw new Error(
+          `the installed CRD ${got.metadata?.name} differs from crds/${file} (CEL rules: ${celCount(gotSchema)} installed, ${celCount(wantSchema)} in the file); ` +
+            'raw YAML sent through the typed client loses x-kubernetes-*, default and similar keys: deserialize it with loadAllYaml first',
+        );
+      }
+    }
+  });
+
+  describe('accepts and stores as written', () => {
+    for (const file of [...yamlFiles('test/fixtures/valid'), ...yamlFiles('examples')]) {
+      it(file, async () => {
+        const ns = await testEnv().newNamespace('crd');
+        const { obj } = load(file);
+        expect(JSON.stringify(obj), 'a placeholder was left unsubstituted').to.not.contain('${');
+        await create(api(), ns, obj);
+        const back = await get(api(), ns, obj);
+        expect(back.spec).to.deep.equal(withDefaults(obj));
+      });
+    }
+  });
+
+  describe('refuses with a message that says why', () => {
+    const files = yamlFiles('test/fixtures/invalid');
+    it('has a corpus of at least 45 invalid manifests', () => {
+      expect(files.length).to.be.at.least(45);
+    });
+    for (const file of files) {
+      const { text, obj } = load(file);
+      const expected = /^# expect: (.+)$/m.exec(text)?.[1]?.trim() ?? '';
+      it(`${path.basename(file)}: ${expected}`, async () => {
+        expect(expected, 'fixture has no "# expect:" line').to.not.equal('');
+        const ns = await testEnv().newNamespace('crd');
+        const { code, message } = await rejection(create(api(), ns, obj));
+        expect([400, 422], message).to.include(code);
+        expect(message).to.contain(expected);
+        expect(message, 'a failing rule must not surface as a CEL evaluation error').to.not.match(/evaluation error|no such overload|cost/i);
+      });
+    }
+  });
+
+  describe('updates', () => {
+    const orgKey = (): Manifest => load('test/fixtures/valid/key-minimal-org.yaml').obj;
+    const binding = (): Manifest => load('test/fixtures/valid/pkb-single-role.yaml').obj;
+
+    it('lets roles, description, access list and rotation change', async () => {
+      const ns = await testEnv().newNamespace('crd');
+      const created = await create(api(), ns, orgKey());
+      const spec = { ...created.spec, roles: ['ORG_OWNER'], description: 'changed', accessList: [{ ipAddress: '192.0.2.1' }], rotation: { every: '24h' } };
+      await replace(api(), ns, { ...created, spec });
+      expect((await get(api(), ns, created)).spec).to.deep.equal(spec);
+    });
+
+    it('refuses to change orgId', async () => {
+      const ns = await testEnv().newNamespace('crd');
+      const created = await create(api(), ns, orgKey());
+      const { message } = await rejection(replace(api(), ns, { ...created, spec: { ...created.spec, orgId: 'aaaaaaaaaaaaaaaaaaaaaaaa' } }));
+      expect(message).to.contain('orgId is immutable');
+    });
+
+    it('refuses to turn an organization key into a project key', async () => {
+      const ns = await testEnv().newNamespace('crd');
+      const created = await create(api(), ns, orgKey());
+      const spec = { roles: ['GROUP_READ_ONLY'], projectId: '6a1b2c3d4e5f60718293a4b5', deletionPolicy: 'Delete' };
+      const { message } = await rejection(replace(api(), ns, { ...created, spec }));
+      expect(message).to.contain('spec.orgId and spec.projectId cannot be added or removed after creation');
+    });
+
+    it('refuses to change projectId of a project key', async () => {
+      const ns = await testEnv().newNamespace('crd');
+      const created = await create(api(), ns, load('test/fixtures/valid/key-project-all-roles.yaml').obj);
+      const { message } = await rejection(replace(api(), ns, { ...created, spec: { ...created.spec, projectId: 'bbbbbbbbbbbbbbbbbbbbbbbb' } }));
+      expect(message).to.contain('projectId is immutable');
+    });
+
+    it('refuses to move a binding to another key or project, but lets its roles change', async () => {
+      const ns = await testEnv().newNamespace('crd');
+      const created = await create(api(), ns, binding());
+      const moved = await rejection(replace(api(), ns, { ...created, spec: { ...created.spec, projectId: 'cccccccccccccccccccccccc' } }));
+      expect(moved.message).to.contain('projectId is immutable; create a new ProjectKeyBinding instead');
+      const rekeyed = await rejection(replace(api(), ns, { ...created, spec: { ...created.spec, apiKeyRef: { name: 'other' } } }));
+      expect(rekeyed.message).to.contain('apiKeyRef is immutable');
+      await replace(api(), ns, { ...created, spec: { ...created.spec, roles: ['GROUP_OWNER'] } });
+      expect((await get(api(), ns, created)).spec?.roles).to.deep.equal(['GROUP_OWNER']);
+    });
+
+    it('keeps every status field the controller writes (nothing pruned)', async () => {
+      const ns = await testEnv().newNamespace('crd');
+      const created = await create(api(), ns, orgKey());
+      const status = {
+        observedGeneration: 1,
+        keyId: '65a1b2c3d4e5f60718293a4b',
+        publicKey: 'abcdefgh',
+        roles: ['ORG_MEMBER'],
+        accessList: ['10.20.0.0/16', '192.0.2.10/32'],
+        secretName: 'minimal-org',
+        rotatedAt: '2026-01-01T00:00:00Z',
+        nextRotationAt: '2026-01-31T00:00:00Z',
+        previousKeyId: '65a1b2c3d4e5f60718293a4c',
+        previousKeyRevokeAt: '2026-01-01T01:00:00Z',
+        pendingCreate: { tag: 'omkeys:abc', startedAt: '2026-01-01T00:00:00Z' },
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Provisioned', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }],
+      };
+      await api().replaceNamespacedCustomObjectStatus({
+        group: GROUP, version: VERSION, namespace: ns, plural: OPS_MANAGER_API_KEY_PLURAL, name: created.metadata.name,
+        body: { ...created, status },
+      });
+      expect((await get(api(), ns, created)).status).to.deep.equal(status);
+    });
+  });
+
+  it('kubectl get omkey,pkb prints the printer columns of DESIGN.md', async () => {
+    const env = testEnv();
+    const ns = await env.newNamespace('crd');
+    const key = await create(api(), ns, load('test/fixtures/valid/key-minimal-org.yaml').obj);
+    await create(api(), ns, load('test/fixtures/valid/pkb-single-role.yaml').obj);
+    const condition = { type: 'Ready', status: 'True', reason: 'Provisioned', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    await api().replaceNamespacedCustomObjectStatus({
+      group: GROUP, version: VERSION, namespace: ns, plural: OPS_MANAGER_API_KEY_PLURAL, name: key.metadata.name,
+      body: { ...key, status: { publicKey: 'abcdefgh', roles: ['ORG_MEMBER'], conditions: [condition] } },
+    });
+    const { stdout } = await run(path.join(env.binDir, 'kubectl'), ['--kubeconfig', env.kubeconfigPath, '-n', ns, 'get', 'omkey,pkb']);
+    const tables = stdout.split(/\n\s*\n/).map(table);
+    const keys = tables.find((t) => t.header.includes('PUBLIC KEY'));
+    const bindings = tables.find((t) => t.header.includes('PROJECT'));
+    expect(keys?.header, stdout).to.deep.equal(['NAME', 'READY', 'PUBLIC KEY', 'ROLES', 'AGE']);
+    expect(bindings?.header, stdout).to.deep.equal(['NAME', 'READY', 'KEY', 'PROJECT', 'ROLES', 'AGE']);
+    expect(keys?.rows[0]?.slice(0, 4), stdout).to.deep.equal(['opsmanagerapikey.omkeys.io/minimal-org', 'True', 'abcdefgh', '["ORG_MEMBER"]']);
+    expect(bindings?.rows[0]?.slice(0, 5), stdout).to.deep.equal(['projectkeybinding.omkeys.io/single-role', '', 'k', '6a1b2c3d4e5f60718293a4b5', '']);
+  });
+
+  it('kubectl apply shows the reason to a person', async () => {
+    const env = testEnv();
+    const ns = await env.newNamespace('crd');
+    const file = path.join(root, 'test/fixtures/invalid/key-access-list-cidr-host-bits.yaml');
+    const failed = await run(path.join(env.binDir, 'kubectl'), ['--kubeconfig', env.kubeconfigPath, '-n', ns, 'apply', '-f', file]).then(
+      () => undefined,
+      (err: { stderr?: string }) => err.stderr ?? '',
+    );
+    expect(failed, 'kubectl apply succeeded').to.be.a('string');
+    expect(failed).to.contain('cidrBlock must not have host bits set');
+  });
+});
