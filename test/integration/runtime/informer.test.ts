@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { systemClock } from '../../../src/runtime/clock.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import { createMetrics } from '../../../src/runtime/metrics.ts';
+import { managedSecretInformer } from '../../../src/runtime/secret-informer.ts';
 import { testEnv } from '../../envtest/env.ts';
 import { waitFor } from '../../runtime/helpers.ts';
 import { configMapInformer, testLogger } from './support.ts';
@@ -34,6 +35,25 @@ describe('runtime: informers against a real kube-apiserver', () => {
       expect(events).to.deep.equal(['add:before:0:', 'add:new:1:', 'update:new:2:1', 'delete:new:2:2']);
       expect(informer.get(ns, 'other'), 'outside the selector').to.equal(undefined);
       expect(informer.list(ns).map((c: V1ConfigMap) => c.metadata?.name)).to.deep.equal(['before']);
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('cache only the Secrets labelled as managed by omkeys', async () => {
+    const env = testEnv();
+    const ns = await env.newNamespace('rt-sec');
+    const core = env.kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'foreign' }, stringData: { privateKey: 'not ours' } } });
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'ours-1', labels: { 'app.kubernetes.io/managed-by': 'omkeys' } }, stringData: { k: 'v' } } });
+    const informer = managedSecretInformer({ kc: env.kc, namespace: ns, clock: systemClock, logger: testLogger() });
+    try {
+      await informer.start();
+      await informer.waitForSync();
+      await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'foreign-2' }, stringData: { k: 'v' } } });
+      await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'ours-2', labels: { 'app.kubernetes.io/managed-by': 'omkeys' } }, stringData: { k: 'v' } } });
+      await waitFor(() => informer.get(ns, 'ours-2'), 30_000, 'ours-2');
+      expect(informer.list(ns).map((s) => s.metadata?.name).sort()).to.deep.equal(['ours-1', 'ours-2']);
     } finally {
       await informer.stop();
     }
