@@ -32,11 +32,11 @@ lint: deps
 
 .PHONY: unit
 unit: deps
-	npx mocha --config .mocharc.unit.json
+	npx mocha --config .mocharc.unit.json 'test/**/*.test.ts'
 
 .PHONY: integration
 integration: deps control-plane
-	OMKEYS_CP_BIN="$(CP_BIN)" npx mocha --config .mocharc.integration.json
+	OMKEYS_CP_BIN="$(CP_BIN)" npx mocha --config .mocharc.integration.json 'test/envtest/**/*.test.ts' 'test/integration/**/*.test.ts'
 
 .PHONY: test
 test: deps control-plane typecheck lint unit integration

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { ApiextensionsV1Api, loadAllYaml, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { waitFor } from './process.ts';
 
 /** Applies every CRD in `dir` and waits until each is Established and served by discovery, as envtest does. */
@@ -10,8 +9,10 @@ export async function installCrds(kc: KubeConfig, dir: string, timeoutMs = 60_00
   const crds: V1CustomResourceDefinition[] = [];
   if (!existsSync(dir)) return [];
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    for (const doc of parseAllDocuments(readFileSync(path.join(dir, file), 'utf8'))) {
-      const obj = doc.toJS() as V1CustomResourceDefinition | null;
+    // loadAllYaml maps wire names (x-kubernetes-validations, default, ...) to the typed client's
+    // property names; a plain YAML parse would have them silently dropped on serialisation.
+    for (const doc of loadAllYaml(readFileSync(path.join(dir, file), 'utf8'))) {
+      const obj = doc as V1CustomResourceDefinition | null;
       if (obj?.kind === 'CustomResourceDefinition') crds.push(obj);
     }
   }

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { OpsManagerApiKey } from '../../api/types.ts';
+import { OpsManagerClient, type OpsManagerClientOptions } from '../../opsmanager/client.ts';
+import type { Secrets } from '../../kube/secrets.ts';
+
+/** The operator's own Ops Manager connection, from its configuration. */
+export interface DefaultConnectionConfig {
+  baseUrl?: string;
+  publicKey?: string;
+  privateKey?: string;
+  caPem?: string;
+  /** A Secret (namespace/name) with publicKey, privateKey and optionally baseUrl and ca.crt; read on use so it can be rotated. */
+  credentialsSecret?: { namespace: string; name: string };
+  insecureSkipTlsVerify?: boolean;
+}
+
+export interface Connection {
+  client: OpsManagerClient;
+  baseUrl: string;
+  isDefault: boolean;
+}
+
+/** The connection cannot be used (missing Secret, missing field): the user must fix it. */
+export class ConnectionError extends Error {
+  readonly code = 'CONNECTION_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+interface Credentials {
+  baseUrl: string;
+  publicKey: string;
+  privateKey: string;
+  caPem?: string;
+}
+
+/**
+ * Resolves which Ops Manager credentials a resource uses and hands out one client per
+ * distinct credential, so Digest nonces, keep-alive sockets and limits are shared.
+ */
+export class ConnectionPool {
+  private readonly clients = new Map<string, OpsManagerClient>();
+
+  constructor(
+    private readonly deps: {
+      secrets: Secrets;
+      defaults: DefaultConnectionConfig;
+      clientOptions: Partial<OpsManagerClientOptions>;
+      logger: Logger;
+    },
+  ) {}
+
+  usesDefault(obj: OpsManagerApiKey): boolean {
+    return obj.spec.connectionSecretRef === undefined;
+  }
+
+  async resolve(obj: OpsManagerApiKey): Promise<Connection> {
+    const ref = obj.spec.connectionSecretRef;
+    const creds = ref
+      ? await this.fromSecret(obj.metadata.namespace ?? '', ref.name, `spec.connectionSecretRef ${ref.name}`)
+      : await this.defaultCredentials();
+    return { client: this.clientFor(creds), baseUrl: creds.baseUrl, isDefault: ref === undefined };
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+
+  private async defaultCredentials(): Promise<Credentials> {
+    const d = this.deps.defaults;
+    if (d.credentialsSecret) {
+      const c = await this.fromSecret(d.credentialsSecret.namespace, d.credentialsSecret.name, 'the default connection Secret');
+      return { ...c, baseUrl: d.baseUrl ?? c.baseUrl, ...(d.caPem && !c.caPem ? { caPem: d.caPem } : {}) };
+    }
+    if (!d.baseUrl || !d.publicKey || !d.privateKey) {
+      throw new ConnectionError('the operator has no default Ops Manager connection configured; set spec.connectionSecretRef');
+    }
+    return { baseUrl: d.baseUrl, publicKey: d.publicKey, privateKey: d.privateKey, ...(d.caPem ? { caPem: d.caPem } : {}) };
+  }
+
+  private async fromSecret(namespace: string, name: string, what: string): Promise<Credentials> {
+    const secret = await this.deps.secrets.get(namespace, name);
+    if (!secret) throw new ConnectionError(`${what}: Secret ${namespace}/${name} not found`);
+    const field = (k: string): string | undefined => {
+      const v = secret.data?.[k];
+      return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8').trim();
+    };
+    const missing = ['publicKey', 'privateKey'].filter((k) => !field(k));
+    const baseUrl = field('baseUrl') ?? this.deps.defaults.baseUrl;
+    if (!baseUrl) missing.push('baseUrl');
+    if (missing.length > 0) throw new ConnectionError(`${what}: Secret ${namespace}/${name} lacks ${missing.join(', ')}`);
+    if (!/^https?:\/\//.test(baseUrl ?? '')) throw new ConnectionError(`${what}: baseUrl must start with http:// or https://`);
+    const ca = field('ca.crt');
+    return { baseUrl: (baseUrl ?? '').replace(/\/+$/, ''), publicKey: field('publicKey') ?? '', privateKey: field('privateKey') ?? '', ...(ca ? { caPem: ca } : {}) };
+  }
+
+  private clientFor(c: Credentials): OpsManagerClient {
+    const id = createHash('sha256').update(JSON.stringify([c.baseUrl, c.publicKey, c.privateKey, c.caPem ?? ''])).digest('hex');
+    let client = this.clients.get(id);
+    if (!client) {
+      client = new OpsManagerClient({
+        ...this.deps.clientOptions,
+        baseUrl: c.baseUrl,
+        publicKey: c.publicKey,
+        privateKey: c.privateKey,
+        ...(c.caPem ? { caPem: c.caPem } : {}),
+        ...(this.deps.defaults.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+      });
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,174 @@
+import type { Logger } from 'pino';
+import { FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
+import { isConflict, isNotFound } from '../../kube/api-errors.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import { splitKey } from '../../runtime/controller.ts';
+import { TerminalError, TransientError } from '../../runtime/errors.ts';
+import { wantedCidrs } from './access-list.ts';
+import { classifyError } from './classify.ts';
+import type { Connection } from './connection.ts';
+import { converge, writeReady } from './converge.ts';
+import { decide, isNoop, type Plan } from './decide.ts';
+import type { KeyControllerDeps } from './deps.ts';
+import { finalize } from './finalize.ts';
+import { loadSecret, localView, needsRemote, remoteView, type World } from './gather.ts';
+import { provision } from './provision.ts';
+import { retireKey } from './retire.ts';
+import { notReadyStatus, sameJson } from './status.ts';
+
+type Step = { done: true; result?: ReconcileResult } | { done: false; obj: OpsManagerApiKey; live: boolean };
+
+/** Thrown when a write raced another writer (409): retried at once from fresh reads. */
+class StaleRead extends TransientError {}
+
+/**
+ * OpsManagerApiKey reconcile: gather (cache, then Ops Manager), decide (pure), act; repeated
+ * within one call while a step leads to another (finalizer, sweep, create), up to a bound.
+ */
+export class OpsManagerApiKeyReconciler {
+  /** uid -> what was true at the last successful sync, to skip Ops Manager reads on our own echo events. */
+  private readonly lastSync = new Map<string, { generation?: number; keyId?: string; at: number }>();
+
+  constructor(private readonly deps: KeyControllerDeps) {}
+
+  async reconcile(key: string, log: Logger): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    let obj = this.deps.cachedKey(namespace, name);
+    let live = false;
+    for (let round = 0; round < 8 && obj; round++) {
+      let step: Step;
+      try {
+        step = await this.step(obj, live, log);
+      } catch (err) {
+        await this.fail(obj, err, log);
+        return;
+      }
+      if (step.done) return step.result;
+      obj = step.obj;
+      live = step.live;
+    }
+    if (!obj) return;
+    return { requeueAfterMs: 1000 };
+  }
+
+  private async step(cachedObj: OpsManagerApiKey, live: boolean, log: Logger): Promise<Step> {
+    const deps = this.deps;
+    let obj = cachedObj;
+    if (live) {
+      try {
+        obj = await deps.keys.get(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+      } catch (err) {
+        if (isNotFound(err)) return { done: true };
+        throw err;
+      }
+    }
+    const secret = await loadSecret(deps, obj, live);
+    const local = localView(deps, obj, secret);
+    const uid = obj.metadata.uid ?? '';
+    if (needsRemote(local) && this.isFresh(obj, local.secret.state === 'ours' ? local.secret.reading.keyId : undefined)) return { done: true };
+
+    let plan: Plan = decide(local);
+    let world: World = { g: local, ...(secret ? { secret } : {}) };
+    let conn: Connection | undefined;
+    const needsConnection =
+      plan.kind === 'Provision' || plan.kind === 'SweepPending' || needsRemote(local) ||
+      (plan.kind === 'Finalize' && (plan.deleteKeyIds.length > 0 || obj.status?.pendingCreate !== undefined));
+    if (needsConnection) {
+      conn = await deps.connections.resolve(obj);
+      world = await remoteView(conn, local, secret);
+      plan = decide(world.g);
+    }
+    // Replacing a key is drastic: never on the strength of a cache that may lag our own writes.
+    if (plan.kind === 'Provision' && !live) return { done: false, obj, live: true };
+    log.debug({ plan: plan.kind }, 'plan');
+
+    switch (plan.kind) {
+      case 'AddFinalizer':
+        return { done: false, obj: await deps.keys.replace({ ...obj, metadata: { ...obj.metadata, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } }), live: false };
+      case 'Finalize':
+        if ((obj.metadata.finalizers ?? []).includes(FINALIZER)) await finalize(deps, obj, plan, conn, world.secret, world.orgId);
+        this.lastSync.delete(uid);
+        return { done: true };
+      case 'Blocked':
+        return this.blocked(obj, plan);
+      case 'SweepPending':
+        return { done: false, obj: await this.sweep(obj, plan, conn, world), live: true };
+      case 'Provision': {
+        const done = await provision(deps, obj, plan, must(conn), world.secret);
+        const complete = sameJson(done.status?.accessList ?? [], wantedCidrs(obj.spec.accessList));
+        if (!complete) return { done: false, obj: done, live: true };
+        this.markFresh(done);
+        return { done: true, ...this.plannedCheck(done) };
+      }
+      case 'Converge': {
+        const result = isNoop(plan) ? await writeReady(deps, obj, plan.key, { ...obj.status }) : await converge(deps, obj, plan, must(conn), world.secret);
+        this.markFresh(result);
+        return { done: true, ...(plan.requeueAfterMs !== undefined ? { result: { requeueAfterMs: plan.requeueAfterMs } } : {}) };
+      }
+    }
+  }
+
+  private async sweep(obj: OpsManagerApiKey, plan: Extract<Plan, { kind: 'SweepPending' }>, conn: Connection | undefined, world: World): Promise<OpsManagerApiKey> {
+    const c = must(conn);
+    for (const id of plan.deleteKeyIds) await retireKey(this.deps, obj, c, id, world.orgId ?? obj.spec.orgId ?? '');
+    if (plan.deleteKeyIds.length > 0) {
+      await this.deps.events.record(obj, 'Warning', 'OrphanKeyDeleted', `deleted ${plan.deleteKeyIds.length} key(s) whose creation was interrupted before the pair reached the Secret: ${plan.deleteKeyIds.join(', ')}`);
+    }
+    const { pendingCreate: _p, ...status } = obj.status ?? {};
+    if (plan.clearPreviousKey) {
+      delete status.previousKeyId;
+      delete status.previousKeyRevokeAt;
+    }
+    return this.deps.keys.replaceStatus({ ...obj, status });
+  }
+
+  private async blocked(obj: OpsManagerApiKey, plan: Extract<Plan, { kind: 'Blocked' }>): Promise<Step> {
+    await this.setNotReady(obj, plan.condition, plan.reason, plan.message);
+    if (plan.terminal) throw new TerminalError(plan.message, { reason: plan.reason });
+    throw new TransientError(plan.message);
+  }
+
+  private async fail(obj: OpsManagerApiKey, err: unknown, log: Logger): Promise<never> {
+    if (err instanceof TerminalError) throw err;
+    if (isConflict(err) || err instanceof StaleRead) throw new TransientError('resource changed while reconciling; retrying from fresh reads', { cause: err });
+    if (err instanceof TransientError && !(err.cause)) throw err;
+    const c = classifyError(err, { ...(obj.spec.orgId ? { orgId: obj.spec.orgId } : {}), ...(obj.spec.projectId ? { projectId: obj.spec.projectId } : {}) });
+    log.warn({ reason: c.reason, err: c.message }, 'reconcile failed');
+    try {
+      await this.setNotReady(obj, 'KeyProvisioned', c.reason, c.message);
+    } catch {
+      // The status write is best effort; the error itself is what decides the retry.
+    }
+    if (c.terminal) throw new TerminalError(c.message, { reason: c.reason, cause: err });
+    throw new TransientError(c.message, { cause: err, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) });
+  }
+
+  private async setNotReady(obj: OpsManagerApiKey, detail: 'KeyProvisioned' | 'SecretSynced', reason: string, message: string): Promise<void> {
+    const now = new Date(this.deps.clock.now());
+    const status = notReadyStatus(obj, detail, reason, message, now, { ...obj.status });
+    if (sameJson(status, obj.status)) return;
+    await this.deps.events.record(obj, 'Warning', reason, message);
+    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers ?? []).includes(FINALIZER)) return;
+    await this.deps.keys.replaceStatus({ ...obj, status });
+  }
+
+  private isFresh(obj: OpsManagerApiKey, keyId: string | undefined): boolean {
+    const last = this.lastSync.get(obj.metadata.uid ?? '');
+    if (!last || this.deps.freshnessMs <= 0) return false;
+    return last.generation === obj.metadata.generation && last.keyId === keyId && this.deps.clock.now() - last.at < this.deps.freshnessMs;
+  }
+
+  private markFresh(obj: OpsManagerApiKey): void {
+    this.lastSync.set(obj.metadata.uid ?? '', { generation: obj.metadata.generation, keyId: obj.status?.keyId, at: this.deps.clock.now() });
+  }
+
+  private plannedCheck(obj: OpsManagerApiKey): { result?: ReconcileResult } {
+    const times = [obj.status?.nextRotationAt, obj.status?.previousKeyRevokeAt].filter((t): t is string => !!t).map((t) => Date.parse(t) - this.deps.clock.now());
+    return times.length > 0 ? { result: { requeueAfterMs: Math.max(1000, Math.min(...times)) } } : {};
+  }
+}
+
+function must(conn: Connection | undefined): Connection {
+  if (!conn) throw new Error('internal: Ops Manager connection not resolved');
+  return conn;
+}

@@ -1,0 +1,41 @@
+// The operator process: configuration, wiring, signals. Everything else lives in modules.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ConfigError, parseConfig } from './operator/config.ts';
+import { buildOperator } from './operator/build.ts';
+import { systemClock } from './runtime/clock.ts';
+import { summarizeError } from './runtime/errors.ts';
+import { createLogger } from './runtime/logger.ts';
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function main(): Promise<void> {
+  const bootstrapLog = createLogger({ level: process.env.OMKEYS_LOG_LEVEL ?? 'info', name: 'omkeys' });
+  let config;
+  try {
+    config = parseConfig(process.env, process.argv.slice(2), hostname());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      bootstrapLog.fatal({ err: err.message }, 'invalid configuration');
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'omkeys' });
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const operator = buildOperator({ config, kc, clock: systemClock, logger, registry, version });
+  operator.manager.installSignalHandlers();
+  logger.info({ version, namespaces: config.namespaces.length ? config.namespaces : 'all', leaderElection: config.leaderElection !== false }, 'omkeys starting');
+  await operator.manager.start();
+  logger.info({ http: operator.manager.httpUrl }, 'omkeys started');
+}
+
+main().catch((err: unknown) => {
+  createLogger({ name: 'omkeys' }).fatal({ err: summarizeError(err) }, 'omkeys failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,101 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { OPS_MANAGER_API_KEY_PLURAL } from '../api/types.ts';
+import { ConnectionPool } from '../controllers/opsmanagerapikey/connection.ts';
+import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
+import type { EventSink } from '../controllers/opsmanagerapikey/deps.ts';
+import type { OpsManagerApiKey } from '../api/types.ts';
+import { CustomObjects } from '../kube/custom-objects.ts';
+import { Secrets } from '../kube/secrets.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { EventRecorder } from '../runtime/events.ts';
+import { Manager } from '../runtime/manager.ts';
+import { createMetrics } from '../runtime/metrics.ts';
+import type { OperatorConfig } from './config.ts';
+import { customResourceInformer } from './informers.ts';
+import { managedSecretInformer } from '../runtime/secret-informer.ts';
+
+export interface Operator {
+  manager: Manager;
+  close(): Promise<void>;
+}
+
+/** Wires informers, controllers and the manager from the configuration. */
+export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; clock: Clock; logger: Logger; registry: Registry; version: string }): Operator {
+  const { config, kc, clock, logger, registry } = opts;
+  const metrics = createMetrics(registry);
+  // One namespace is watched through namespaced paths (a Role suffices); otherwise cluster-wide.
+  const ns = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
+  const keyInformer = customResourceInformer(kc, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger);
+  const secretInformer = managedSecretInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
+  const recorder = new EventRecorder({ kc, component: 'omkeys', clock, logger });
+  const events: EventSink = { record: (obj, type, reason, message) => recorder.record(obj, type, reason, message) };
+  const secrets = new Secrets(kc);
+  const connections = new ConnectionPool({
+    secrets,
+    defaults: config.connection,
+    logger,
+    clientOptions: {
+      logger,
+      version: opts.version,
+      timeoutMs: config.opsManager.timeoutMs,
+      maxConcurrency: config.opsManager.maxConcurrency,
+      ...(config.opsManager.maxRequestsPerSecond > 0 ? { maxRequestsPerSecond: config.opsManager.maxRequestsPerSecond } : {}),
+      onRequest: ({ route, method, status, seconds }) => {
+        metrics.omRequests.inc({ route, method, status: String(status) });
+        metrics.omRequestDuration.observe({ route, method }, seconds);
+      },
+    },
+  });
+  const watched = new Set(config.namespaces);
+  const inScope = (namespace: string): boolean => watched.size === 0 || watched.has(namespace);
+  const failpoints = new Set(config.failpoints);
+  const { controller } = createKeyController({
+    keys: keyInformer,
+    secrets: secretInformer,
+    deps: {
+      keys: new CustomObjects<OpsManagerApiKey>(kc, OPS_MANAGER_API_KEY_PLURAL),
+      secrets,
+      connections,
+      policy: config.policy,
+      events,
+      clock,
+      freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
+      ...(failpoints.size > 0
+        ? {
+            failpoint: (name: string) => {
+              if (!failpoints.has(name)) return;
+              logger.warn({ failpoint: name }, 'failpoint hit: killing the process');
+              process.kill(process.pid, 'SIGKILL');
+            },
+          }
+        : {}),
+    },
+    inScope,
+    runtime: { clock, logger, metrics },
+    concurrency: config.concurrency,
+    resyncPeriodMs: config.resyncPeriodMs,
+  });
+
+  const manager = new Manager({
+    kc,
+    clock,
+    logger,
+    registry,
+    metrics,
+    leaderElection: config.leaderElection,
+    httpPort: config.http.port,
+    httpHost: config.http.host,
+  });
+  manager.addInformer(keyInformer);
+  manager.addInformer(secretInformer);
+  manager.addController(controller);
+  return {
+    manager,
+    close: async () => {
+      await manager.stop();
+      connections.close();
+    },
+  };
+}

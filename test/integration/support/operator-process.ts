@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { TestEnv } from '../../envtest/env.ts';
+import { statusOf } from '../../envtest/crds.ts';
+import { waitFor } from '../../envtest/process.ts';
+import type { SimHandle } from '../../opsmanager-sim/server.ts';
+import { applyFile } from './manifests.ts';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const OPERATOR_NAMESPACE = 'omkeys-system';
+const DEFAULT_CONNECTION_SECRET = 'om-default-connection';
+
+export interface OperatorOptions {
+  /** Extra OMKEYS_* settings (e.g. OMKEYS_FAILPOINTS, OMKEYS_ALLOWED_ROLES). */
+  env?: Record<string, string>;
+  /** Use this key pair for the default connection instead of the simulator's admin key. */
+  defaultKey?: { publicKey: string; privateKey: string };
+}
+
+/**
+ * The operator as a real process, run as the ServiceAccount of deploy/rbac.yaml with exactly
+ * its RBAC, out of cluster, against the test control plane and a simulator. Its log is kept
+ * so tests can assert on it and scan it for private keys.
+ */
+export class OperatorProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  readonly logPath: string;
+  private readonly kubeconfigPath: string;
+  httpUrl = '';
+  restarts = 0;
+
+  private constructor(private readonly env: TestEnv, private readonly sim: SimHandle, private readonly opts: OperatorOptions, dir: string) {
+    this.logPath = path.join(dir, 'operator.log');
+    this.kubeconfigPath = path.join(dir, 'operator.kubeconfig');
+  }
+
+  static async start(env: TestEnv, sim: SimHandle, opts: OperatorOptions = {}): Promise<OperatorProcess> {
+    await applyFile(env.kc, path.join(repoRoot, 'deploy', 'rbac.yaml'));
+    const core = env.kc.makeApiClient(CoreV1Api);
+    const key = opts.defaultKey ?? sim.admin;
+    const body = {
+      metadata: { name: DEFAULT_CONNECTION_SECRET, namespace: OPERATOR_NAMESPACE },
+      stringData: { baseUrl: sim.url, publicKey: key.publicKey, privateKey: key.privateKey },
+    };
+    try {
+      await core.createNamespacedSecret({ namespace: OPERATOR_NAMESPACE, body });
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      await core.replaceNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: DEFAULT_CONNECTION_SECRET, body });
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'omkeys-op-'));
+    const op = new OperatorProcess(env, sim, opts, dir);
+    const kc = await env.serviceAccountKubeConfig(OPERATOR_NAMESPACE, 'omkeys');
+    writeFileSync(op.kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
+    await op.spawn();
+    return op;
+  }
+
+  /** Starts the process and waits until it leads and its HTTP server answers /readyz. */
+  async spawn(): Promise<void> {
+    const startedAt = this.logText().length;
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        KUBECONFIG: this.kubeconfigPath,
+        OMKEYS_OM_CREDENTIALS_SECRET: `${OPERATOR_NAMESPACE}/${DEFAULT_CONNECTION_SECRET}`,
+        OMKEYS_LEADER_ELECTION_NAMESPACE: OPERATOR_NAMESPACE,
+        OMKEYS_HTTP_PORT: '0',
+        OMKEYS_HTTP_HOST: '127.0.0.1',
+        OMKEYS_LOG_LEVEL: 'debug',
+        OMKEYS_RESYNC_PERIOD: '1h',
+        ...this.opts.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (c: Buffer) => appendFileSync(this.logPath, c));
+    child.stderr?.on('data', (c: Buffer) => appendFileSync(this.logPath, c));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.child = child;
+    const line = await waitFor('operator to start', () => {
+      if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${this.logText().slice(-3000)}`);
+      return Promise.resolve(this.logText().slice(startedAt).split('\n').find((l) => l.includes('"omkeys started"')));
+    }, 60_000, 100);
+    this.httpUrl = (JSON.parse(line) as { http: string }).http;
+    await waitFor('operator to lead', () => Promise.resolve(this.logText().slice(startedAt).includes('controller started')), 60_000, 100);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  logText(): string {
+    try {
+      return readFileSync(this.logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Kills the process the hard way (a crash) and waits for it to be gone. */
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Waits for a process killed by a failpoint (or anything else) to exit. */
+  async waitForExit(timeoutMs = 60_000): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    await waitFor('operator to exit', () => Promise.resolve(child.exitCode !== null || child.signalCode !== null), timeoutMs, 50);
+  }
+
+  /** As a kubelet would: start it again (optionally with other settings). */
+  async restart(env?: Record<string, string>): Promise<void> {
+    if (env) this.opts.env = env;
+    this.restarts++;
+    await this.spawn();
+  }
+
+  /** Graceful stop (SIGTERM); resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    child.kill('SIGTERM');
+    await this.exited;
+    return child.exitCode;
+  }
+}

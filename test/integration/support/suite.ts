@@ -1,0 +1,42 @@
+import { testEnv, type TestEnv } from '../../envtest/env.ts';
+import { startSimulator, type SimHandle } from '../../opsmanager-sim/server.ts';
+import { Kube } from './kube.ts';
+import { OperatorProcess, type OperatorOptions } from './operator-process.ts';
+
+export interface Suite {
+  env: TestEnv;
+  sim: SimHandle;
+  op: OperatorProcess;
+  kube: Kube;
+  /** Private keys created during the suite: scanned for in logs, Events and status at the end. */
+  privateKeys: Set<string>;
+}
+
+/**
+ * A simulator and an operator process for one describe block (started in `before`, stopped in
+ * `after`); every test still gets its own namespace from the harness.
+ */
+export function useOperator(opts: OperatorOptions = {}): () => Suite {
+  let suite: Suite | undefined;
+  before(async function () {
+    this.timeout(120_000);
+    const env = testEnv();
+    const sim = await startSimulator({ admin: true });
+    const op = await OperatorProcess.start(env, sim, opts);
+    suite = { env, sim, op, kube: new Kube(env), privateKeys: new Set() };
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && suite) {
+      console.error(`\n  operator log (last 60 lines, ${suite.op.logPath}):\n${suite.op.logText().split('\n').slice(-60).join('\n')}`);
+    }
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await suite?.op.stop();
+    await suite?.sim.close();
+  });
+  return () => {
+    if (!suite) throw new Error('suite not started');
+    return suite;
+  };
+}
