@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { ConfigError, parseConfig } from '../../src/operator/config.ts';
+
+describe('operator configuration', () => {
+  it('has safe defaults', () => {
+    const c = parseConfig({}, [], 'host');
+    expect(c.namespaces).to.deep.equal([]);
+    expect(c.policy).to.deep.equal({ defaultConnectionNamespaces: ['*'], allowedRoles: [], allowOrgOwnerViaDefault: false });
+    expect(c.resyncPeriodMs).to.equal(600_000);
+    expect(c.leaderElection).to.deep.include({ namespace: 'omkeys-system', name: 'omkeys-leader' });
+    expect(c.http).to.deep.equal({ port: 8080, host: '0.0.0.0' });
+    expect(c.failpoints).to.deep.equal([]);
+  });
+
+  it('reads OMKEYS_* variables, and flags win over them', () => {
+    const c = parseConfig(
+      { OMKEYS_NAMESPACES: 'a, b', OMKEYS_RESYNC_PERIOD: '5m', OMKEYS_OM_BASE_URL: 'https://om.example/', OMKEYS_OM_CREDENTIALS_SECRET: 'ops/om', OMKEYS_CONCURRENCY: '4', POD_NAME: 'omkeys-0', POD_NAMESPACE: 'ops' },
+      ['--concurrency=8', '--allowed-roles=ORG_READ_ONLY,ORG_MEMBER', '--leader-election=true'],
+      'host',
+    );
+    expect(c.namespaces).to.deep.equal(['a', 'b']);
+    expect(c.resyncPeriodMs).to.equal(300_000);
+    expect(c.connection).to.deep.equal({ baseUrl: 'https://om.example', credentialsSecret: { namespace: 'ops', name: 'om' } });
+    expect(c.concurrency).to.equal(8);
+    expect(c.policy.allowedRoles).to.deep.equal(['ORG_READ_ONLY', 'ORG_MEMBER']);
+    expect(c.leaderElection).to.deep.equal({ namespace: 'ops', name: 'omkeys-leader', identity: 'omkeys-0' });
+  });
+
+  it('can switch leader election off', () => {
+    expect(parseConfig({ OMKEYS_LEADER_ELECTION: 'false' }, [], 'h').leaderElection).to.equal(false);
+  });
+
+  const bad: Array<[Record<string, string>, string[], RegExp]> = [
+    [{}, ['concurrency=2'], /unknown argument/],
+    [{ OMKEYS_CONCURRENCY: '0' }, [], /concurrency must be an integer >= 1/],
+    [{ OMKEYS_RESYNC_PERIOD: '10 minutes' }, [], /resync-period must be a duration/],
+    [{ OMKEYS_OM_BASE_URL: 'om.example' }, [], /must start with http/],
+    [{ OMKEYS_OM_CREDENTIALS_SECRET: 'just-a-name' }, [], /<namespace>\/<name>/],
+    [{ OMKEYS_ALLOW_ORG_OWNER: 'yes' }, [], /true or false/],
+  ];
+  for (const [env, argv, msg] of bad) {
+    it(`refuses ${JSON.stringify(env)} ${argv.join(' ')} with a clear message`, () => {
+      expect(() => parseConfig(env, argv, 'h')).to.throw(ConfigError, msg);
+    });
+  }
+});
