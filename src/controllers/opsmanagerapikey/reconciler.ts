@@ -155,6 +155,10 @@ export class OpsManagerApiKeyReconciler {
   private isFresh(obj: OpsManagerApiKey, keyId: string | undefined): boolean {
     const last = this.lastSync.get(obj.metadata.uid ?? '');
     if (!last || this.deps.freshnessMs <= 0) return false;
+    // A planned check (retiring the previous key, a rotation) must never be skipped as an echo.
+    const st = obj.status;
+    if (st?.previousKeyId || st?.pendingCreate) return false;
+    if (st?.nextRotationAt && Date.parse(st.nextRotationAt) <= this.deps.clock.now()) return false;
     return last.generation === obj.metadata.generation && last.keyId === keyId && this.deps.clock.now() - last.at < this.deps.freshnessMs;
   }
 
