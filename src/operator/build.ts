@@ -1,11 +1,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { OPS_MANAGER_API_KEY_PLURAL } from '../api/types.ts';
+import { OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_PLURAL } from '../api/types.ts';
 import { ConnectionPool } from '../controllers/opsmanagerapikey/connection.ts';
 import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
 import type { EventSink } from '../controllers/opsmanagerapikey/deps.ts';
-import type { OpsManagerApiKey } from '../api/types.ts';
+import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
+import { createBindingController } from '../controllers/projectkeybinding/controller.ts';
+import { ProjectKeysCache } from '../controllers/projectkeybinding/project-keys-cache.ts';
 import { CustomObjects } from '../kube/custom-objects.ts';
 import { Secrets } from '../kube/secrets.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -28,6 +30,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   // One namespace is watched through namespaced paths (a Role suffices); otherwise cluster-wide.
   const ns = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
   const keyInformer = customResourceInformer(kc, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger);
+  const bindingInformer = customResourceInformer(kc, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger);
   const secretInformer = managedSecretInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
   const recorder = new EventRecorder({ kc, component: 'omkeys', clock, logger });
   const events: EventSink = { record: (obj, type, reason, message) => recorder.record(obj, type, reason, message) };
@@ -51,6 +54,23 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const watched = new Set(config.namespaces);
   const inScope = (namespace: string): boolean => watched.size === 0 || watched.has(namespace);
   const failpoints = new Set(config.failpoints);
+  const bindings = createBindingController({
+    bindings: bindingInformer,
+    keys: keyInformer,
+    deps: {
+      bindings: new CustomObjects<ProjectKeyBinding>(kc, PROJECT_KEY_BINDING_PLURAL),
+      connections,
+      policy: config.policy,
+      events,
+      clock,
+      // One list per project per resync: long enough for a resync pass, short enough that hand edits show at the next one.
+      projectKeys: new ProjectKeysCache({ clock, ttlMs: Math.min(5_000, config.resyncPeriodMs / 2) }),
+    },
+    inScope,
+    runtime: { clock, logger, metrics },
+    concurrency: config.concurrency,
+    resyncPeriodMs: config.resyncPeriodMs,
+  });
   const { controller } = createKeyController({
     keys: keyInformer,
     secrets: secretInformer,
@@ -62,6 +82,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
       events,
       clock,
       freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
+      newKeyHooks: [bindings.hook],
       ...(failpoints.size > 0
         ? {
             failpoint: (name: string) => {
@@ -90,7 +111,9 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   });
   manager.addInformer(keyInformer);
   manager.addInformer(secretInformer);
+  manager.addInformer(bindingInformer);
   manager.addController(controller);
+  manager.addController(bindings.controller);
   return {
     manager,
     close: async () => {
