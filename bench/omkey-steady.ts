@@ -1,0 +1,94 @@
+// Phase 3 of `make bench`: with nothing changed, what a restart and one periodic resync cost.
+import type { BenchEnv } from './lib/bench-env.ts';
+import { profileBetween, round, scrapeMetrics, sleep, summarizeSim, type OperatorProfile, type SimCallSummary } from './lib/measure.ts';
+import type { TrackedKind } from './lib/tracker.ts';
+
+export interface SteadyWindow {
+  what: string;
+  durationMs: number;
+  opsManager: SimCallSummary;
+  /** Writes seen by the watches (ADDED/MODIFIED/DELETED) in the bench namespaces. */
+  kubeWrites: Record<TrackedKind, number>;
+  profile: OperatorProfile;
+}
+
+export interface SteadyResult {
+  objects: number;
+  resyncPeriodMs: number;
+  windows: SteadyWindow[];
+  pass: boolean;
+}
+
+/**
+ * Restarts the operator with a short resync period (every object is reconciled at start with an
+ * empty memory, then again one period later), and counts over each pass the Ops Manager
+ * requests (by method) and the Kubernetes writes the watches see. Both kinds of writes should be 0.
+ */
+export async function runSteady(b: BenchEnv, o: { objects: number; resyncPeriodMs: number; quietMs: number; log: (s: string) => void }): Promise<SteadyResult> {
+  b.sim.faults.clear();
+  // Let the echoes of the previous phase (status writes, informer events) settle first.
+  await settle(b, o.quietMs, 60_000);
+  await b.op.stop();
+  b.sim.stats.reset();
+  const tRestart = performance.now();
+  await b.op.restart({ ...b.operatorEnv, OMKEYS_RESYNC_PERIOD: `${Math.round(o.resyncPeriodMs / 1000)}s` });
+  const tStarted = performance.now();
+  o.log(`  steady: operator restarted (pid ${b.op.pid ?? '?'}) with OMKEYS_RESYNC_PERIOD=${Math.round(o.resyncPeriodMs / 1000)}s`);
+  let before = await scrapeMetrics(b.op.httpUrl);
+  const ours = (e: { key: string }): boolean => e.key.startsWith('bench-');
+
+  // Pass 1: the start-up reconcile of every object.
+  await settle(b, o.quietMs, o.resyncPeriodMs - o.quietMs);
+  const tA = performance.now();
+  let after = await scrapeMetrics(b.op.httpUrl);
+  const windows: SteadyWindow[] = [{
+    what: 'restart (initial pass)',
+    durationMs: round(tA - tRestart, 0),
+    opsManager: summarizeSim(b.sim.stats.list()),
+    kubeWrites: b.tracker.writesBetween(tRestart, tA, ours),
+    profile: profileBetween(before, after),
+  }];
+
+  // Pass 2: the periodic resync, one period after the controller started.
+  b.sim.stats.reset();
+  before = after;
+  const resyncAt = tStarted + o.resyncPeriodMs;
+  await sleep(Math.max(0, resyncAt - performance.now()));
+  await waitForRequests(b, 15_000);
+  await settle(b, o.quietMs, o.resyncPeriodMs - 2 * o.quietMs);
+  const tB = performance.now();
+  after = await scrapeMetrics(b.op.httpUrl);
+  windows.push({
+    what: 'one periodic resync',
+    durationMs: round(tB - tA, 0),
+    opsManager: summarizeSim(b.sim.stats.list()),
+    kubeWrites: b.tracker.writesBetween(tA, tB, ours),
+    profile: profileBetween(before, after),
+  });
+  const pass = windows.every((w) => w.opsManager.nonGet === 0 && Object.values(w.kubeWrites).every((n) => n === 0));
+  return { objects: o.objects, resyncPeriodMs: o.resyncPeriodMs, windows, pass };
+}
+
+/** Waits until neither the simulator nor the watches have seen anything for `quietMs`. */
+async function settle(b: BenchEnv, quietMs: number, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  let last = activity(b);
+  let since = performance.now();
+  while (performance.now() < deadline) {
+    await sleep(100);
+    const now = activity(b);
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= quietMs) return;
+  }
+}
+
+async function waitForRequests(b: BenchEnv, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline && summarizeSim(b.sim.stats.list()).total === 0) await sleep(50);
+}
+
+function activity(b: BenchEnv): string {
+  return `${summarizeSim(b.sim.stats.list()).total}/${b.tracker.events.length}`;
+}
