@@ -41,7 +41,10 @@ interface Credentials {
  * distinct credential, so Digest nonces, keep-alive sockets and limits are shared.
  */
 export class ConnectionPool {
-  private readonly clients = new Map<string, OpsManagerClient>();
+  /** One client per connection source (`default` or `ns/name`); replaced, and the old one closed, when its credentials change. */
+  private readonly clients = new Map<string, { id: string; client: OpsManagerClient }>();
+  /** Connection Secrets read within the last few seconds: a burst of reconciles reads each once. */
+  private readonly secretCache = new Map<string, { at: number; creds: Credentials }>();
 
   constructor(
     private readonly deps: {
@@ -49,6 +52,9 @@ export class ConnectionPool {
       defaults: DefaultConnectionConfig;
       clientOptions: Partial<OpsManagerClientOptions>;
       logger: Logger;
+      now?: () => number;
+      /** How long a connection Secret's contents are reused before it is read again (default 5 s). */
+      secretTtlMs?: number;
     },
   ) {}
 
@@ -61,11 +67,12 @@ export class ConnectionPool {
     const creds = ref
       ? await this.fromSecret(obj.metadata.namespace ?? '', ref.name, `spec.connectionSecretRef ${ref.name}`)
       : await this.defaultCredentials();
-    return { client: this.clientFor(creds), baseUrl: creds.baseUrl, isDefault: ref === undefined };
+    const source = ref ? `${obj.metadata.namespace ?? ''}/${ref.name}` : 'default';
+    return { client: this.clientFor(source, creds), baseUrl: creds.baseUrl, isDefault: ref === undefined };
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
+    for (const c of this.clients.values()) c.client.close();
     this.clients.clear();
   }
 
@@ -82,6 +89,16 @@ export class ConnectionPool {
   }
 
   private async fromSecret(namespace: string, name: string, what: string): Promise<Credentials> {
+    const now = (this.deps.now ?? Date.now)();
+    const cacheKey = `${namespace}/${name}`;
+    const cached = this.secretCache.get(cacheKey);
+    if (cached && now - cached.at < (this.deps.secretTtlMs ?? 5000)) return cached.creds;
+    const creds = await this.readSecret(namespace, name, what);
+    this.secretCache.set(cacheKey, { at: now, creds });
+    return creds;
+  }
+
+  private async readSecret(namespace: string, name: string, what: string): Promise<Credentials> {
     const secret = await this.deps.secrets.get(namespace, name);
     if (!secret) throw new ConnectionError(`${what}: Secret ${namespace}/${name} not found`);
     const field = (k: string): string | undefined => {
@@ -97,20 +114,20 @@ export class ConnectionPool {
     return { baseUrl: (baseUrl ?? '').replace(/\/+$/, ''), publicKey: field('publicKey') ?? '', privateKey: field('privateKey') ?? '', ...(ca ? { caPem: ca } : {}) };
   }
 
-  private clientFor(c: Credentials): OpsManagerClient {
+  private clientFor(source: string, c: Credentials): OpsManagerClient {
     const id = createHash('sha256').update(JSON.stringify([c.baseUrl, c.publicKey, c.privateKey, c.caPem ?? ''])).digest('hex');
-    let client = this.clients.get(id);
-    if (!client) {
-      client = new OpsManagerClient({
-        ...this.deps.clientOptions,
-        baseUrl: c.baseUrl,
-        publicKey: c.publicKey,
-        privateKey: c.privateKey,
-        ...(c.caPem ? { caPem: c.caPem } : {}),
-        ...(this.deps.defaults.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
-      });
-      this.clients.set(id, client);
-    }
+    const existing = this.clients.get(source);
+    if (existing?.id === id) return existing.client;
+    existing?.client.close();
+    const client = new OpsManagerClient({
+      ...this.deps.clientOptions,
+      baseUrl: c.baseUrl,
+      publicKey: c.publicKey,
+      privateKey: c.privateKey,
+      ...(c.caPem ? { caPem: c.caPem } : {}),
+      ...(this.deps.defaults.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+    });
+    this.clients.set(source, { id, client });
     return client;
   }
 }
