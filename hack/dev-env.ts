@@ -48,8 +48,11 @@ export interface DevEnv {
   sim: SimHandle;
   controlPlane: ControlPlane;
   supervisor: OperatorSupervisor;
-  /** Stops the operator, the simulator and the control plane, in that order; keeps `dir`. */
-  stop(): Promise<void>;
+  /**
+   * Stops the operator (SIGKILL after `operatorGraceMs`, default 10 s), the simulator and the
+   * control plane, in that order; keeps `dir`.
+   */
+  stop(opts?: { operatorGraceMs?: number }): Promise<void>;
 }
 
 /** Starts everything and returns once the operator serves /readyz and leads. */
@@ -57,8 +60,10 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnv> {
   const say = opts.progress ?? ((): void => undefined);
   const timeoutMs = opts.startTimeoutMs ?? 180_000;
   mkdirSync(opts.dir, { recursive: true });
+  let operatorGraceMs = 10_000;
   const stack: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
+  const stopAll = async (stopOpts: { operatorGraceMs?: number } = {}): Promise<void> => {
+    operatorGraceMs = stopOpts.operatorGraceMs ?? operatorGraceMs;
     for (const stop of stack.reverse()) await stop().catch(() => undefined);
     stack.length = 0;
   };
@@ -103,7 +108,7 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnv> {
         };
       },
     });
-    stack.push(() => supervisor.stop());
+    stack.push(() => supervisor.stop(operatorGraceMs));
     say('starting the operator (out of cluster, supervised)');
     const httpUrl = `http://127.0.0.1:${httpPort}`;
     await supervisor.start();
@@ -123,7 +128,7 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnv> {
     };
     return { vars, kc: env.kc, sim, controlPlane, supervisor, stop: stopAll };
   } catch (err) {
-    await stopAll();
+    await stopAll({ operatorGraceMs: 2000 });
     throw err;
   }
 }
