@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { GROUP, OPS_MANAGER_API_KEY_PLURAL, VERSION, type OpsManagerApiKey } from '../../../src/api/types.ts';
+import { waitFor } from '../../envtest/process.ts';
+import type { SimHandle } from '../../opsmanager-sim/server.ts';
+import type { ApiKey } from '../../opsmanager-sim/state.ts';
+import { digestGet } from '../support/digest-probe.ts';
+import type { Kube } from '../support/kube.ts';
+import type { Suite } from '../support/suite.ts';
+
+export const PENDING_PREFIX = 'omkeys-pending:';
+
+/** Every simulator key that belongs to a resource: the one its Secret names, or any carrying its description or pending tag. */
+export function keysOfResource(sim: SimHandle, obj: OpsManagerApiKey, secretKeyId?: string): ApiKey[] {
+  const desc = obj.spec.description ?? `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+  const tag = `${PENDING_PREFIX}${obj.metadata.uid ?? ''}`;
+  return [...sim.state.apiKeys.values()].filter((k) => k.id === secretKeyId || k.desc === desc || k.desc === tag);
+}
+
+export function pendingKeys(sim: SimHandle): ApiKey[] {
+  return [...sim.state.apiKeys.values()].filter((k) => k.desc.startsWith(PENDING_PREFIX));
+}
+
+/**
+ * The crash-safety invariant: the resource is Ready, exactly one live key in Ops Manager is
+ * its own (the one its Secret names), nothing tagged pending remains, and the pair in the
+ * Secret authenticates (Digest, with a client independent of the operator's).
+ */
+export async function expectOneLiveKey(s: Suite, ns: string, name: string, timeoutMs = 60_000): Promise<{ obj: OpsManagerApiKey; data: Record<string, string> }> {
+  const { kube, sim } = s;
+  const obj = await kube.waitForReady(ns, name, timeoutMs);
+  // Ready is written after the Secret; wait for the pending tag to be gone too (the last step of a create).
+  const data = await waitFor(`${ns}/${name} settled`, async () => {
+    const d = await kube.secretData(ns, name);
+    const ok = d?.keyId && keysOfResource(sim, obj, d.keyId).length === 1 && sim.state.apiKeys.get(d.keyId)?.desc === `${ns}/${name}`;
+    return ok ? d : undefined;
+  }, timeoutMs).catch(() => undefined);
+  const final = data ?? (await kube.secretData(ns, name)) ?? {};
+  const keyId = final.keyId ?? '';
+  expect(keyId, 'Secret names a key').to.not.equal('');
+  if (final.privateKey) s.privateKeys.add(final.privateKey);
+  const mine = keysOfResource(sim, obj, keyId).map((k) => k.id);
+  expect(mine, `keys of ${ns}/${name} in Ops Manager`).to.deep.equal([keyId]);
+  expect(pendingKeys(sim).filter((k) => k.desc.endsWith(obj.metadata.uid ?? '-')), 'keys still tagged pending').to.deep.equal([]);
+  expect(obj.status?.keyId).to.equal(keyId);
+  const orgId = final.orgId ?? sim.state.apiKeys.get(keyId)?.orgId ?? '';
+  const res = await digestGet(`${sim.url}/api/public/v1.0/orgs/${orgId}/apiKeys/${keyId}`, final.publicKey ?? '', final.privateKey ?? '');
+  expect(res.status, 'the Secret pair authenticates').to.equal(200);
+  return { obj, data: final };
+}
+
+export async function waitForEvent(kube: Kube, ns: string, name: string, reason: string, timeoutMs = 30_000): Promise<{ type: string; reason: string; note: string }> {
+  return waitFor(`Event ${reason} on ${ns}/${name}`, async () => (await kube.eventsFor(ns, name)).find((e) => e.reason === reason), timeoutMs);
+}
+
+export function totalRequests(sim: SimHandle): number {
+  return sim.stats.list().reduce((n, r) => n + r.count, 0);
+}
+
+/** How many requests reach Ops Manager in a quiet window: a failing resource must back off, not loop. */
+export async function requestsDuring(sim: SimHandle, windowMs: number): Promise<number> {
+  sim.stats.reset();
+  await new Promise((r) => setTimeout(r, windowMs));
+  return totalRequests(sim);
+}
+
+/**
+ * Collects, per test, the Events and OpsManagerApiKey objects of the namespaces it used (they
+ * are deleted after each test), and every private key the simulator ever minted, so that a
+ * final test can scan all of it together with the operator's log.
+ */
+export function useLeakScan(s: () => Suite): { track(ns: string): string; itScans(): void } {
+  const namespaces: string[] = [];
+  const texts: string[] = [];
+  before(() => {
+    const { sim } = s();
+    const keys = sim.state.apiKeys;
+    const set = keys.set.bind(keys);
+    for (const k of keys.values()) s().privateKeys.add(k.privateKey);
+    keys.set = (id: string, key: ApiKey) => {
+      s().privateKeys.add(key.privateKey);
+      return set(id, key);
+    };
+  });
+  afterEach(async function () {
+    this.timeout(30_000);
+    const { kube } = s();
+    for (const ns of namespaces.splice(0)) {
+      texts.push(await kube.allEventsText(ns));
+      const list: unknown = await kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: OPS_MANAGER_API_KEY_PLURAL });
+      texts.push(JSON.stringify(list));
+    }
+  });
+  return {
+    track(ns: string): string {
+      namespaces.push(ns);
+      return ns;
+    },
+    itScans(): void {
+      it('leaks no private key into the operator log, Events or status', () => {
+        const { op, privateKeys } = s();
+        const log = op.logText();
+        expect(privateKeys.size, 'private keys seen').to.be.greaterThan(1);
+        expect(texts.length, 'captured Events and objects').to.be.greaterThan(0);
+        expect(log.length).to.be.greaterThan(0);
+        const leaks: string[] = [];
+        for (const pk of privateKeys) {
+          if (log.includes(pk)) leaks.push(`log: ${pk.slice(0, 6)}…`);
+          if (texts.some((t) => t.includes(pk))) leaks.push(`Events/status: ${pk.slice(0, 6)}…`);
+        }
+        expect(leaks).to.deep.equal([]);
+      });
+    },
+  };
+}
