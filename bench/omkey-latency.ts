@@ -1,6 +1,8 @@
 // Phase 1 of `make bench`: apply -> Secret-ready latency, one key at a time, no injected latency.
 import type { BenchEnv } from './lib/bench-env.ts';
-import { percentile, profileBetween, round, scrapeMetrics, sleep, summarizeSim, type OperatorProfile, type SimCallSummary } from './lib/measure.ts';
+import { stepTimeline, type Timeline } from './lib/timeline.ts';
+import { percentile, round, sleep, summarizeSim, type SimCallSummary } from './lib/measure.ts';
+import { Probe, type PhaseProfile } from './lib/probe.ts';
 
 export const LATENCY_GOALS = { p50Ms: 40, p99Ms: 150 };
 
@@ -16,10 +18,10 @@ export interface LatencyResult {
   createCallP50Ms: number;
   samplesMs: number[];
   /** Median arrival of each write the watches saw for one key, ms after its create call started. */
-  timeline: Array<{ step: string; medianMs: number; keys: number }>;
+  timeline: Timeline;
   pass: boolean;
   sim: SimCallSummary;
-  profile: OperatorProfile;
+  profile: PhaseProfile;
 }
 
 /**
@@ -36,11 +38,11 @@ export async function runLatency(b: BenchEnv, opts: { keys: number; warmup: numb
   const samples: number[] = [];
   const createCalls: number[] = [];
   const spans: Array<{ key: string; t0: number; ready: number }> = [];
-  let before = await scrapeMetrics(b.op.httpUrl);
+  let probe = await Probe.start(b);
   for (let i = 0; i < opts.warmup + opts.keys; i++) {
     if (i === opts.warmup) {
       b.sim.stats.reset();
-      before = await scrapeMetrics(b.op.httpUrl);
+      probe = await Probe.start(b);
     }
     const name = `lat-${i}`;
     const t0 = performance.now();
@@ -55,7 +57,7 @@ export async function runLatency(b: BenchEnv, opts: { keys: number; warmup: numb
     if ((i + 1) % 25 === 0) opts.log(`  latency: ${i + 1}/${opts.warmup + opts.keys} keys`);
     await sleep(opts.spacingMs);
   }
-  const profile = profileBetween(before, await scrapeMetrics(b.op.httpUrl));
+  const profile = await probe.finish();
   const sorted = [...samples].sort((x, y) => x - y);
   const p50 = percentile(sorted, 50);
   const p99 = percentile(sorted, 99);
@@ -69,33 +71,9 @@ export async function runLatency(b: BenchEnv, opts: { keys: number; warmup: numb
     meanMs: round(samples.reduce((s, x) => s + x, 0) / Math.max(1, samples.length)),
     createCallP50Ms: round(percentile([...createCalls].sort((x, y) => x - y), 50)),
     samplesMs: samples.map((s) => round(s)),
-    timeline: timeline(b, spans),
+    timeline: stepTimeline(b.tracker.events, spans),
     pass: p50 <= LATENCY_GOALS.p50Ms && p99 <= LATENCY_GOALS.p99Ms,
     sim: summarizeSim(b.sim.stats.list()),
     profile,
   };
-}
-
-/**
- * Where one key's time goes, seen from outside: each write of the key, its Secret and its
- * Events, in arrival order (the n-th write of a kind is one step), as the median offset
- * from the create call's start, up to the moment it was usable.
- */
-function timeline(b: BenchEnv, spans: ReadonlyArray<{ key: string; t0: number; ready: number }>): LatencyResult['timeline'] {
-  const steps = new Map<string, number[]>();
-  for (const s of spans) {
-    const seen = new Map<string, number>();
-    for (const e of b.tracker.events) {
-      if (e.t < s.t0 || e.t > s.ready) continue;
-      if (e.key !== s.key && !(e.kind === 'event' && e.key.startsWith(`${s.key}.`))) continue;
-      const kind = `${e.kind} ${e.type}`;
-      const n = (seen.get(kind) ?? 0) + 1;
-      seen.set(kind, n);
-      const step = `${kind} #${n}`;
-      steps.set(step, [...(steps.get(step) ?? []), e.t - s.t0]);
-    }
-  }
-  return [...steps]
-    .map(([step, offsets]) => ({ step, medianMs: round(percentile([...offsets].sort((x, y) => x - y), 50)), keys: offsets.length }))
-    .sort((x, y) => x.medianMs - y.medianMs);
 }

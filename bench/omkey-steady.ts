@@ -1,6 +1,7 @@
 // Phase 3 of `make bench`: with nothing changed, what a restart and one periodic resync cost.
 import type { BenchEnv } from './lib/bench-env.ts';
-import { profileBetween, round, scrapeMetrics, sleep, summarizeSim, type OperatorProfile, type SimCallSummary } from './lib/measure.ts';
+import { round, sleep, summarizeSim, type SimCallSummary } from './lib/measure.ts';
+import { Probe, type PhaseProfile } from './lib/probe.ts';
 import type { TrackedKind } from './lib/tracker.ts';
 
 export interface SteadyWindow {
@@ -9,7 +10,7 @@ export interface SteadyWindow {
   opsManager: SimCallSummary;
   /** Writes seen by the watches (ADDED/MODIFIED/DELETED) in the bench namespaces. */
   kubeWrites: Record<TrackedKind, number>;
-  profile: OperatorProfile;
+  profile: PhaseProfile;
 }
 
 export interface SteadyResult {
@@ -29,41 +30,42 @@ export async function runSteady(b: BenchEnv, o: { objects: number; resyncPeriodM
   // Let the echoes of the previous phase (status writes, informer events) settle first.
   await settle(b, o.quietMs, 60_000);
   await b.op.stop();
+  const probeA = await Probe.start(b);
   b.sim.stats.reset();
   const tRestart = performance.now();
   await b.op.restart({ ...b.operatorEnv, OMKEYS_RESYNC_PERIOD: `${Math.round(o.resyncPeriodMs / 1000)}s` });
   const tStarted = performance.now();
   o.log(`  steady: operator restarted (pid ${b.op.pid ?? '?'}) with OMKEYS_RESYNC_PERIOD=${Math.round(o.resyncPeriodMs / 1000)}s`);
-  let before = await scrapeMetrics(b.op.httpUrl);
   const ours = (e: { key: string }): boolean => e.key.startsWith('bench-');
 
   // Pass 1: the start-up reconcile of every object.
   await settle(b, o.quietMs, o.resyncPeriodMs - o.quietMs);
   const tA = performance.now();
-  let after = await scrapeMetrics(b.op.httpUrl);
+  // The operator's process is new: all of its CPU and counters belong to this window, start-up included.
+  const profileA = await probeA.finish(true);
+  const probeB = await Probe.start(b);
   const windows: SteadyWindow[] = [{
     what: 'restart (initial pass)',
     durationMs: round(tA - tRestart, 0),
     opsManager: summarizeSim(b.sim.stats.list()),
     kubeWrites: b.tracker.writesBetween(tRestart, tA, ours),
-    profile: profileBetween(before, after),
+    profile: profileA,
   }];
 
   // Pass 2: the periodic resync, one period after the controller started.
   b.sim.stats.reset();
-  before = after;
   const resyncAt = tStarted + o.resyncPeriodMs;
   await sleep(Math.max(0, resyncAt - performance.now()));
   await waitForRequests(b, 15_000);
   await settle(b, o.quietMs, o.resyncPeriodMs - 2 * o.quietMs);
   const tB = performance.now();
-  after = await scrapeMetrics(b.op.httpUrl);
+  const profileB = await probeB.finish();
   windows.push({
     what: 'one periodic resync',
     durationMs: round(tB - tA, 0),
     opsManager: summarizeSim(b.sim.stats.list()),
     kubeWrites: b.tracker.writesBetween(tA, tB, ours),
-    profile: profileBetween(before, after),
+    profile: profileB,
   });
   const pass = windows.every((w) => w.opsManager.nonGet === 0 && Object.values(w.kubeWrites).every((n) => n === 0));
   return { objects: o.objects, resyncPeriodMs: o.resyncPeriodMs, windows, pass };

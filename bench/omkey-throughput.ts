@@ -1,6 +1,8 @@
 // Phase 2 (and 4) of `make bench`: many keys (and bindings) to Ready with injected Ops Manager latency.
 import type { BenchEnv } from './lib/bench-env.ts';
-import { percentile, profileBetween, round, scrapeMetrics, summarizeSim, type OperatorProfile, type SimCallSummary } from './lib/measure.ts';
+import { stepTimeline, type Timeline } from './lib/timeline.ts';
+import { percentile, round, summarizeSim, type SimCallSummary } from './lib/measure.ts';
+import { Probe, type PhaseProfile } from './lib/probe.ts';
 import { orgsFor, prepareOrgs, type BenchOrg } from './lib/orgs.ts';
 
 export const THROUGHPUT_GOAL_RATIO = 1.2;
@@ -39,18 +41,24 @@ export interface ThroughputResult {
   ratio: number;
   pass: boolean;
   sim: SimCallSummary;
-  profile: OperatorProfile;
+  profile: PhaseProfile;
+  /** Per key (and per binding): where the time went, from the watches. */
+  timeline: Timeline;
+  bindingTimeline: Timeline;
 }
 
 export async function runThroughput(b: BenchEnv, o: ThroughputOptions): Promise<ThroughputResult> {
   const orgs = await prepareOrgs(b, o.prefix, orgsFor(o.keys), o.withBindings ? 4 : 0);
-  b.sim.faults.set([{ fault: 'latency', ms: o.latencyMs }]);
+  if (o.latencyMs > 0) b.sim.faults.set([{ fault: 'latency', ms: o.latencyMs }]);
+  else b.sim.faults.clear();
   b.sim.stats.reset();
-  const before = await scrapeMetrics(b.op.httpUrl);
+  const probe = await Probe.start(b);
   const timeoutMs = Math.max(180_000, 20 * o.keys * o.latencyMs * 4 / o.concurrency);
 
   const started = performance.now();
   const createdAt = new Array<number>(o.keys);
+  const spans: Array<{ key: string; t0: number }> = [];
+  const bindingSpans: Array<{ key: string; t0: number }> = [];
   const ready: Array<Promise<number>> = [];
   const bindingsReady: Array<Promise<number>> = [];
   let next = 0;
@@ -62,8 +70,10 @@ export async function runThroughput(b: BenchEnv, o: ThroughputOptions): Promise<
       const t0 = performance.now();
       await b.kube.createKey(org.namespace, name, { orgId: org.orgId, roles: ['ORG_MEMBER'], connectionSecretRef: { name: org.connectionSecret } });
       ready[i] = b.tracker.whenKeyReady(`${org.namespace}/${name}`, timeoutMs);
+      spans[i] = { key: `${org.namespace}/${name}`, t0 };
       if (o.withBindings) {
         const projectId = org.projectIds[Math.floor(i / orgs.length) % org.projectIds.length] ?? '';
+        bindingSpans[i] = { key: `${org.namespace}/b-${i}`, t0: performance.now() };
         await b.kube.createBinding(org.namespace, `b-${i}`, { apiKeyRef: { name }, projectId, roles: ['GROUP_READ_ONLY'] });
         bindingsReady[i] = b.tracker.whenBindingReady(`${org.namespace}/b-${i}`, timeoutMs);
       }
@@ -78,7 +88,7 @@ export async function runThroughput(b: BenchEnv, o: ThroughputOptions): Promise<
   const readyTimes = await Promise.all(ready);
   const bindingTimes = await Promise.all(bindingsReady);
   const end = Math.max(...readyTimes, ...bindingTimes);
-  const profile = profileBetween(before, await scrapeMetrics(b.op.httpUrl));
+  const profile = await probe.finish();
   b.sim.faults.clear();
 
   const sim = summarizeSim(b.sim.stats.list());
@@ -102,9 +112,11 @@ export async function runThroughput(b: BenchEnv, o: ThroughputOptions): Promise<
     calls: { total: sim.total, unauthorized: sim.unauthorized, perKey: round(perKey, 2), perKeyWithout401: round(perKeyWithout401, 2) },
     limitMs: round(limitMs, 0),
     limitWithout401Ms: round(limitWithout401Ms, 0),
-    ratio: round(wallMs / limitMs, 2),
-    pass: wallMs <= THROUGHPUT_GOAL_RATIO * limitMs,
+    ratio: limitMs > 0 ? round(wallMs / limitMs, 2) : NaN,
+    pass: limitMs > 0 && wallMs <= THROUGHPUT_GOAL_RATIO * limitMs,
     sim,
     profile,
+    timeline: stepTimeline(b.tracker.events, spans.map((s, i) => ({ ...s, ready: readyTimes[i] ?? 0 }))),
+    bindingTimeline: stepTimeline(b.tracker.events, bindingSpans.map((s, i) => ({ ...s, ready: bindingTimes[i] ?? 0 }))),
   };
 }

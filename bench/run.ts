@@ -1,6 +1,6 @@
 // `make bench`: the operator end to end against the simulator and a fresh control plane.
-// `npx tsx bench/run.ts [--quick] [--latency-keys 100] [--keys 1000] [--latency-ms 50]
-//   [--concurrency 32] [--om-max-concurrency 32] [--resync-period 20]` (needs OMKEYS_CP_BIN).
+// `npx tsx bench/run.ts [--quick] [--latency-keys 100] [--keys 1000] [--latency-ms 50] [--no-floor]
+//   [--concurrency 32] [--om-max-concurrency 32] [--resync-period 20] [--log-level info]` (needs OMKEYS_CP_BIN).
 // Prints tables and writes bench/results/<timestamp>.json. See bench/README.md.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../test/integration/support/operator-process.ts';
 import { startBenchEnv, type BenchEnv } from './lib/bench-env.ts';
-import { ms, profileText, simCallsTable, table, verdict } from './lib/report.ts';
+import { ms, profileText, simCallsTable, table, timelineTable, verdict } from './lib/report.ts';
 import { bindingControllerLanded } from './omkey-bindings.ts';
 import { LATENCY_GOALS, runLatency, type LatencyResult } from './omkey-latency.ts';
 import { runSteady, type SteadyResult } from './omkey-steady.ts';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'om-max-concurrency': { type: 'string', default: '32' },
     'resync-period': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
+    'no-floor': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
@@ -44,6 +45,8 @@ const log = (s: string): void => console.log(`[${new Date().toISOString().slice(
 interface Results {
   latency?: LatencyResult;
   keys?: ThroughputResult;
+  /** The same with no injected latency: the floor set by everything but Ops Manager's round trips. */
+  keysNoLatency?: ThroughputResult;
   steady?: SteadyResult;
   bindings?: ThroughputResult | { skipped: string };
 }
@@ -67,6 +70,10 @@ async function main(): Promise<void> {
     results.latency = await runLatency(b, { keys: latencyKeys, warmup: quick ? 2 : 5, spacingMs: 20, log });
     log(`phase 2: ${keys} keys to Ready with ${latencyMs} ms on every Ops Manager request`);
     results.keys = await runThroughput(b, { keys, withBindings: false, latencyMs, concurrency, createParallelism: 8, prefix: 'bench-keys', log });
+    if (!values['no-floor']) {
+      log(`phase 2b: ${keys} keys to Ready with no injected latency (the floor without Ops Manager round trips)`);
+      results.keysNoLatency = await runThroughput(b, { keys, withBindings: false, latencyMs: 0, concurrency, createParallelism: 8, prefix: 'bench-floor', log });
+    }
     if (landed.landed) {
       log(`phase 4: ${keys} keys + ${keys} ProjectKeyBindings to Ready with ${latencyMs} ms latency (${landed.evidence})`);
       results.bindings = await runThroughput(b, { keys, withBindings: true, latencyMs, concurrency, createParallelism: 8, prefix: 'bench-bind', log });
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
       results.bindings = { skipped: `ProjectKeyBinding controller not landed: ${landed.evidence}` };
       log(`phase 4 skipped: ${results.bindings.skipped}`);
     }
-    const objects = keys + latencyKeys + results.latency.warmup + (landed.landed ? 2 * keys : 0);
+    const objects = latencyKeys + results.latency.warmup + keys * (1 + (results.keysNoLatency ? 1 : 0) + (landed.landed ? 2 : 0));
     log(`phase 3: steady state over ${objects} objects (restart, then one resync of ${resyncPeriodMs / 1000} s)`);
     results.steady = await runSteady(b, { objects, resyncPeriodMs, quietMs: 2000, log });
     if (b.tracker.mismatched.size > 0) log(`WARNING: ${b.tracker.mismatched.size} Secrets held another keyId than their resource's status`);
@@ -103,18 +110,17 @@ function print(r: Results, b: BenchEnv): void {
       ['create call alone (p50)', ms(l.createCallP50Ms), ''],
     ]));
     out.push(verdict(l.pass));
-    out.push('where one key\'s time goes (writes seen by the watches, median ms after the create call started):');
-    out.push(table([['write (kind, watch event, n-th of the kind)', 'median', 'keys'], ...l.timeline.map((x) => [x.step, ms(x.medianMs), x.keys])]));
-    out.push(simCallsTable(l.sim, l.keys, 'per key'), profileText(l.profile));
+    out.push(timelineTable('key', l.timeline), simCallsTable(l.sim, l.keys, 'per key'), profileText(l.profile));
   }
-  for (const t of [r.keys, r.bindings]) {
+  for (const t of [r.keys, r.keysNoLatency, r.bindings]) {
     if (!t) continue;
     if ('skipped' in t) {
       out.push(`\n4. keys + bindings: SKIPPED (${t.skipped}); bench/omkey-throughput.ts runs it with withBindings: true once it lands`);
       continue;
     }
-    const title = t.bindings > 0 ? `4. ${t.keys} keys + ${t.bindings} bindings` : `2. ${t.keys} keys`;
-    out.push(`\n${title} to Ready, ${t.latencyMs} ms on every Ops Manager request, ${t.orgs} orgs, OMKEYS_CONCURRENCY=${t.concurrency}, ${t.createParallelism} creates in flight`);
+    const title = t.bindings > 0 ? `4. ${t.keys} keys + ${t.bindings} bindings` : `${t.latencyMs > 0 ? '2.' : '2b.'} ${t.keys} keys`;
+    const lat = t.latencyMs > 0 ? `${t.latencyMs} ms on every Ops Manager request` : 'NO injected latency (floor)';
+    out.push(`\n${title} to Ready, ${lat}, ${t.orgs} orgs, OMKEYS_CONCURRENCY=${t.concurrency}, ${t.createParallelism} creates in flight`);
     out.push(table([
       ['figure', 'value'],
       ['wall time (first create -> last Ready)', ms(t.wallMs)],
@@ -123,10 +129,13 @@ function print(r: Results, b: BenchEnv): void {
       ['Ops Manager calls per key, without 401s', t.calls.perKeyWithout401],
       [`limit = calls/key (incl. 401) x ${t.latencyMs} ms x ${t.keys} / ${t.concurrency}`, ms(t.limitMs)],
       ['limit without 401s', ms(t.limitWithout401Ms)],
-      [`ratio wall / limit (goal <= ${THROUGHPUT_GOAL_RATIO})`, t.ratio],
+      [`ratio wall / limit (goal <= ${THROUGHPUT_GOAL_RATIO})`, Number.isFinite(t.ratio) ? t.ratio : 'n/a (no latency)'],
       ['per key create -> Ready p50 / p99', `${t.perKeyP50Ms} / ${t.perKeyP99Ms} ms`],
     ]));
-    out.push(verdict(t.pass), simCallsTable(t.sim, t.keys, 'per key'), profileText(t.profile));
+    if (t.latencyMs > 0) out.push(verdict(t.pass));
+    out.push(timelineTable('key', t.timeline));
+    if (t.bindings > 0) out.push(timelineTable('binding', t.bindingTimeline));
+    out.push(simCallsTable(t.sim, t.keys, 'per key'), profileText(t.profile));
   }
   if (r.steady) {
     const s = r.steady;

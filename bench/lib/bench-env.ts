@@ -16,6 +16,8 @@ export interface BenchEnv {
   tracker: ResourceTracker;
   /** The operator settings it was started with (OMKEYS_*), for the report. */
   operatorEnv: Record<string, string>;
+  /** The processes whose CPU the bench reports. */
+  pids(): Record<string, number | undefined>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startBenchEnv(opts: { binDir: string; operatorEnv: Record<
     kube: new Kube(env),
     tracker,
     operatorEnv: opts.operatorEnv,
+    pids: () => ({ operator: op.pid, ...plane.pids() }),
     close: async () => {
       tracker.stop();
       await op.stop();

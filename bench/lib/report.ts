@@ -1,4 +1,7 @@
-import type { OperatorProfile, SimCallSummary } from './measure.ts';
+import { cpuText } from './cpu.ts';
+import type { SimCallSummary } from './measure.ts';
+import type { PhaseProfile } from './probe.ts';
+import type { Timeline } from './timeline.ts';
 
 /** Rows of cells as an aligned plain-text table; the first row is the header. */
 export function table(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
@@ -22,15 +25,27 @@ export function simCallsTable(sim: SimCallSummary, per: number, perLabel: string
   ]);
 }
 
-export function profileText(p: OperatorProfile): string {
+export function profileText(pp: PhaseProfile): string {
+  const p = pp.operator;
   const rec = Object.entries(p.reconciles).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
   const lines = [`operator metrics: reconciles ${rec}; mean reconcile ${p.reconcileMeanMs} ms; mean queue wait ${p.queueWaitMeanMs} ms`];
   if (p.opsManager.length > 0) {
     lines.push(table([['operator-side Ops Manager call', 'count', 'mean ms'], ...p.opsManager.map((c) => [c.call, c.count, c.meanMs])]));
   }
+  if (pp.apiServer.calls.length > 0) {
+    lines.push(table([['API server request (all clients; the bench only POSTs)', 'count', 'server mean ms'], ...pp.apiServer.calls.slice(0, 14).map((c) => [c.call, c.count, c.meanMs])]));
+  }
+  lines.push(cpuText(pp.cpu));
   return lines.join('\n');
 }
 
 export function ms(n: number): string {
   return Number.isFinite(n) ? `${n} ms` : 'n/a';
+}
+
+export function timelineTable(what: string, t: Timeline): string {
+  return [
+    `where one ${what}'s time goes (writes seen by the watches, median ms after its create call started):`,
+    table([['write (kind, watch event, n-th of the kind)', 'median', `${what}s`], ...t.map((x) => [x.step, ms(x.medianMs), x.keys])]),
+  ].join('\n');
 }

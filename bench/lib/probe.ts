@@ -1,0 +1,36 @@
+import { apiServerBetween, scrapeApiServer, type ApiServerCalls, type ApiServerSnapshot } from './apiserver.ts';
+import type { BenchEnv } from './bench-env.ts';
+import { cpuBetween, cpuSnapshot, type CpuSnapshot, type CpuUsage } from './cpu.ts';
+import { profileBetween, scrapeMetrics, type MetricsSnapshot, type OperatorProfile } from './measure.ts';
+
+/** Where a phase's time went: the operator's metrics, the API server's, and CPU per process. */
+export interface PhaseProfile {
+  operator: OperatorProfile;
+  apiServer: ApiServerCalls;
+  cpu: CpuUsage;
+}
+
+export class Probe {
+  private constructor(
+    private readonly b: BenchEnv,
+    private readonly metrics: MetricsSnapshot,
+    private readonly api: ApiServerSnapshot,
+    private readonly cpu: CpuSnapshot,
+  ) {}
+
+  static async start(b: BenchEnv): Promise<Probe> {
+    const [metrics, api] = await Promise.all([scrapeMetrics(b.op.httpUrl), scrapeApiServer(b.plane)]);
+    return new Probe(b, metrics, api, cpuSnapshot(b.pids()));
+  }
+
+  /** `operatorRestarted`: the operator is a new process since start(), so its counters start from zero. */
+  async finish(operatorRestarted = false): Promise<PhaseProfile> {
+    const cpu = cpuBetween(this.cpu, cpuSnapshot(this.b.pids()), operatorRestarted ? ['operator'] : []);
+    const [metrics, api] = await Promise.all([scrapeMetrics(this.b.op.httpUrl), scrapeApiServer(this.b.plane)]);
+    return {
+      operator: profileBetween(operatorRestarted ? new Map<string, number>() : this.metrics, metrics),
+      apiServer: apiServerBetween(this.api, api),
+      cpu,
+    };
+  }
+}
