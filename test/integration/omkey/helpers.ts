@@ -43,7 +43,9 @@ export async function expectOneLiveKey(s: Suite, ns: string, name: string, timeo
   expect(pendingKeys(sim).filter((k) => k.desc.endsWith(obj.metadata.uid ?? '-')), 'keys still tagged pending').to.deep.equal([]);
   expect(obj.status?.keyId).to.equal(keyId);
   const orgId = final.orgId ?? sim.state.apiKeys.get(keyId)?.orgId ?? '';
-  const res = await digestGet(`${sim.url}/api/public/v1.0/orgs/${orgId}/apiKeys/${keyId}`, final.publicKey ?? '', final.privateKey ?? '');
+  // A project key may read its project's keys, an org key itself.
+  const probe = final.projectId ? `/groups/${final.projectId}/apiKeys` : `/orgs/${orgId}/apiKeys/${keyId}`;
+  const res = await digestGet(`${sim.url}/api/public/v1.0${probe}`, final.publicKey ?? '', final.privateKey ?? '');
   expect(res.status, 'the Secret pair authenticates').to.equal(200);
   return { obj, data: final };
 }
