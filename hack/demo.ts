@@ -39,11 +39,6 @@ process.on('SIGTERM', () => void finish(0, true));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The operator's log says which controllers run; a build without the binding controller leaves bindings alone. */
-function bindingControllerRuns(logPath: string): boolean {
-  return readFileSync(logPath, 'utf8').split('\n').some((l) => l.includes('"controller started"') && /"controller":"[a-z-]*binding/i.test(l));
-}
-
 async function main(): Promise<void> {
   const binDir = await controlPlaneBinDir();
   env = await startDevEnv({ dir, binDir, progress: say });
@@ -66,12 +61,9 @@ async function main(): Promise<void> {
   say(`waiting (up to ${timeoutMs / 1000} s) for the examples to be Ready`);
   const deadline = Date.now() + timeoutMs;
   let states: Array<ResourceState | undefined> = [];
-  let bindingsExpected = true;
   for (;;) {
-    bindingsExpected = bindingControllerRuns(vars.OMKEYS_OPERATOR_LOG);
     states = await Promise.all(resources.map((r) => readState(kc, r)));
-    const pending = resources.filter((r, i) => !isReady(states[i]) && (bindingsExpected || r.kind === 'OpsManagerApiKey'));
-    if (pending.length === 0) break;
+    if (states.every((s) => isReady(s))) break;
     if (Date.now() > deadline) {
       console.error(`demo: not Ready after ${timeoutMs / 1000} s:`);
       resources.forEach((r, i) => console.error(`  ${describeState(r, states[i])}`));
@@ -83,9 +75,6 @@ async function main(): Promise<void> {
 
   console.log(`\nEverything is Ready in namespace ${NAMESPACE}:\n`);
   console.log(resourceTable(states.filter((s): s is ResourceState => s !== undefined)));
-  if (!bindingsExpected) {
-    console.log('\n  (this build of the operator has no ProjectKeyBinding controller: bindings were applied but are not reconciled)');
-  }
 
   const billing = states.find((s) => s?.resource.name === 'billing-reader');
   const secretName = billing?.secretName ?? 'billing-reader-om';

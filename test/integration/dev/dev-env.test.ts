@@ -127,6 +127,7 @@ describe('make demo ARGS=--once (hack/demo.ts --once)', function () {
     expect(res.out).to.match(/omkey\/billing-reader\s+True/);
     expect(res.out).to.match(/omkey\/backup-agent\s+True/);
     expect(res.out).to.match(/omkey\/mongocli\s+True/);
+    expect(res.out).to.match(/pkb\/mongocli-project-1\s+True/);
     expect(res.out).to.match(/^\s+privateKey\s+[0-9a-f]{4}\*{4}\s+\(redacted; 36 characters\)$/m);
     expect(res.out).to.match(/^\s+publicKey\s+[a-z]{8}$/m);
     expect(res.out).to.match(/GET \/api\/public\/v1\.0\/orgs\/[0-9a-f]{24}\/apiKeys\/[0-9a-f]{24} -> 200/);
