@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import type { OpsManagerApiKeySpec } from '../../../src/api/types.ts';
+import { waitFor } from '../../envtest/process.ts';
+import { useOperator } from '../support/suite.ts';
+import { expectOneLiveKey, keysOfResource, requestsDuring, useLeakScan, waitForEvent } from './helpers.ts';
+
+const MISSING_ID = '0123456789abcdef01234567';
+/** Generous: a hot loop makes hundreds of requests a second; backoff makes a handful. */
+const QUIET_WINDOW_MS = 3_000;
+const MAX_REQUESTS_IN_WINDOW = 30;
+
+describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing deleted)', function () {
+  this.timeout(90_000);
+  const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '2s' } });
+  const scan = useLeakScan(s);
+
+  async function connectionSecret(ns: string, name: string, data: Record<string, string>): Promise<void> {
+    await s().kube.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name, namespace: ns }, stringData: data } });
+  }
+
+  /**
+   * The resource is stuck with `reason` on Ready and its detail condition, says so in a Warning
+   * Event, and then stays quiet: its status is not rewritten and Ops Manager sees few requests.
+   */
+  async function expectBackedOff(ns: string, name: string, reason: string): Promise<string> {
+    const { kube, sim } = s();
+    const obj = await kube.waitForKeyCondition(ns, name, 'Ready', 'False', reason, 45_000);
+    const detail = obj.status?.conditions?.find((c) => c.type !== 'Ready' && c.status === 'False');
+    expect(detail?.reason).to.equal(reason);
+    const ev = await waitForEvent(kube, ns, name, reason);
+    expect(ev.type).to.equal('Warning');
+    const n = await requestsDuring(sim, QUIET_WINDOW_MS);
+    expect(n, `requests to Ops Manager in ${QUIET_WINDOW_MS} ms while failing`).to.be.at.most(MAX_REQUESTS_IN_WINDOW);
+    const later = await kube.getKey(ns, name);
+    expect(later?.status?.conditions?.find((c) => c.type === 'Ready')?.reason).to.equal(reason);
+    return detail?.message ?? '';
+  }
+
+  async function createFailing(prefix: string, spec: OpsManagerApiKeySpec): Promise<string> {
+    const ns = scan.track(await s().env.newNamespace(prefix));
+    await s().kube.createKey(ns, 'k', spec);
+    return ns;
+  }
+
+  it('a missing organization is OrgNotFound', async () => {
+    const ns = await createFailing('err-org', { orgId: MISSING_ID, roles: ['ORG_READ_ONLY'] });
+    expect(await expectBackedOff(ns, 'k', 'OrgNotFound')).to.include(MISSING_ID);
+    expect(await s().kube.secret(ns, 'k')).to.equal(undefined);
+  });
+
+  it('a missing project is ProjectNotFound', async () => {
+    const ns = await createFailing('err-project', { projectId: MISSING_ID, roles: ['GROUP_READ_ONLY'] });
+    expect(await expectBackedOff(ns, 'k', 'ProjectNotFound')).to.include(MISSING_ID);
+  });
+
+  it('an unreachable Ops Manager is OpsManagerUnreachable', async () => {
+    const { env, sim, kube } = s();
+    const ns = scan.track(await env.newNamespace('err-unreachable'));
+    await connectionSecret(ns, 'nowhere', { baseUrl: 'http://127.0.0.1:1', publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey });
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'nowhere' } });
+    await expectBackedOff(ns, 'k', 'OpsManagerUnreachable');
+  });
+
+  it('a connectionSecretRef to a missing Secret is ConnectionInvalid', async () => {
+    const ns = await createFailing('err-conn', { orgId: s().sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'absent' } });
+    expect(await expectBackedOff(ns, 'k', 'ConnectionInvalid')).to.include('absent');
+  });
+
+  it('rate limiting (429) is RateLimited; the existing key and its Secret survive', async () => {
+    const { kube, sim, env } = s();
+    const ns = scan.track(await env.newNamespace('err-429'));
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] });
+    const { data, obj } = await expectOneLiveKey(s(), ns, 'k');
+    sim.faults.set([{ fault: 'status', status: 429, retryAfter: 1 }]);
+    try {
+      await expectBackedOff(ns, 'k', 'RateLimited');
+      expect(keysOfResource(sim, obj, data.keyId).map((k) => k.id), 'nothing deleted').to.deep.equal([data.keyId]);
+      expect((await kube.secretData(ns, 'k'))?.keyId).to.equal(data.keyId);
+    } finally {
+      sim.faults.clear();
+    }
+    const ready = await kube.waitForReady(ns, 'k');
+    expect(ready.status?.keyId, 'the same key once the limit lifts').to.equal(data.keyId);
+  });
+
+  it('bad credentials on an existing key are Unauthorized; nothing is deleted or replaced', async () => {
+    const { kube, sim, env } = s();
+    const ns = scan.track(await env.newNamespace('err-401'));
+    const creds = { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey };
+    await connectionSecret(ns, 'om', creds);
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'om' } });
+    const { data, obj } = await expectOneLiveKey(s(), ns, 'k');
+    const wrong = '11111111-2222-3333-4444-555555555555';
+    s().privateKeys.add(wrong);
+    await kube.core.replaceNamespacedSecret({ namespace: ns, name: 'om', body: { metadata: { name: 'om', namespace: ns }, stringData: { ...creds, privateKey: wrong } } });
+    await expectBackedOff(ns, 'k', 'Unauthorized');
+    expect(keysOfResource(sim, obj, data.keyId).map((k) => k.id), 'nothing deleted').to.deep.equal([data.keyId]);
+    expect((await kube.secretData(ns, 'k'))?.privateKey).to.equal(data.privateKey);
+  });
+
+  it('an organization that requires an access list refuses the connection: NotOnAccessList, then recovers', async () => {
+    const { sim, kube } = s();
+    const org = sim.state.orgs.get(sim.orgId)!;
+    org.requireAccessList = true;
+    let ns = '';
+    try {
+      ns = await createFailing('err-access-list', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] });
+      expect(await expectBackedOff(ns, 'k', 'NotOnAccessList')).to.match(/access list/);
+    } finally {
+      org.requireAccessList = false;
+    }
+    await waitFor('recovery once the organization allows it', async () => (await kube.getKey(ns, 'k'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 60_000);
+    await expectOneLiveKey(s(), ns, 'k');
+  });
+
+  scan.itScans();
+});
