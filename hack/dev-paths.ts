@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,19 @@ export function alive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True when `pid` runs hack/dev-daemon.ts: a pid file can outlive its process (a reboot), and
+ * its number may since belong to something else that must not be signalled.
+ */
+export function isDevDaemon(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dev-daemon');
+  } catch {
+    return !existsSync('/proc'); // no procfs (macOS): trust the pid file
   }
 }
 

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { alive, devPaths, readPid } from './dev-paths.ts';
+import { alive, devPaths, isDevDaemon, readPid } from './dev-paths.ts';
 import { controlPlaneBinDir, repoRoot } from './dev-env.ts';
 
 const TIMEOUT_MS = Number(process.env.OMKEYS_DEV_UP_TIMEOUT_MS ?? 300_000);
@@ -57,7 +57,7 @@ async function waitUntilReady(pid: number): Promise<void> {
 }
 
 const running = readPid(paths.daemonPid);
-if (running !== undefined && alive(running)) {
+if (running !== undefined && isDevDaemon(running)) {
   if (!existsSync(paths.envSh)) {
     console.log(`dev:up: already starting (pid ${running}); waiting`);
     await waitUntilReady(running);

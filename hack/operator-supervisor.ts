@@ -29,7 +29,14 @@ export class OperatorSupervisor {
   private timer: NodeJS.Timeout | undefined;
   restarts = 0;
 
-  constructor(private readonly opts: SupervisorOptions) {}
+  // The operator must not outlive this process, even when it ends abruptly.
+  private readonly killOnExit = (): void => {
+    this.child?.kill('SIGKILL');
+  };
+
+  constructor(private readonly opts: SupervisorOptions) {
+    process.once('exit', this.killOnExit);
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -75,6 +82,7 @@ export class OperatorSupervisor {
       clearTimeout(kill);
     }
     rmSync(this.opts.pidFile, { force: true });
+    process.removeListener('exit', this.killOnExit);
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, ranMs: number): void {
