@@ -2,12 +2,9 @@ import { expect } from 'chai';
 import type { OpsManagerApiKeySpec } from '../../../src/api/types.ts';
 import { waitFor } from '../../envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
-import { expectOneLiveKey, keysOfResource, requestsDuring, useLeakScan, waitForEvent } from './helpers.ts';
+import { expectBackedOff, expectOneLiveKey, keysOfResource, useLeakScan } from './helpers.ts';
 
 const MISSING_ID = '0123456789abcdef01234567';
-/** Generous: a hot loop makes hundreds of requests a second; backoff makes a handful. */
-const QUIET_WINDOW_MS = 3_000;
-const MAX_REQUESTS_IN_WINDOW = 30;
 
 describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing deleted)', function () {
   this.timeout(90_000);
@@ -18,24 +15,6 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
     await s().kube.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name, namespace: ns }, stringData: data } });
   }
 
-  /**
-   * The resource is stuck with `reason` on Ready and its detail condition, says so in a Warning
-   * Event, and then stays quiet: its status is not rewritten and Ops Manager sees few requests.
-   */
-  async function expectBackedOff(ns: string, name: string, reason: string): Promise<string> {
-    const { kube, sim } = s();
-    const obj = await kube.waitForKeyCondition(ns, name, 'Ready', 'False', reason, 45_000);
-    const detail = obj.status?.conditions?.find((c) => c.type !== 'Ready' && c.status === 'False');
-    expect(detail?.reason).to.equal(reason);
-    const ev = await waitForEvent(kube, ns, name, reason);
-    expect(ev.type).to.equal('Warning');
-    const n = await requestsDuring(sim, QUIET_WINDOW_MS);
-    expect(n, `requests to Ops Manager in ${QUIET_WINDOW_MS} ms while failing`).to.be.at.most(MAX_REQUESTS_IN_WINDOW);
-    const later = await kube.getKey(ns, name);
-    expect(later?.status?.conditions?.find((c) => c.type === 'Ready')?.reason).to.equal(reason);
-    return detail?.message ?? '';
-  }
-
   async function createFailing(prefix: string, spec: OpsManagerApiKeySpec): Promise<string> {
     const ns = scan.track(await s().env.newNamespace(prefix));
     await s().kube.createKey(ns, 'k', spec);
@@ -44,13 +23,13 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
 
   it('a missing organization is OrgNotFound', async () => {
     const ns = await createFailing('err-org', { orgId: MISSING_ID, roles: ['ORG_READ_ONLY'] });
-    expect(await expectBackedOff(ns, 'k', 'OrgNotFound')).to.include(MISSING_ID);
+    expect(await expectBackedOff(s(), ns, 'k', 'OrgNotFound')).to.include(MISSING_ID);
     expect(await s().kube.secret(ns, 'k')).to.equal(undefined);
   });
 
   it('a missing project is ProjectNotFound', async () => {
     const ns = await createFailing('err-project', { projectId: MISSING_ID, roles: ['GROUP_READ_ONLY'] });
-    expect(await expectBackedOff(ns, 'k', 'ProjectNotFound')).to.include(MISSING_ID);
+    expect(await expectBackedOff(s(), ns, 'k', 'ProjectNotFound')).to.include(MISSING_ID);
   });
 
   it('an unreachable Ops Manager is OpsManagerUnreachable', async () => {
@@ -58,12 +37,12 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
     const ns = scan.track(await env.newNamespace('err-unreachable'));
     await connectionSecret(ns, 'nowhere', { baseUrl: 'http://127.0.0.1:1', publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey });
     await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'nowhere' } });
-    await expectBackedOff(ns, 'k', 'OpsManagerUnreachable');
+    await expectBackedOff(s(), ns, 'k', 'OpsManagerUnreachable');
   });
 
   it('a connectionSecretRef to a missing Secret is ConnectionInvalid', async () => {
     const ns = await createFailing('err-conn', { orgId: s().sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'absent' } });
-    expect(await expectBackedOff(ns, 'k', 'ConnectionInvalid')).to.include('absent');
+    expect(await expectBackedOff(s(), ns, 'k', 'ConnectionInvalid')).to.include('absent');
   });
 
   it('rate limiting (429) is RateLimited; the existing key and its Secret survive', async () => {
@@ -73,7 +52,7 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
     const { data, obj } = await expectOneLiveKey(s(), ns, 'k');
     sim.faults.set([{ fault: 'status', status: 429, retryAfter: 1 }]);
     try {
-      await expectBackedOff(ns, 'k', 'RateLimited');
+      await expectBackedOff(s(), ns, 'k', 'RateLimited');
       expect(keysOfResource(sim, obj, data.keyId).map((k) => k.id), 'nothing deleted').to.deep.equal([data.keyId]);
       expect((await kube.secretData(ns, 'k'))?.keyId).to.equal(data.keyId);
     } finally {
@@ -93,7 +72,7 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
     const wrong = '11111111-2222-3333-4444-555555555555';
     s().privateKeys.add(wrong);
     await kube.core.replaceNamespacedSecret({ namespace: ns, name: 'om', body: { metadata: { name: 'om', namespace: ns }, stringData: { ...creds, privateKey: wrong } } });
-    await expectBackedOff(ns, 'k', 'Unauthorized');
+    await expectBackedOff(s(), ns, 'k', 'Unauthorized');
     expect(keysOfResource(sim, obj, data.keyId).map((k) => k.id), 'nothing deleted').to.deep.equal([data.keyId]);
     expect((await kube.secretData(ns, 'k'))?.privateKey).to.equal(data.privateKey);
   });
@@ -105,7 +84,7 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
     let ns = '';
     try {
       ns = await createFailing('err-access-list', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] });
-      expect(await expectBackedOff(ns, 'k', 'NotOnAccessList')).to.match(/access list/);
+      expect(await expectBackedOff(s(), ns, 'k', 'NotOnAccessList')).to.match(/access list/);
     } finally {
       org.requireAccessList = false;
     }

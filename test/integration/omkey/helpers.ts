@@ -65,6 +65,31 @@ export async function requestsDuring(sim: SimHandle, windowMs: number): Promise<
   return totalRequests(sim);
 }
 
+/** Generous: a hot loop makes hundreds of requests a second; backoff makes a handful. */
+const QUIET_WINDOW_MS = 3_000;
+const MAX_REQUESTS_IN_WINDOW = 30;
+
+/**
+ * The resource is stuck with `reason` on Ready and on its detail condition, says so in a
+ * Warning Event, and then stays quiet: its status is not rewritten and Ops Manager sees few
+ * requests (backoff, not a hot loop). Returns the detail condition's message.
+ */
+export async function expectBackedOff(s: Suite, ns: string, name: string, reason: string): Promise<string> {
+  const { kube, sim } = s;
+  const obj = await kube.waitForKeyCondition(ns, name, 'Ready', 'False', reason, 45_000);
+  const detail = obj.status?.conditions?.find((c) => c.type !== 'Ready' && c.status === 'False');
+  expect(detail?.reason).to.equal(reason);
+  const ev = await waitForEvent(kube, ns, name, reason);
+  expect(ev.type).to.equal('Warning');
+  const settled = await kube.getKey(ns, name);
+  const n = await requestsDuring(sim, QUIET_WINDOW_MS);
+  expect(n, `requests to Ops Manager in ${QUIET_WINDOW_MS} ms while failing`).to.be.at.most(MAX_REQUESTS_IN_WINDOW);
+  const later = await kube.getKey(ns, name);
+  expect(later?.metadata.resourceVersion, 'the resource is not rewritten while failing').to.equal(settled?.metadata.resourceVersion);
+  expect(later?.status?.conditions?.find((c) => c.type === 'Ready')?.reason).to.equal(reason);
+  return detail?.message ?? '';
+}
+
 /**
  * Collects, per test, the Events and OpsManagerApiKey objects of the namespaces it used (they
  * are deleted after each test), and every private key the simulator ever minted, so that a
