@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# The omkeys operator image. Build: docker build -t omkeys:dev .
+# test/deploy/compiled-entry-point.test.ts runs the same build and start steps without Docker.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
+WORKDIR /app
+# src/main.ts reads ../package.json (its version) relative to dist/main.js.
+COPY --from=build --chown=0:0 /app/package.json ./package.json
+COPY --from=build --chown=0:0 /app/node_modules ./node_modules
+COPY --from=build --chown=0:0 /app/dist ./dist
+# Files owned by root and read-only to the process; it runs as an unprivileged uid that
+# matches the manifests' runAsUser (and works with readOnlyRootFilesystem).
+USER 65532:65532
+EXPOSE 8080
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,144 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { V1Container } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { repoRoot } from './compiled.ts';
+import { Chart, TemplateError } from './helm-template.ts';
+import { configFromContainer, expectedContainerSecurity, find, podOf, yamlDocs, type Obj } from './manifest-checks.ts';
+
+const chartDir = path.join(repoRoot, 'charts', 'omkeys');
+const release = { name: 'omkeys', namespace: 'mongodb-ops' };
+
+function containerOf(objs: Obj[]): V1Container {
+  return podOf(find(objs, 'Deployment')).container;
+}
+
+describe('deploy: Helm chart charts/omkeys', () => {
+  const chart = new Chart(chartDir);
+
+  it('ships crds/ byte-identical to the repository crds/', () => {
+    const src = readdirSync(path.join(repoRoot, 'crds')).sort();
+    expect(readdirSync(path.join(chartDir, 'crds')).sort()).to.deep.equal(src);
+    for (const f of src) {
+      const same = readFileSync(path.join(chartDir, 'crds', f)).equals(readFileSync(path.join(repoRoot, 'crds', f)));
+      expect(same, `charts/omkeys/crds/${f} differs from crds/${f}: cp crds/*.yaml charts/omkeys/crds/`).to.equal(true);
+    }
+  });
+
+  it('has the same RBAC rules as deploy/rbac.yaml, bound to its ServiceAccount in the release namespace', () => {
+    const objs = chart.objects(release);
+    const rbac = yamlDocs(path.join(repoRoot, 'deploy', 'rbac.yaml'));
+    expect(find(objs, 'ClusterRole').rules).to.deep.equal(find(rbac, 'ClusterRole').rules);
+    expect(find(objs, 'Role').rules).to.deep.equal(find(rbac, 'Role').rules);
+    const sa = find(objs, 'ServiceAccount');
+    expect(sa.metadata!.namespace).to.equal(release.namespace);
+    for (const binding of [find(objs, 'ClusterRoleBinding'), find(objs, 'RoleBinding')]) {
+      expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: sa.metadata!.name, namespace: release.namespace }]);
+    }
+    expect(find(objs, 'RoleBinding').roleRef.name).to.equal(find(objs, 'Role').metadata!.name);
+    expect(find(objs, 'Role').metadata!.namespace).to.equal(release.namespace);
+    expect(find(objs, 'ClusterRoleBinding').roleRef.name).to.equal(find(objs, 'ClusterRole').metadata!.name);
+    expect(podOf(find(objs, 'Deployment')).pod.serviceAccountName).to.equal(sa.metadata!.name);
+  });
+
+  it('with default values: real settings only, the same probes and lockdown as deploy/operator.yaml', () => {
+    const objs = chart.objects(release);
+    const c = containerOf(objs);
+    const { config, unread } = configFromContainer(c, { name: 'omkeys-abc', namespace: release.namespace });
+    expect(unread).to.deep.equal([]);
+    expect(config.connection).to.deep.equal({ credentialsSecret: { namespace: release.namespace, name: 'om-credentials' } });
+    expect(config.policy).to.deep.equal({ defaultConnectionNamespaces: ['*'], allowedRoles: [], allowOrgOwnerViaDefault: false });
+    expect(config.namespaces).to.deep.equal([]);
+    expect(config.leaderElection).to.deep.equal({ namespace: release.namespace, name: 'omkeys-leader', identity: 'omkeys-abc' });
+    expect(config.resyncPeriodMs).to.equal(600_000);
+    const plain = podOf(find(yamlDocs(path.join(repoRoot, 'deploy', 'operator.yaml')), 'Deployment')).container;
+    for (const k of ['livenessProbe', 'readinessProbe', 'securityContext', 'resources', 'ports'] as const) expect(c[k], k).to.deep.equal(plain[k]);
+    expect(c.securityContext).to.deep.equal(expectedContainerSecurity());
+    const d = find(objs, 'Deployment');
+    expect(d.spec!.replicas).to.equal(2);
+    expect(podOf(d).pod.securityContext).to.deep.include({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.image).to.equal(`ghcr.io/omkeys/omkeys:${String(chart.meta.appVersion)}`);
+    const selector = d.spec!.selector.matchLabels!;
+    expect(Object.keys(selector)).to.have.length.greaterThan(0);
+    for (const [k, v] of Object.entries(selector)) expect(d.spec!.template.metadata!.labels![k], k).to.equal(v);
+    expect(c.volumeMounts).to.equal(undefined);
+    expect(find(objs, 'Service').spec!.selector).to.deep.equal(selector);
+  });
+
+  it('maps every value to its setting: connection, CA bundle from a Secret, policy, namespaces, tuning', () => {
+    const objs = chart.objects(release, {
+      image: { repository: 'registry.example/omkeys', tag: '1.2.3' },
+      replicas: 3,
+      connection: { baseUrl: 'https://om.example:8443/', credentialsSecret: 'om-admin', caBundle: { secretName: 'om-ca', key: 'bundle.pem' } },
+      policy: { defaultConnectionNamespaces: ['team-a', 'team-b'], allowedRoles: ['ORG_READ_ONLY', 'ORG_MEMBER'], allowOrgOwner: true },
+      watchNamespaces: ['team-a', 'team-b', 'team-c'],
+      resyncPeriod: '5m',
+      concurrency: 4,
+      opsManager: { maxConcurrency: 8, maxRequestsPerSecond: 20, timeout: '10s' },
+      logLevel: 'debug',
+      leaderElection: { enabled: true, leaseName: 'omkeys-a' },
+    });
+    const c = containerOf(objs);
+    const d = find(objs, 'Deployment');
+    const { config, env, unread } = configFromContainer(c, { name: 'p', namespace: release.namespace });
+    expect(unread).to.deep.equal([]);
+    expect(c.image).to.equal('registry.example/omkeys:1.2.3');
+    expect(d.spec!.replicas).to.equal(3);
+    expect(config.connection.baseUrl).to.equal('https://om.example:8443');
+    expect(config.connection.credentialsSecret).to.deep.equal({ namespace: release.namespace, name: 'om-admin' });
+    expect(config.connection.caPem).to.include('BEGIN CERTIFICATE');
+    expect(env.OMKEYS_OM_CA_FILE).to.equal('/etc/omkeys/ca/bundle.pem');
+    expect(c.volumeMounts).to.deep.equal([{ name: 'ca-bundle', mountPath: '/etc/omkeys/ca', readOnly: true }]);
+    expect(podOf(d).pod.volumes).to.deep.equal([{ name: 'ca-bundle', secret: { secretName: 'om-ca', items: [{ key: 'bundle.pem', path: 'bundle.pem' }] } }]);
+    expect(config.policy).to.deep.equal({ defaultConnectionNamespaces: ['team-a', 'team-b'], allowedRoles: ['ORG_READ_ONLY', 'ORG_MEMBER'], allowOrgOwnerViaDefault: true });
+    expect(config.namespaces).to.deep.equal(['team-a', 'team-b', 'team-c']);
+    expect(config.resyncPeriodMs).to.equal(300_000);
+    expect(config.concurrency).to.equal(4);
+    expect(config.opsManager).to.deep.equal({ maxConcurrency: 8, maxRequestsPerSecond: 20, timeoutMs: 10_000 });
+    expect(config.logLevel).to.equal('debug');
+    expect(config.leaderElection).to.deep.include({ name: 'omkeys-a' });
+  });
+
+  it('takes the CA bundle from a ConfigMap, and can run without a default connection or leader election', () => {
+    const objs = chart.objects(release, {
+      connection: { credentialsSecret: '', caBundle: { configMapName: 'om-ca' } },
+      leaderElection: { enabled: false },
+      replicas: 1,
+      metricsService: { enabled: false },
+    });
+    const c = containerOf(objs);
+    const { config, env, unread } = configFromContainer(c, { name: 'p', namespace: release.namespace });
+    expect(unread).to.deep.equal([]);
+    expect(config.connection.credentialsSecret).to.equal(undefined);
+    expect(config.leaderElection).to.equal(false);
+    expect(env.OMKEYS_OM_CA_FILE).to.equal('/etc/omkeys/ca/ca.crt');
+    expect(podOf(find(objs, 'Deployment')).pod.volumes?.[0]?.configMap).to.deep.equal({ name: 'om-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+    expect(objs.some((o) => o.kind === 'Service')).to.equal(false);
+  });
+
+  it('its values.yaml names every OMKEYS_* variable the Deployment template can set', () => {
+    const values = readFileSync(path.join(chartDir, 'values.yaml'), 'utf8');
+    const template = readFileSync(path.join(chartDir, 'templates', 'deployment.yaml'), 'utf8');
+    const names = [...new Set([...template.matchAll(/name: (OMKEYS_[A-Z_]+)/g)].map((m) => m[1]!))];
+    expect(names.length).to.be.greaterThan(10);
+    expect(names.filter((n) => !values.includes(n))).to.deep.equal([]);
+  });
+
+  it('the template renderer refuses constructs it does not implement (so it cannot drift from Helm silently)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'omkeys-chart-'));
+    try {
+      mkdirSync(path.join(dir, 'templates'));
+      writeFileSync(path.join(dir, 'Chart.yaml'), 'name: t\nversion: 0.0.1\n');
+      writeFileSync(path.join(dir, 'values.yaml'), 'a: 1\n');
+      writeFileSync(path.join(dir, 'templates', 'x.yaml'), 'v: {{ .Values.a | quote }}\n');
+      expect(new Chart(dir).render(release).get('x.yaml')).to.equal('v: "1"\n');
+      writeFileSync(path.join(dir, 'templates', 'x.yaml'), 'v: {{ lookup "v1" "Secret" "ns" "n" }}\n');
+      expect(() => new Chart(dir).render(release)).to.throw(TemplateError, /lookup/);
+      writeFileSync(path.join(dir, 'templates', 'x.yaml'), '{{ if .Values.a }}v: 1\n');
+      expect(() => new Chart(dir)).to.throw(TemplateError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
