@@ -196,7 +196,8 @@ export class Chart {
     switch (head) {
       case 'quote': return JSON.stringify(str(a(0)));
       case 'default': return truthy(a(1)) ? a(1) : a(0);
-      case 'toYaml': return stringify(a(0)).trimEnd();
+      // Kubernetes reads YAML 1.1 (y, no, on are booleans); Helm's toYaml quotes such strings.
+      case 'toYaml': return stringify(a(0), { version: '1.1' }).trimEnd();
       case 'nindent': return '\n' + indent(str(a(1)), Number(a(0)));
       case 'indent': return indent(str(a(1)), Number(a(0)));
       case 'join': return ((a(1) as unknown[] | undefined) ?? []).map(str).join(str(a(0)));

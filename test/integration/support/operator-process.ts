@@ -19,6 +19,8 @@ export interface OperatorOptions {
   env?: Record<string, string>;
   /** Use this key pair for the default connection instead of the simulator's admin key. */
   defaultKey?: { publicKey: string; privateKey: string };
+  /** Run this instead of `node --import tsx src/main.ts`, e.g. the compiled `[process.execPath, 'dist/main.js']`; cwd stays the repository root unless `cwd` is given. */
+  command?: { file: string; args: string[]; cwd?: string };
 }
 
 /**
@@ -64,8 +66,9 @@ export class OperatorProcess {
   /** Starts the process and waits until it leads and its HTTP server answers /readyz. */
   async spawn(): Promise<void> {
     const startedAt = this.logText().length;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')], {
-      cwd: repoRoot,
+    const cmd = this.opts.command ?? { file: process.execPath, args: ['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')] };
+    const child = spawn(cmd.file, cmd.args, {
+      cwd: cmd.cwd ?? repoRoot,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
