@@ -39,6 +39,16 @@ export async function provision(deps: KeyControllerDeps, obj: OpsManagerApiKey, 
   const tag = pendingTag(obj);
   const rotating = plan.why === 'Rotation';
   const previous = plan.retire ?? (plan.deleteFirst.length > 0 ? undefined : prevOf(obj));
+  const creating = {
+    status: 'False' as const,
+    reason: rotating ? Reason.Rotating : Reason.Progressing,
+    message: `creating a key in Ops Manager (${WHY_TEXT[plan.why]})`,
+    observedGeneration: obj.metadata.generation,
+  };
+  let conditions = setCondition(obj.status?.conditions, { type: ConditionType.KeyProvisioned, ...creating }, now);
+  // Until the new pair is written the Secret holds no usable pair (gone, edited, or naming a
+  // deleted key), so Ready must not keep saying True; in a rotation the old pair still works.
+  if (!rotating) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
   const marked = await deps.keys.replaceStatus({
     ...obj,
     status: {
@@ -46,13 +56,7 @@ export async function provision(deps: KeyControllerDeps, obj: OpsManagerApiKey, 
       pendingCreate: { tag, startedAt: iso(now) },
       previousKeyId: previous?.keyId,
       previousKeyRevokeAt: previous ? iso(previous.revokeAt) : undefined,
-      conditions: setCondition(obj.status?.conditions, {
-        type: ConditionType.KeyProvisioned,
-        status: 'False',
-        reason: rotating ? Reason.Rotating : Reason.Progressing,
-        message: `creating a key in Ops Manager (${WHY_TEXT[plan.why]})`,
-        observedGeneration: obj.metadata.generation,
-      }, now),
+      conditions,
     },
   });
 

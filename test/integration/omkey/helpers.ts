@@ -27,21 +27,27 @@ export function pendingKeys(sim: SimHandle): ApiKey[] {
  */
 export async function expectOneLiveKey(s: Suite, ns: string, name: string, timeoutMs = 60_000): Promise<{ obj: OpsManagerApiKey; data: Record<string, string> }> {
   const { kube, sim } = s;
-  const obj = await kube.waitForReady(ns, name, timeoutMs);
-  // Ready is written after the Secret; wait for the pending tag to be gone too (the last step of a create).
-  const data = await waitFor(`${ns}/${name} settled`, async () => {
-    const d = await kube.secretData(ns, name);
-    const ok = d?.keyId && keysOfResource(sim, obj, d.keyId).length === 1 && sim.state.apiKeys.get(d.keyId)?.desc === `${ns}/${name}`;
-    return ok ? d : undefined;
-  }, timeoutMs).catch(() => undefined);
-  const final = data ?? (await kube.secretData(ns, name)) ?? {};
+  await kube.waitForReady(ns, name, timeoutMs);
+  // Judged on one fresh read of both, once settled: Ready, the Secret and status naming the same
+  // key, and that key carrying its real description (the last step of a create).
+  let obj: OpsManagerApiKey | undefined;
+  let final: Record<string, string> = {};
+  const settled = async (): Promise<boolean> => {
+    obj = await kube.getKey(ns, name);
+    final = (await kube.secretData(ns, name)) ?? {};
+    const ready = obj?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === obj?.metadata.generation);
+    return !!(ready && final.keyId && obj?.status?.keyId === final.keyId && sim.state.apiKeys.get(final.keyId)?.desc === `${ns}/${name}` && keysOfResource(sim, obj, final.keyId).length === 1);
+  };
+  await waitFor(`${ns}/${name} settled`, settled, timeoutMs).catch(() => undefined);
+  if (!obj) throw new Error(`${ns}/${name} not found`);
   const keyId = final.keyId ?? '';
   expect(keyId, 'Secret names a key').to.not.equal('');
   if (final.privateKey) s.privateKeys.add(final.privateKey);
+  expect(obj.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+  expect(obj.status?.keyId, 'status names the Secret\'s key').to.equal(keyId);
   const mine = keysOfResource(sim, obj, keyId).map((k) => k.id);
   expect(mine, `keys of ${ns}/${name} in Ops Manager`).to.deep.equal([keyId]);
-  expect(pendingKeys(sim).filter((k) => k.desc.endsWith(obj.metadata.uid ?? '-')), 'keys still tagged pending').to.deep.equal([]);
-  expect(obj.status?.keyId).to.equal(keyId);
+  expect(pendingKeys(sim).filter((k) => k.desc.endsWith(obj?.metadata.uid ?? '-')), 'keys still tagged pending').to.deep.equal([]);
   const orgId = final.orgId ?? sim.state.apiKeys.get(keyId)?.orgId ?? '';
   // A project key may read its project's keys, an org key itself.
   const probe = final.projectId ? `/groups/${final.projectId}/apiKeys` : `/orgs/${orgId}/apiKeys/${keyId}`;

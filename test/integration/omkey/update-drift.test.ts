@@ -65,6 +65,23 @@ describe('omkey: spec updates and drift in Ops Manager', function () {
     expect(sim.state.apiKeys.get(keyId)?.accessList.find((e) => e.cidrBlock === '192.0.2.1/32')?.ipAddress, 'the entry was not re-created').to.equal('192.0.2.1');
   });
 
+  it('compares IPv6 entries in canonical form: no churn whatever the spelling', async () => {
+    const { kube, sim, env } = s();
+    const ns = scan.track(await env.newNamespace('omkey-ipv6'));
+    await kube.createKey(ns, 'k', {
+      orgId: sim.orgId,
+      roles: ['ORG_READ_ONLY'],
+      accessList: [{ ipAddress: '2001:DB8:0:0:0:0:0:1' }, { cidrBlock: '2001:db8:abcd:0::/64' }, { ipAddress: '192.0.2.7' }],
+    });
+    const { data } = await expectOneLiveKey(s(), ns, 'k');
+    const want = ['192.0.2.7/32', '2001:db8::1/128', '2001:db8:abcd::/64'];
+    expect(simView(sim, data.keyId!)?.accessList).to.deep.equal(want);
+    sim.stats.reset();
+    await afterResyncs(sim, 2);
+    expect(writes(sim), 'writes to Ops Manager on resync').to.equal(0);
+    expect((await kube.getKey(ns, 'k'))?.status?.accessList).to.deep.equal(want);
+  });
+
   it('puts back description, roles and access list changed by hand in Ops Manager, with a DriftCorrected Warning', async () => {
     const { kube, sim, env } = s();
     const ns = scan.track(await env.newNamespace('omkey-drift'));
