@@ -15,7 +15,7 @@ export interface OperatorConfig {
   concurrency: number;
   resyncPeriodMs: number;
   opsManager: { maxConcurrency: number; maxRequestsPerSecond: number; timeoutMs: number };
-  leaderElection: false | { namespace: string; name: string; identity: string };
+  leaderElection: false | { namespace: string; name: string; identity: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   http: { port: number; host: string };
   logLevel: string;
   /** Test-only crash points (see docs/crash-safety.md); empty in production. */
@@ -81,6 +81,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   if (bool('om-insecure-skip-tls-verify', false)) connection.insecureSkipTlsVerify = true;
 
   const leNamespace = get('leader-election-namespace') ?? env.POD_NAMESPACE ?? 'omkeys-system';
+  // client-go's proportions (15 s lease, 10 s renew deadline, 2 s retry) scaled to the lease.
+  const leaseMs = duration('leader-election-lease-duration', '15s');
+  if (leaseMs < 2000) throw new ConfigError('leader-election-lease-duration must be at least 2s');
   return {
     namespaces: list('namespaces', []),
     connection,
@@ -97,7 +100,14 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       timeoutMs: duration('om-timeout', '30s'),
     },
     leaderElection: bool('leader-election', true)
-      ? { namespace: leNamespace, name: get('leader-election-lease') ?? 'omkeys-leader', identity: env.POD_NAME ?? `${hostname}-${process.pid}` }
+      ? {
+          namespace: leNamespace,
+          name: get('leader-election-lease') ?? 'omkeys-leader',
+          identity: env.POD_NAME ?? `${hostname}-${process.pid}`,
+          leaseDurationMs: leaseMs,
+          renewDeadlineMs: Math.round((leaseMs * 2) / 3),
+          retryPeriodMs: Math.round(leaseMs / 7.5),
+        }
       : false,
     http: { port: int('http-port', 8080, 0), host: get('http-host') ?? '0.0.0.0' },
     logLevel: get('log-level') ?? 'info',

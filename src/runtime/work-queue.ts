@@ -26,6 +26,9 @@ interface Delayed {
  * (dirty set), is never handed to two workers at once (processing set), and a key added while
  * it is being processed runs again once the current run ends.
  */
+/** Longest single wait; well below setTimeout's 2^31-1 ms limit. */
+export const MAX_TIMER_MS = 24 * 3_600_000;
+
 export class WorkQueue {
   private readonly clock: Clock;
   private readonly concurrency: number;
@@ -82,9 +85,14 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Adds the key after `ms`; of several pending delays for one key the earliest wins. */
-  addAfter(key: string, ms: number): void {
+  /**
+   * Adds the key after `ms`; of several pending delays for one key the earliest wins. Node
+   * timers cannot wait longer than 2^31-1 ms (they fire at once instead), so a longer delay
+   * (a 30-day rotation) is cut to a day: the reconcile that runs then plans the rest again.
+   */
+  addAfter(key: string, requestedMs: number): void {
     if (this.shuttingDown) return;
+    const ms = Math.min(requestedMs, MAX_TIMER_MS);
     if (ms <= 0) {
       this.add(key);
       return;

@@ -50,7 +50,7 @@ describe('deploy: Helm chart charts/omkeys', () => {
     expect(config.connection).to.deep.equal({ credentialsSecret: { namespace: release.namespace, name: 'om-credentials' } });
     expect(config.policy).to.deep.equal({ defaultConnectionNamespaces: ['*'], allowedRoles: [], allowOrgOwnerViaDefault: false });
     expect(config.namespaces).to.deep.equal([]);
-    expect(config.leaderElection).to.deep.equal({ namespace: release.namespace, name: 'omkeys-leader', identity: 'omkeys-abc' });
+    expect(config.leaderElection).to.deep.include({ namespace: release.namespace, name: 'omkeys-leader', identity: 'omkeys-abc', leaseDurationMs: 15_000 });
     expect(config.resyncPeriodMs).to.equal(600_000);
     const plain = podOf(find(yamlDocs(path.join(repoRoot, 'deploy', 'operator.yaml')), 'Deployment')).container;
     for (const k of ['livenessProbe', 'readinessProbe', 'securityContext', 'resources', 'ports'] as const) expect(c[k], k).to.deep.equal(plain[k]);

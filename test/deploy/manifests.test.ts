@@ -52,7 +52,7 @@ describe('deploy: plain manifests (kubectl apply -k deploy/)', () => {
     expect(unread).to.deep.equal([]);
     expect(config.connection.baseUrl).to.match(/^https:\/\//);
     expect(config.connection.credentialsSecret).to.deep.equal({ namespace: 'omkeys-system', name: 'om-credentials' });
-    expect(config.leaderElection).to.deep.equal({ namespace: 'omkeys-system', name: 'omkeys-leader', identity: 'omkeys-7d9f-abcde' });
+    expect(config.leaderElection).to.deep.include({ namespace: 'omkeys-system', name: 'omkeys-leader', identity: 'omkeys-7d9f-abcde', leaseDurationMs: 15_000 });
     expect(config.http.port).to.equal(8080);
   });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { ControlPlane } from './control-plane.ts';
 import { statusOf } from './crds.ts';
 
@@ -7,6 +7,8 @@ import { statusOf } from './crds.ts';
 export class TestEnv {
   readonly kc: KubeConfig;
   private readonly created = new Set<string>();
+  /** Every namespace made during the run, in order (for suites that must see theirs gone). */
+  readonly history: string[] = [];
 
   constructor(readonly controlPlane: ControlPlane) {
     this.kc = new KubeConfig();
@@ -26,6 +28,7 @@ export class TestEnv {
     const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;
     await this.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name, labels: { 'omkeys.io/test': 'true' } } } });
     this.created.add(name);
+    this.history.push(name);
     return name;
   }
 
@@ -40,6 +43,46 @@ export class TestEnv {
       }
     }
     this.created.clear();
+  }
+
+  /**
+   * Waits until the namespaces are gone (their finalizers ran). Those still there after the
+   * timeout have the omkeys finalizer stripped from their objects so that one stuck suite
+   * cannot leak work into the next; their names are returned so the caller can fail.
+   */
+  async waitForNamespacesGone(names: readonly string[], timeoutMs: number): Promise<string[]> {
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const exists = async (name: string): Promise<boolean> => {
+      try {
+        await core.readNamespace({ name });
+        return true;
+      } catch (err) {
+        if (statusOf(err) === 404) return false;
+        throw err;
+      }
+    };
+    const deadline = Date.now() + timeoutMs;
+    let left = [...names];
+    while (left.length > 0 && Date.now() < deadline) {
+      const still: string[] = [];
+      for (const n of left) if (await exists(n)) still.push(n);
+      left = still;
+      if (left.length > 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    for (const ns of left) await this.stripFinalizers(ns);
+    return left;
+  }
+
+  private async stripFinalizers(namespace: string): Promise<void> {
+    const custom = this.kc.makeApiClient(CustomObjectsApi);
+    for (const plural of ['opsmanagerapikeys', 'projectkeybindings']) {
+      const list = (await custom.listNamespacedCustomObject({ group: 'omkeys.io', version: 'v1alpha1', namespace, plural })) as { items: Array<{ metadata: { name: string } }> };
+      for (const item of list.items) {
+        await custom.patchNamespacedCustomObject(
+          { group: 'omkeys.io', version: 'v1alpha1', namespace, plural, name: item.metadata.name, body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }] },
+        ).catch(() => undefined);
+      }
+    }
   }
 
   /** A kubeconfig that authenticates as ServiceAccount `namespace/name` (created if missing), through TokenRequest. */

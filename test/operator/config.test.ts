@@ -23,7 +23,7 @@ describe('operator configuration', () => {
     expect(c.connection).to.deep.equal({ baseUrl: 'https://om.example', credentialsSecret: { namespace: 'ops', name: 'om' } });
     expect(c.concurrency).to.equal(8);
     expect(c.policy.allowedRoles).to.deep.equal(['ORG_READ_ONLY', 'ORG_MEMBER']);
-    expect(c.leaderElection).to.deep.equal({ namespace: 'ops', name: 'omkeys-leader', identity: 'omkeys-0' });
+    expect(c.leaderElection).to.deep.equal({ namespace: 'ops', name: 'omkeys-leader', identity: 'omkeys-0', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 });
   });
 
   it('can switch leader election off', () => {
@@ -37,6 +37,7 @@ describe('operator configuration', () => {
     [{ OMKEYS_OM_BASE_URL: 'om.example' }, [], /must start with http/],
     [{ OMKEYS_OM_CREDENTIALS_SECRET: 'just-a-name' }, [], /<namespace>\/<name>/],
     [{ OMKEYS_ALLOW_ORG_OWNER: 'yes' }, [], /true or false/],
+    [{ OMKEYS_LEADER_ELECTION_LEASE_DURATION: '1s' }, [], /at least 2s/],
   ];
   for (const [env, argv, msg] of bad) {
     it(`refuses ${JSON.stringify(env)} ${argv.join(' ')} with a clear message`, () => {

@@ -228,3 +228,17 @@ describe('WorkQueue', () => {
     expect(() => new WorkQueue({ clock, concurrency: 0 })).to.throw(RangeError);
   });
 });
+
+describe('WorkQueue long delays', () => {
+  it('never asks the clock for a timer longer than a day (Node fires longer ones at once)', async () => {
+    const { FakeClock } = await import('./fake-clock.ts');
+    const { WorkQueue, MAX_TIMER_MS } = await import('../../src/runtime/work-queue.ts');
+    const clock = new FakeClock();
+    const asked: number[] = [];
+    const spy = { ...clock, now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => { asked.push(ms); return clock.setTimeout(fn, ms); }, clearTimeout: (h: unknown) => clock.clearTimeout(h), sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal) };
+    const q = new WorkQueue({ clock: spy, concurrency: 1 });
+    q.addAfter('k', 30 * 24 * 3_600_000);
+    expect(asked).to.deep.equal([MAX_TIMER_MS]);
+    await q.shutdown();
+  });
+});

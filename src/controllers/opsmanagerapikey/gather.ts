@@ -30,15 +30,18 @@ export function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined):
   return { state: 'ours', reading, matchesDesired };
 }
 
-/** Reads the Secret: from the cache when it is there, live otherwise (a Secret we do not own is not in the cache). */
-export async function loadSecret(deps: KeyControllerDeps, obj: OpsManagerApiKey, live: boolean): Promise<V1Secret | undefined> {
+/**
+ * Reads the Secret: from the cache when it is there, live otherwise (a Secret we do not own is
+ * not in the cache, and a miss may be informer lag). `live` says whether the API server answered.
+ */
+export async function loadSecret(deps: KeyControllerDeps, obj: OpsManagerApiKey, live: boolean): Promise<{ value: V1Secret | undefined; live: boolean }> {
   const ns = obj.metadata.namespace ?? '';
   const name = secretName(obj);
   if (!live) {
     const cached = deps.cachedSecret(ns, name);
-    if (cached) return cached;
+    if (cached) return { value: cached, live: false };
   }
-  return deps.secrets.get(ns, name);
+  return { value: await deps.secrets.get(ns, name), live: true };
 }
 
 /** Everything decide needs that does not require Ops Manager. */

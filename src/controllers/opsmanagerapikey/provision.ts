@@ -92,23 +92,24 @@ export async function provision(deps: KeyControllerDeps, obj: OpsManagerApiKey, 
   await writeSecret(deps, marked, current, desired);
   deps.failpoint?.('after-secret-write');
 
-  let desc = tag;
-  try {
-    desc = (await conn.client.updateOrgKey(orgId, created.id, { desc: desiredDescription(obj) })).desc;
-  } catch {
-    // A project-scoped connection may not edit org keys; converge reports it. The Secret names the key, so it is safe.
-  }
-
   let retire = previous;
   if (retire && retire.revokeAt.getTime() <= now.getTime()) {
     await retireKey(deps, obj, conn, retire.keyId, orgId);
     retire = undefined;
   }
-  const key: RemoteKey = { id: created.id, publicKey: created.publicKey, desc, roles: [...obj.spec.roles], accessList, orgId };
+  const key: RemoteKey = { id: created.id, publicKey: created.publicKey, desc: tag, roles: [...obj.spec.roles], accessList, orgId };
   const base = { ...marked.status, rotatedAt: iso(now), previousKeyId: retire?.keyId, previousKeyRevokeAt: retire ? iso(retire.revokeAt) : undefined };
   const done = await deps.keys.replaceStatus({ ...marked, status: readyStatus(marked, key, secretName(obj), now, base) });
   const missing = (obj.spec.accessList ?? []).map(specEntryCidr).filter((c) => !accessList.includes(c));
-  await deps.events.record(obj, 'Normal', plan.why === 'Initial' ? 'KeyCreated' : 'KeyReplaced', `Ops Manager key ${created.publicKey} (${created.id}) ${WHY_TEXT[plan.why]}; pair written to Secret ${secretName(obj)}${missing.length ? `; access list pending: ${missing.join(', ')}` : ''}`);
+  // Not awaited: the Event is for people and must not delay the resource's readiness (the recorder never throws).
+  void deps.events.record(obj, 'Normal', plan.why === 'Initial' ? 'KeyCreated' : 'KeyReplaced', `Ops Manager key ${created.publicKey} (${created.id}) ${WHY_TEXT[plan.why]}; pair written to Secret ${secretName(obj)}${missing.length ? `; access list pending: ${missing.join(', ')}` : ''}`);
+  // Named last: the pair is safe and the resource Ready before this cosmetic call. If it fails or
+  // the process dies first, the next converge puts the description right.
+  try {
+    await conn.client.updateOrgKey(orgId, created.id, { desc: desiredDescription(obj) });
+  } catch {
+    // A project-scoped connection may not edit org keys; converge reports it.
+  }
   return done;
 }
 

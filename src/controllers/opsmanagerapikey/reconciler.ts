@@ -1,3 +1,4 @@
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
 import { isConflict, isNotFound } from '../../kube/api-errors.ts';
@@ -16,7 +17,17 @@ import { provision } from './provision.ts';
 import { retireKey } from './retire.ts';
 import { notReadyStatus, sameJson } from './status.ts';
 
-type Step = { done: true; result?: ReconcileResult } | { done: false; obj: OpsManagerApiKey; live: boolean };
+/**
+ * What one round read, and whether each part came from the API server just now (a write's
+ * response or a live GET) rather than from the informer cache.
+ */
+interface Reads {
+  obj: OpsManagerApiKey;
+  objLive: boolean;
+  secret?: { value: V1Secret | undefined; live: boolean };
+}
+
+type Step = { done: true; result?: ReconcileResult } | { done: false; next: Reads };
 
 /** Thrown when a write raced another writer (409): retried at once from fresh reads. */
 class StaleRead extends TransientError {}
@@ -33,36 +44,28 @@ export class OpsManagerApiKeyReconciler {
 
   async reconcile(key: string, log: Logger): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
-    let obj = this.deps.cachedKey(namespace, name);
-    let live = false;
-    for (let round = 0; round < 8 && obj; round++) {
+    const cached = this.deps.cachedKey(namespace, name);
+    if (!cached) return;
+    let reads: Reads = { obj: cached, objLive: false };
+    for (let round = 0; round < 8; round++) {
       let step: Step;
       try {
-        step = await this.step(obj, live, log);
+        step = await this.step(reads, log);
       } catch (err) {
-        await this.fail(obj, err, log);
+        await this.fail(reads.obj, err, log);
         return;
       }
       if (step.done) return step.result;
-      obj = step.obj;
-      live = step.live;
+      reads = step.next;
     }
-    if (!obj) return;
     return { requeueAfterMs: 1000 };
   }
 
-  private async step(cachedObj: OpsManagerApiKey, live: boolean, log: Logger): Promise<Step> {
+  private async step(reads: Reads, log: Logger): Promise<Step> {
     const deps = this.deps;
-    let obj = cachedObj;
-    if (live) {
-      try {
-        obj = await deps.keys.get(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
-      } catch (err) {
-        if (isNotFound(err)) return { done: true };
-        throw err;
-      }
-    }
-    const secret = await loadSecret(deps, obj, live);
+    const obj = reads.obj;
+    const loaded = reads.secret ?? (await loadSecret(deps, obj, false));
+    const secret = loaded.value;
     const local = localView(deps, obj, secret);
     const uid = obj.metadata.uid ?? '';
     if (needsRemote(local) && this.isFresh(obj, local.secret.state === 'ours' ? local.secret.reading.keyId : undefined)) return { done: true };
@@ -78,13 +81,16 @@ export class OpsManagerApiKeyReconciler {
       world = await remoteView(conn, local, secret);
       plan = decide(world.g);
     }
-    // Replacing a key is drastic: never on the strength of a cache that may lag our own writes.
-    if (plan.kind === 'Provision' && !live) return { done: false, obj, live: true };
+    // Creating or replacing a key is drastic: never on the strength of a cache that may lag our own writes.
+    if (plan.kind === 'Provision' && !(reads.objLive && loaded.live)) return this.reread(obj);
     log.debug({ plan: plan.kind }, 'plan');
 
     switch (plan.kind) {
       case 'AddFinalizer':
-        return { done: false, obj: await deps.keys.replace({ ...obj, metadata: { ...obj.metadata, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } }), live: false };
+        return {
+          done: false,
+          next: { obj: await deps.keys.replace({ ...obj, metadata: { ...obj.metadata, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } }), objLive: true, secret: loaded },
+        };
       case 'Finalize':
         if ((obj.metadata.finalizers ?? []).includes(FINALIZER)) await finalize(deps, obj, plan, conn, world.secret, world.orgId);
         this.lastSync.delete(uid);
@@ -92,11 +98,11 @@ export class OpsManagerApiKeyReconciler {
       case 'Blocked':
         return this.blocked(obj, plan);
       case 'SweepPending':
-        return { done: false, obj: await this.sweep(obj, plan, conn, world), live: true };
+        return { done: false, next: { obj: await this.sweep(obj, plan, conn, world), objLive: true, secret: loaded } };
       case 'Provision': {
         const done = await provision(deps, obj, plan, must(conn), world.secret);
         const complete = sameJson(done.status?.accessList ?? [], wantedCidrs(obj.spec.accessList));
-        if (!complete) return { done: false, obj: done, live: true };
+        if (!complete) return { done: false, next: { obj: done, objLive: true } };
         this.markFresh(done);
         return { done: true, ...this.plannedCheck(done) };
       }
@@ -105,6 +111,17 @@ export class OpsManagerApiKeyReconciler {
         this.markFresh(result);
         return { done: true, ...(plan.requeueAfterMs !== undefined ? { result: { requeueAfterMs: plan.requeueAfterMs } } : {}) };
       }
+    }
+  }
+
+  /** Reads the resource and its Secret from the API server, for a decision that must not rest on the cache. */
+  private async reread(obj: OpsManagerApiKey): Promise<Step> {
+    try {
+      const fresh = await this.deps.keys.get(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+      return { done: false, next: { obj: fresh, objLive: true, secret: await loadSecret(this.deps, fresh, true) } };
+    } catch (err) {
+      if (isNotFound(err)) return { done: true };
+      throw err;
     }
   }
 

@@ -79,6 +79,8 @@ export class OperatorProcess {
         OMKEYS_HTTP_HOST: '127.0.0.1',
         OMKEYS_LOG_LEVEL: 'debug',
         OMKEYS_RESYNC_PERIOD: '1h',
+        // A restarted process waits for the dead one's Lease to expire, as in a cluster; shorter here.
+        OMKEYS_LEADER_ELECTION_LEASE_DURATION: '4s',
         ...this.opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,9 +18,11 @@ export interface Suite {
  */
 export function useOperator(opts: OperatorOptions = {}): () => Suite {
   let suite: Suite | undefined;
+  let firstNamespace = 0;
   before(async function () {
     this.timeout(120_000);
     const env = testEnv();
+    firstNamespace = env.history.length;
     const sim = await startSimulator({ admin: true });
     const op = await OperatorProcess.start(env, sim, opts);
     suite = { env, sim, op, kube: new Kube(env), privateKeys: new Set() };
@@ -31,7 +33,14 @@ export function useOperator(opts: OperatorOptions = {}): () => Suite {
     }
   });
   after(async function () {
-    this.timeout(60_000);
+    this.timeout(150_000);
+    // This suite's operator finishes the clean-up of this suite's namespaces (with its own
+    // simulator) before it stops, so no half-deleted resource is left for the next suite.
+    if (suite) {
+      await suite.env.cleanupNamespaces();
+      const stuck = await suite.env.waitForNamespacesGone(suite.env.history.slice(firstNamespace), 90_000);
+      if (stuck.length > 0) console.error(`  namespaces still terminating after the suite (finalizers stripped): ${stuck.join(', ')}`);
+    }
     await suite?.op.stop();
     await suite?.sim.close();
   });
