@@ -9,8 +9,18 @@ import { GROUP, VERSION } from '../api/types.ts';
 export class CustomObjects<T extends { metadata: { name?: string; namespace?: string } }> {
   private readonly api: CustomObjectsApi;
 
-  constructor(kc: KubeConfig, private readonly plural: string) {
+  constructor(
+    kc: KubeConfig,
+    private readonly plural: string,
+    /** Told about every object a write returns (see runtime/own-writes.ts). */
+    private readonly onWrite?: (obj: T) => void,
+  ) {
     this.api = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  private noted(obj: T): T {
+    this.onWrite?.(obj);
+    return obj;
   }
 
   async get(namespace: string, name: string): Promise<T> {
@@ -24,18 +34,18 @@ export class CustomObjects<T extends { metadata: { name?: string; namespace?: st
 
   async replace(obj: T): Promise<T> {
     const { namespace = '', name = '' } = obj.metadata;
-    return (await this.api.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: obj })) as T;
+    return this.noted((await this.api.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: obj })) as T);
   }
 
   async replaceStatus(obj: T): Promise<T> {
     const { namespace = '', name = '' } = obj.metadata;
-    return (await this.api.replaceNamespacedCustomObjectStatus({
+    return this.noted((await this.api.replaceNamespacedCustomObjectStatus({
       group: GROUP,
       version: VERSION,
       namespace,
       plural: this.plural,
       name,
       body: obj,
-    })) as T;
+    })) as T);
   }
 }

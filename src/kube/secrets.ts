@@ -5,8 +5,17 @@ import { isNotFound } from './api-errors.ts';
 export class Secrets {
   private readonly api: CoreV1Api;
 
-  constructor(kc: KubeConfig) {
+  constructor(
+    kc: KubeConfig,
+    /** Told about every Secret a write returns (see runtime/own-writes.ts). */
+    private readonly onWrite?: (secret: V1Secret) => void,
+  ) {
     this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  private noted(secret: V1Secret): V1Secret {
+    this.onWrite?.(secret);
+    return secret;
   }
 
   async get(namespace: string, name: string): Promise<V1Secret | undefined> {
@@ -19,7 +28,7 @@ export class Secrets {
   }
 
   async create(secret: V1Secret): Promise<V1Secret> {
-    return this.api.createNamespacedSecret({ namespace: secret.metadata?.namespace ?? '', body: secret });
+    return this.noted(await this.api.createNamespacedSecret({ namespace: secret.metadata?.namespace ?? '', body: secret }));
   }
 
   /** Replaces `current` with `desired`, keeping metadata the operator does not own (other labels/annotations). */
@@ -33,6 +42,6 @@ export class Secrets {
         annotations: { ...current.metadata?.annotations, ...desired.metadata?.annotations },
       },
     };
-    return this.api.replaceNamespacedSecret({ namespace: body.metadata?.namespace ?? '', name: body.metadata?.name ?? '', body });
+    return this.noted(await this.api.replaceNamespacedSecret({ namespace: body.metadata?.namespace ?? '', name: body.metadata?.name ?? '', body }));
   }
 }

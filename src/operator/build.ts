@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_PLURAL } from '../api/types.ts';
+import { OPS_MANAGER_API_KEY_KIND, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_KIND, PROJECT_KEY_BINDING_PLURAL } from '../api/types.ts';
 import { ConnectionPool } from '../controllers/opsmanagerapikey/connection.ts';
 import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
 import type { EventSink } from '../controllers/opsmanagerapikey/deps.ts';
@@ -14,6 +14,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Manager } from '../runtime/manager.ts';
 import { createMetrics } from '../runtime/metrics.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 import type { OperatorConfig } from './config.ts';
 import { customResourceInformer } from './informers.ts';
 import { managedSecretInformer } from '../runtime/secret-informer.ts';
@@ -34,7 +35,9 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const secretInformer = managedSecretInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
   const recorder = new EventRecorder({ kc, component: 'omkeys', clock, logger });
   const events: EventSink = { record: (obj, type, reason, message) => recorder.record(obj, type, reason, message) };
-  const secrets = new Secrets(kc);
+  const keyWrites = new OwnWrites();
+  const bindingWrites = new OwnWrites();
+  const secrets = new Secrets(kc, (s) => keyWrites.record(s, 'Secret'));
   const connections = new ConnectionPool({
     secrets,
     defaults: config.connection,
@@ -51,6 +54,8 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
       },
     },
   });
+  // Failures mostly mean Ops Manager said no or is away: start backoff at 250 ms, not at once.
+  const runtime = { clock, logger, metrics, queue: { baseDelayMs: 250, maxDelayMs: 300_000 } };
   const watched = new Set(config.namespaces);
   const inScope = (namespace: string): boolean => watched.size === 0 || watched.has(namespace);
   const failpoints = new Set(config.failpoints);
@@ -58,7 +63,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
     bindings: bindingInformer,
     keys: keyInformer,
     deps: {
-      bindings: new CustomObjects<ProjectKeyBinding>(kc, PROJECT_KEY_BINDING_PLURAL),
+      bindings: new CustomObjects<ProjectKeyBinding>(kc, PROJECT_KEY_BINDING_PLURAL, (b) => bindingWrites.record(b, PROJECT_KEY_BINDING_KIND)),
       connections,
       policy: config.policy,
       events,
@@ -67,7 +72,8 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
       projectKeys: new ProjectKeysCache({ clock, ttlMs: Math.min(5_000, config.resyncPeriodMs / 2) }),
     },
     inScope,
-    runtime: { clock, logger, metrics },
+    ownWrites: bindingWrites,
+    runtime,
     concurrency: config.concurrency,
     resyncPeriodMs: config.resyncPeriodMs,
   });
@@ -75,7 +81,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
     keys: keyInformer,
     secrets: secretInformer,
     deps: {
-      keys: new CustomObjects<OpsManagerApiKey>(kc, OPS_MANAGER_API_KEY_PLURAL),
+      keys: new CustomObjects<OpsManagerApiKey>(kc, OPS_MANAGER_API_KEY_PLURAL, (k) => keyWrites.record(k, OPS_MANAGER_API_KEY_KIND)),
       secrets,
       connections,
       policy: config.policy,
@@ -94,7 +100,8 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
         : {}),
     },
     inScope,
-    runtime: { clock, logger, metrics },
+    ownWrites: keyWrites,
+    runtime,
     concurrency: config.concurrency,
     resyncPeriodMs: config.resyncPeriodMs,
   });

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import { isTerminal, summarizeError, TransientError } from './errors.ts';
 import type { ManagedInformer } from './informer.ts';
 import type { Metrics } from './metrics.ts';
+import type { OwnWrites } from './own-writes.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ReconcileResult {
@@ -20,6 +21,8 @@ export interface ControllerSpec<T extends KubernetesObject> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   watches?: Array<{ informer: ManagedInformer<any>; map: (obj: any) => string[] }>;
   concurrency?: number;
+  /** Echoes of this controller's own writes (see OwnWrites): not enqueued, except deletions. */
+  ownWrites?: OwnWrites;
   /** Every period, every primary object is reconciled again (drift in Ops Manager). Default 10 min; 0 disables. */
   resyncPeriodMs?: number;
 }
@@ -63,13 +66,22 @@ export class Controller<T extends KubernetesObject> {
     this.deps = deps;
     this.name = spec.name;
     this.log = deps.logger.child({ controller: spec.name });
+    const echo = (obj: KubernetesObject, kind: string): boolean => {
+      if (kind === 'delete') {
+        spec.ownWrites?.forget(obj);
+        return false;
+      }
+      return spec.ownWrites?.isEcho(obj) ?? false;
+    };
     spec.primary.onChange((obj, kind) => {
       const key = objectKey(obj);
       if (kind === 'delete') this.terminal.delete(key);
+      if (echo(obj, kind)) return;
       this.enqueue(key);
     });
     for (const w of spec.watches ?? []) {
-      w.informer.onChange((obj: KubernetesObject, _kind, old?: KubernetesObject) => {
+      w.informer.onChange((obj: KubernetesObject, kind, old?: KubernetesObject) => {
+        if (echo(obj, kind)) return;
         const keys = new Set(w.map(obj));
         if (old) for (const k of w.map(old)) keys.add(k);
         for (const k of keys) this.enqueue(k);

@@ -108,10 +108,19 @@ export class Manager {
     return this.stopped;
   }
 
-  /** SIGTERM/SIGINT: stop gracefully, then exit 0 (1 if stopping failed). */
-  installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code)): void {
+  /**
+   * SIGTERM/SIGINT: stop gracefully, then exit 0 (1 if stopping failed). A stop that hangs (the
+   * API server going away at the same moment) ends with exit 1 after `graceMs`: crash safety
+   * does not depend on a clean stop, and a pod would be killed anyway.
+   */
+  installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code), graceMs = 20_000): void {
     const onSignal = (signal: NodeJS.Signals): void => {
       this.log.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        this.log.error({ graceMs }, 'graceful stop did not finish in time; exiting');
+        exit(1);
+      }, graceMs);
+      timer.unref();
       this.stop().then(
         () => exit(0),
         (err: unknown) => {

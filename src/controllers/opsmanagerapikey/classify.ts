@@ -60,9 +60,16 @@ export function classifyError(err: unknown, scope: { projectId?: string; orgId?:
     const accessList = /ACCESS_LIST|ADDRESS/.test(err.errorCode ?? '');
     return { reason: accessList ? Reason.AccessListRejected : Reason.InvalidSpec, message: `Ops Manager refused the request (${err.errorCode ?? err.status ?? '4xx'})${detail}`, terminal: true };
   }
-  if (err instanceof TlsError) return { reason: Reason.OpsManagerUnreachable, message: `TLS verification of Ops Manager failed: ${err.message}`, terminal: false };
+  // Messages name the failure, not the call that met it, so retries do not rewrite the status.
+  if (err instanceof TlsError) return { reason: Reason.OpsManagerUnreachable, message: `TLS verification of Ops Manager failed (${causeCode(err) ?? 'certificate not trusted'}); check the CA bundle`, terminal: false };
   if (err instanceof AmbiguousCreateError) {
     return { reason: Reason.OpsManagerUnreachable, message: 'the answer to a key creation was lost; the key is looked for and cleaned up before retrying', terminal: false };
   }
-  return { reason: Reason.OpsManagerUnreachable, message: `Ops Manager is unreachable or failing: ${err.message}`, terminal: false };
+  const what = err.status !== undefined ? `HTTP ${err.status}` : (causeCode(err) ?? 'no answer');
+  return { reason: Reason.OpsManagerUnreachable, message: `Ops Manager is unreachable or failing (${what}); retrying with backoff`, terminal: false };
+}
+
+function causeCode(err: OpsManagerError): string | undefined {
+  const cause = err.cause as { code?: unknown } | undefined;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }

@@ -62,10 +62,15 @@ export class ConnectionPool {
     return obj.spec.connectionSecretRef === undefined;
   }
 
-  async resolve(obj: OpsManagerApiKey): Promise<Connection> {
+  /**
+   * `forCleanup`: a namespace being deleted takes the connection Secret with the resources that
+   * use it, in no particular order; to clean Ops Manager up anyway, the last credentials this
+   * process read from that Secret are used when it is gone.
+   */
+  async resolve(obj: OpsManagerApiKey, opts: { forCleanup?: boolean } = {}): Promise<Connection> {
     const ref = obj.spec.connectionSecretRef;
     const creds = ref
-      ? await this.fromSecret(obj.metadata.namespace ?? '', ref.name, `spec.connectionSecretRef ${ref.name}`)
+      ? await this.fromSecret(obj.metadata.namespace ?? '', ref.name, `spec.connectionSecretRef ${ref.name}`, opts.forCleanup === true)
       : await this.defaultCredentials();
     const source = ref ? `${obj.metadata.namespace ?? ''}/${ref.name}` : 'default';
     return { client: this.clientFor(source, creds), baseUrl: creds.baseUrl, isDefault: ref === undefined };
@@ -88,12 +93,18 @@ export class ConnectionPool {
     return { baseUrl: d.baseUrl, publicKey: d.publicKey, privateKey: d.privateKey, ...(d.caPem ? { caPem: d.caPem } : {}) };
   }
 
-  private async fromSecret(namespace: string, name: string, what: string): Promise<Credentials> {
+  private async fromSecret(namespace: string, name: string, what: string, staleOk = false): Promise<Credentials> {
     const now = (this.deps.now ?? Date.now)();
     const cacheKey = `${namespace}/${name}`;
     const cached = this.secretCache.get(cacheKey);
     if (cached && now - cached.at < (this.deps.secretTtlMs ?? 5000)) return cached.creds;
-    const creds = await this.readSecret(namespace, name, what);
+    let creds: Credentials;
+    try {
+      creds = await this.readSecret(namespace, name, what);
+    } catch (err) {
+      if (staleOk && cached && err instanceof ConnectionError) return cached.creds;
+      throw err;
+    }
     this.secretCache.set(cacheKey, { at: now, creds });
     return creds;
   }

@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey } from '../../api/types.ts';
 import { OPS_MANAGER_API_KEY_KIND } from '../../api/types.ts';
+import type { OwnWrites } from '../../runtime/own-writes.ts';
 import { Controller, type ControllerDeps } from '../../runtime/controller.ts';
 import type { ManagedInformer } from '../../runtime/informer.ts';
 import type { KeyControllerDeps } from './deps.ts';
@@ -21,6 +22,8 @@ export function createKeyController(opts: {
   runtime: ControllerDeps;
   /** Several watched namespaces share a cluster-wide watch; objects elsewhere are ignored. */
   inScope?: (namespace: string) => boolean;
+  /** Echoes of this controller's writes are not enqueued (see runtime/own-writes.ts). */
+  ownWrites?: OwnWrites;
   concurrency: number;
   resyncPeriodMs: number;
 }): { controller: Controller<KubernetesObject>; reconciler: OpsManagerApiKeyReconciler } {
@@ -41,6 +44,7 @@ export function createKeyController(opts: {
       watches: [{ informer: opts.secrets, map: (s: V1Secret) => secretOwnerKeys(s) }],
       concurrency: opts.concurrency,
       resyncPeriodMs: opts.resyncPeriodMs,
+      ...(opts.ownWrites ? { ownWrites: opts.ownWrites } : {}),
     },
     opts.runtime,
   );

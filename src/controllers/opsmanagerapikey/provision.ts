@@ -3,6 +3,7 @@ import { ConditionType, Reason, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKey } from '../../api/types.ts';
 import { isConflict } from '../../kube/api-errors.ts';
 import type { CreatedApiKey } from '../../opsmanager/types.ts';
+import { AmbiguousCreateError, OpsManagerError } from '../../opsmanager/errors.ts';
 import { diffAccessList, specEntryCidr } from './access-list.ts';
 import type { Connection } from './connection.ts';
 import { desiredDescription, pendingTag, type Plan, type RemoteKey } from './decide.ts';
@@ -10,7 +11,8 @@ import type { KeyControllerDeps } from './deps.ts';
 import { ANNOTATION_ORG_ID } from './material.ts';
 import { retireKey } from './retire.ts';
 import { buildSecret, isOwnedBy, secretName } from './secret-builder.ts';
-import { iso, readyStatus } from './status.ts';
+import { iso, notReadyStatus, readyStatus } from './status.ts';
+import { classifyError } from './classify.ts';
 
 type ProvisionPlan = Extract<Plan, { kind: 'Provision' }>;
 
@@ -62,9 +64,15 @@ export async function provision(deps: KeyControllerDeps, obj: OpsManagerApiKey, 
 
   deps.failpoint?.('after-pending-mark');
   const body = { desc: tag, roles: [...obj.spec.roles] };
-  const created: CreatedApiKey = obj.spec.projectId
-    ? await conn.client.createProjectKey(obj.spec.projectId, body)
-    : await conn.client.createOrgKey(obj.spec.orgId ?? '', body);
+  let created: CreatedApiKey;
+  try {
+    created = obj.spec.projectId
+      ? await conn.client.createProjectKey(obj.spec.projectId, body)
+      : await conn.client.createOrgKey(obj.spec.orgId ?? '', body);
+  } catch (err) {
+    await unmarkIfNotCreated(deps, marked, obj, err);
+    throw err;
+  }
   const orgId = created.orgId ?? obj.spec.orgId ?? orgIdHint ?? '';
   deps.failpoint?.('after-create');
 
@@ -111,6 +119,23 @@ export async function provision(deps: KeyControllerDeps, obj: OpsManagerApiKey, 
     // A project-scoped connection may not edit org keys; converge reports it.
   }
   return done;
+}
+
+/**
+ * Ops Manager answered the create with an error (not a lost answer): no key exists, so the
+ * marker goes again and nothing is left to sweep (a deletion then needs no connection).
+ */
+async function unmarkIfNotCreated(deps: KeyControllerDeps, marked: OpsManagerApiKey, before: OpsManagerApiKey, err: unknown): Promise<void> {
+  if (!(err instanceof OpsManagerError) || err instanceof AmbiguousCreateError) return;
+  const { pendingCreate: _p, ...rest } = marked.status ?? {};
+  const base = { ...rest, previousKeyId: before.status?.previousKeyId, previousKeyRevokeAt: before.status?.previousKeyRevokeAt };
+  // The failure is stated here too: this write moves the resourceVersion past the caller's copy.
+  const c = classifyError(err, { ...(before.spec.orgId ? { orgId: before.spec.orgId } : {}), ...(before.spec.projectId ? { projectId: before.spec.projectId } : {}) });
+  try {
+    await deps.keys.replaceStatus({ ...marked, status: notReadyStatus(marked, 'KeyProvisioned', c.reason, c.message, new Date(deps.clock.now()), base) });
+  } catch {
+    // Best effort: a marker left behind only costs one list call later.
+  }
 }
 
 function prevOf(obj: OpsManagerApiKey): { keyId: string; revokeAt: Date } | undefined {

@@ -1,5 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { ConditionType, Reason, findCondition } from '../../api/conditions.ts';
 import { FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
 import { isConflict, isNotFound } from '../../kube/api-errors.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
@@ -13,6 +14,7 @@ import { decide, isNoop, type Plan } from './decide.ts';
 import type { KeyControllerDeps } from './deps.ts';
 import { finalize } from './finalize.ts';
 import { loadSecret, localView, needsRemote, remoteView, type World } from './gather.ts';
+import { findPendingKeys } from './remote.ts';
 import { provision } from './provision.ts';
 import { retireKey } from './retire.ts';
 import { notReadyStatus, sameJson } from './status.ts';
@@ -77,12 +79,16 @@ export class OpsManagerApiKeyReconciler {
       plan.kind === 'Provision' || plan.kind === 'SweepPending' || needsRemote(local) ||
       (plan.kind === 'Finalize' && (plan.deleteKeyIds.length > 0 || obj.status?.pendingCreate !== undefined));
     if (needsConnection) {
-      conn = await deps.connections.resolve(obj);
+      conn = await deps.connections.resolve(obj, { forCleanup: obj.metadata.deletionTimestamp !== undefined });
       world = await remoteView(conn, local, secret);
       plan = decide(world.g);
     }
     // Creating or replacing a key is drastic: never on the strength of a cache that may lag our own writes.
     if (plan.kind === 'Provision' && !(reads.objLive && loaded.live)) return this.reread(obj);
+    // After a create that Ops Manager refused (unreachable, credentials, org gone...), retry with
+    // a read first: while it still fails, nothing is written, so backoff is not undone by our own
+    // status writes; once it works, the create goes ahead.
+    if (plan.kind === 'Provision' && lastCreateFailedRemotely(obj)) await findPendingKeys(must(conn).client, obj);
     log.debug({ plan: plan.kind }, 'plan');
 
     switch (plan.kind) {
@@ -187,6 +193,16 @@ export class OpsManagerApiKeyReconciler {
     const times = [obj.status?.nextRotationAt, obj.status?.previousKeyRevokeAt].filter((t): t is string => !!t).map((t) => Date.parse(t) - this.deps.clock.now());
     return times.length > 0 ? { result: { requeueAfterMs: Math.max(1000, Math.min(...times)) } } : {};
   }
+}
+
+const PROBE_FIRST = new Set<string>([
+  Reason.OpsManagerUnreachable, Reason.Unauthorized, Reason.Forbidden, Reason.NotOnAccessList,
+  Reason.OrgNotFound, Reason.ProjectNotFound, Reason.RateLimited, Reason.ConnectionInvalid,
+]);
+
+function lastCreateFailedRemotely(obj: OpsManagerApiKey): boolean {
+  const c = findCondition(obj.status?.conditions, ConditionType.KeyProvisioned);
+  return c?.status === 'False' && PROBE_FIRST.has(c.reason) && obj.status?.pendingCreate === undefined;
 }
 
 function must(conn: Connection | undefined): Connection {

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
+import type { OwnWrites } from '../../runtime/own-writes.ts';
 import { Controller, type ControllerDeps } from '../../runtime/controller.ts';
 import type { ManagedInformer } from '../../runtime/informer.ts';
 import type { BindingControllerDeps } from './deps.ts';
@@ -58,6 +59,8 @@ export function createBindingController(opts: {
   deps: Omit<BindingControllerDeps, 'cachedBinding' | 'cachedKey' | 'siblings'>;
   runtime: ControllerDeps;
   inScope?: (namespace: string) => boolean;
+  /** Echoes of this controller's writes are not enqueued (see runtime/own-writes.ts). */
+  ownWrites?: OwnWrites;
   concurrency: number;
   resyncPeriodMs: number;
 }): { controller: Controller<KubernetesObject>; reconciler: ProjectKeyBindingReconciler; hook: NewKeyHook; index: BindingIndex } {
@@ -90,6 +93,7 @@ export function createBindingController(opts: {
       ],
       concurrency: opts.concurrency,
       resyncPeriodMs: opts.resyncPeriodMs,
+      ...(opts.ownWrites ? { ownWrites: opts.ownWrites } : {}),
     },
     opts.runtime,
   );

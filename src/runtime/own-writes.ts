@@ -1,0 +1,40 @@
+/** The identity and version of an object: all OwnWrites needs, from typed or plain JSON objects. */
+export interface Versioned {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+function idOf(obj: Versioned): string {
+  return `${obj.kind ?? ''}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+/**
+ * The resourceVersions a controller's own writes produced. A watch event carrying exactly
+ * that version is the echo of the write, not news: the reconcile that wrote it already acted
+ * on it. Ignoring echoes halves the reconciles of a create and, more importantly, keeps a
+ * reconcile that writes status and then fails from being re-run at once by its own write,
+ * which would defeat the backoff.
+ */
+export class OwnWrites {
+  private readonly versions = new Map<string, string>();
+
+  /** Notes the object a write returned (kind, namespace, name and resourceVersion). */
+  record(obj: Versioned, kind?: string): void {
+    const rv = obj.metadata?.resourceVersion;
+    if (!rv) return;
+    this.versions.set(idOf(kind ? { ...obj, kind } : obj), rv);
+  }
+
+  isEcho(obj: Versioned): boolean {
+    const rv = obj.metadata?.resourceVersion;
+    return rv !== undefined && this.versions.get(idOf(obj)) === rv;
+  }
+
+  forget(obj: Versioned): void {
+    this.versions.delete(idOf(obj));
+  }
+
+  get size(): number {
+    return this.versions.size;
+  }
+}
