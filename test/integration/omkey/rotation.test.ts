@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { GROUP, OPS_MANAGER_API_KEY_PLURAL, VERSION, type OpsManagerApiKey } from '../../../src/api/types.ts';
 import { waitFor } from '../../envtest/process.ts';
 import { digestGet } from '../support/digest-probe.ts';
 import { useOperator } from '../support/suite.ts';
@@ -18,12 +17,7 @@ describe('omkey: scheduled rotation with a grace period', () => {
     expect(Date.parse(first.status!.nextRotationAt!) - Date.parse(first.status!.rotatedAt!)).to.equal(3_600_000);
 
     // Make the rotation due: as if the key had been minted two hours ago.
-    await waitFor('status edit', async () => {
-      const obj = (await kube.getKey(ns, 'rot'))!;
-      const past = (ms: number): string => new Date(Date.now() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      obj.status = { ...obj.status, rotatedAt: past(7_200_000), nextRotationAt: past(3_600_000) };
-      return (await kube.custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: ns, plural: OPS_MANAGER_API_KEY_PLURAL, name: 'rot', body: obj })) as OpsManagerApiKey;
-    }, 10_000);
+    await kube.makeRotationDue(ns, 'rot');
 
     const rotated = await waitFor('a new key', async () => {
       const obj = await kube.getKey(ns, 'rot');

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { GROUP, OPS_MANAGER_API_KEY_PLURAL, VERSION, type OpsManagerApiKey } from '../../../src/api/types.ts';
 import { waitFor } from '../../envtest/process.ts';
 import type { SimHandle } from '../../opsmanager-sim/server.ts';
 import type { Kube } from '../support/kube.ts';
@@ -103,12 +102,7 @@ describe('pkb: the key is replaced under live bindings', () => {
     let newId = '';
     try {
       // Make the rotation due: as if the key had been minted two hours ago.
-      await waitFor('status edit', async () => {
-        const obj = (await kube.getKey(ns, 'rot'))!;
-        const past = (ms: number): string => new Date(Date.now() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-        obj.status = { ...obj.status, rotatedAt: past(7_200_000), nextRotationAt: past(3_600_000) };
-        return (await kube.custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: ns, plural: OPS_MANAGER_API_KEY_PLURAL, name: 'rot', body: obj })) as OpsManagerApiKey;
-      }, 10_000);
+      await kube.makeRotationDue(ns, 'rot');
       const binding = await waitFor('binding to follow the rotated key', async () => {
         const b = await kube.getBinding(ns, 'rot-p1');
         return b?.status?.keyId && b.status.keyId !== oldId ? b : undefined;

@@ -40,6 +40,17 @@ export class Kube {
     }, 10_000);
   }
 
+  /** Makes a scheduled rotation due, as if the key had been minted two hours ago (status edit as admin). */
+  async makeRotationDue(namespace: string, name: string): Promise<void> {
+    const past = (ms: number): string => new Date(Date.now() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await waitFor('status edit', async () => {
+      const obj = await this.getKey(namespace, name);
+      if (!obj) throw new Error(`${namespace}/${name} not found`);
+      obj.status = { ...obj.status, rotatedAt: past(7_200_000), nextRotationAt: past(3_600_000) };
+      return (await this.custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: OPS_MANAGER_API_KEY_PLURAL, name, body: obj })) as OpsManagerApiKey;
+    }, 10_000);
+  }
+
   async deleteKey(namespace: string, name: string): Promise<void> {
     await this.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: OPS_MANAGER_API_KEY_PLURAL, name });
   }
