@@ -1,10 +1,10 @@
 // The operator process: configuration, wiring, signals. Everything else lives in modules.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, parseConfig } from './operator/config.ts';
 import { buildOperator } from './operator/build.ts';
+import { PooledKubeConfig } from './kube/kubeconfig.ts';
 import { systemClock } from './runtime/clock.ts';
 import { summarizeError } from './runtime/errors.ts';
 import { createLogger } from './runtime/logger.ts';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, name: 'omkeys' });
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromDefault();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../../src/kube/kubeconfig.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { statusOf } from './crds.ts';
 
@@ -11,7 +12,8 @@ export class TestEnv {
   readonly history: string[] = [];
 
   constructor(readonly controlPlane: ControlPlane) {
-    this.kc = new KubeConfig();
+    // Keep-alive connections, as the operator uses: without them each call pays a TLS handshake.
+    this.kc = new PooledKubeConfig();
     this.kc.loadFromFile(controlPlane.kubeconfigPath);
   }
 
