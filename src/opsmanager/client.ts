@@ -1,33 +1,15 @@
-import type { Logger } from 'pino';
 import { AmbiguousCreateError, ConflictError, NotFoundError } from './errors.ts';
 import type { OpsManagerError } from './errors.ts';
 import { accessListHas, listResults, toAccessListEntry, toApiKey } from './mapping.ts';
 import { Transport } from './transport.ts';
-import type { RequestInfo } from './transport.ts';
+import type { TransportOptions } from './transport.ts';
 import type { AccessListEntry, AccessListInput, ApiKey, CreatedApiKey } from './types.ts';
 
-export interface OpsManagerClientOptions {
-  /** Ops Manager URL without `/api/public/v1.0`. */
-  baseUrl: string;
-  publicKey: string;
-  privateKey: string;
-  caPem?: string;
-  insecureSkipTlsVerify?: boolean;
-  timeoutMs?: number;
-  maxConcurrency?: number;
-  maxRequestsPerSecond?: number;
-  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; budgetMs?: number };
-  logger?: Logger;
-  version?: string;
-  /** Metrics hook, once per HTTP request; `route` is templated. */
-  onRequest?: (info: RequestInfo) => void;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** Monotonic milliseconds, for the rate limiter and the retry budget. */
-  now?: () => number;
-  /** false: take a fresh Digest challenge for every request (only to measure what reuse saves). */
-  reuseNonce?: boolean;
-}
+/**
+ * Everything the client is configured with is the transport's: base URL (without
+ * `/api/public/v1.0`), the key pair, TLS, timeouts, limits, retry budget, logger and metrics hook.
+ */
+export type OpsManagerClientOptions = TransportOptions;
 
 const PAGE_SIZE = 500;
 const ORG_KEYS = '/orgs/{orgId}/apiKeys';

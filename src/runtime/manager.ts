@@ -6,17 +6,11 @@ import type { Controller } from './controller.ts';
 import { summarizeError } from './errors.ts';
 import { startHttpServer } from './http-server.ts';
 import type { ManagedInformer } from './informer.ts';
-import { LeaderElector } from './leader-election.ts';
+import { LeaderElector, type LeaderElectorOptions } from './leader-election.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
-export interface LeaderElectionConfig {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-}
+/** The Lease and timings; the manager supplies the client, clock and logger. */
+export type LeaderElectionConfig = Pick<LeaderElectorOptions, 'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
 
 export interface ManagerOptions {
   kc: KubeConfig;
