@@ -117,11 +117,13 @@ export class ProjectKeyBindingReconciler {
     const ns = obj.metadata.namespace ?? '';
     const projectId = obj.spec.projectId;
     if (ids.length > 0) {
-      const stub: OpsManagerApiKey = { apiVersion: 'omkeys.io/v1alpha1', kind: 'OpsManagerApiKey', metadata: { namespace: ns }, spec: { roles: [] } };
+      // With its key gone, the binding can only clean up through the default connection, which
+      // the pool resolves for any key without a connectionSecretRef in this namespace.
+      const defaultConnectionKey: OpsManagerApiKey = { apiVersion: 'omkeys.io/v1alpha1', kind: 'OpsManagerApiKey', metadata: { namespace: ns }, spec: { roles: [] } };
       const mayUseDefault = checkPolicy(deps.policy, ns, true, []).allowed;
       let conn: Connection | undefined;
       try {
-        if (key || mayUseDefault) conn = await deps.connections.resolve(key ?? stub);
+        if (key || mayUseDefault) conn = await deps.connections.resolve(key ?? defaultConnectionKey, { forCleanup: true });
       } catch (err) {
         if (!(err instanceof ConnectionError)) throw err;
         log.warn({ err: err.message }, 'no connection to unassign with');
