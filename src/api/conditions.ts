@@ -64,6 +64,6 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
 }
 
 /** metav1.Time serialises with second precision; keep the same form so that diffs are stable. */
-function formatTime(now: Date): string {
+export function formatTime(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

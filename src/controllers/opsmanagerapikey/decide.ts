@@ -3,7 +3,7 @@ import { Reason } from '../../api/conditions.ts';
 import { diffAccessList, type AccessListDiff } from './access-list.ts';
 import { parseDuration } from './duration.ts';
 import type { PolicyVerdict } from './policy.ts';
-import type { SecretReading } from './secret-builder.ts';
+import { secretName, type SecretReading } from './secret-builder.ts';
 
 /** The Ops Manager key as far as this resource cares: roles in its own scope only. */
 export interface RemoteKey {
@@ -110,7 +110,7 @@ export function decide(g: Gathered): Plan {
     return { kind: 'Blocked', reason: Reason.PolicyDenied, message: g.policy.message, terminal: true, condition: 'KeyProvisioned' };
   }
   if (g.secret.state === 'foreign') {
-    const name = obj.spec.secret?.name ?? obj.metadata.name ?? '';
+    const name = secretName(obj);
     return {
       kind: 'Blocked',
       reason: Reason.SecretConflict,

@@ -11,7 +11,8 @@ import type { KeyControllerDeps } from './deps.ts';
 import { ANNOTATION_ORG_ID } from './material.ts';
 import { retireKey } from './retire.ts';
 import { buildSecret, isOwnedBy, secretName } from './secret-builder.ts';
-import { iso, notReadyStatus, readyStatus } from './status.ts';
+import { notReadyStatus, readyStatus } from './status.ts';
+import { formatTime as iso } from '../../api/conditions.ts';
 import { classifyError } from './classify.ts';
 
 type ProvisionPlan = Extract<Plan, { kind: 'Provision' }>;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import {
+  ANNOTATION_KEY_ID,
   API_VERSION,
   LABEL_MANAGED_BY,
   MANAGED_BY_VALUE,
@@ -9,8 +10,7 @@ import {
   type OpsManagerApiKey,
 } from '../../api/types.ts';
 
-/** Annotations the operator keeps on its Secret; together they let it notice a hand-edited pair. */
-export const ANNOTATION_SECRET_KEY_ID = 'omkeys.io/key-id';
+/** Beside ANNOTATION_KEY_ID on the Secret: the hash that lets the operator notice a hand-edited pair. */
 export const ANNOTATION_PAIR_HASH = 'omkeys.io/pair-sha256';
 
 export interface KeyMaterial {
@@ -81,7 +81,7 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
       labels: { ...(template?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY_VALUE },
       annotations: {
         ...(template?.annotations ?? {}),
-        [ANNOTATION_SECRET_KEY_ID]: km.keyId,
+        [ANNOTATION_KEY_ID]: km.keyId,
         [ANNOTATION_PAIR_HASH]: pairHash(km.publicKey, km.privateKey),
       },
       ownerReferences: [
@@ -119,7 +119,7 @@ export interface SecretReading {
 export function readSecret(secret: V1Secret): SecretReading {
   const data = decodeSecretData(secret);
   const hash = secret.metadata?.annotations?.[ANNOTATION_PAIR_HASH];
-  const keyId = data.keyId ?? secret.metadata?.annotations?.[ANNOTATION_SECRET_KEY_ID];
+  const keyId = data.keyId ?? secret.metadata?.annotations?.[ANNOTATION_KEY_ID];
   const intact = data.publicKey !== undefined && data.privateKey !== undefined && hash === pairHash(data.publicKey, data.privateKey);
   return { keyId, publicKey: data.publicKey, pairIntact: intact };
 }

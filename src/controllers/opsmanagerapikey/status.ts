@@ -1,4 +1,4 @@
-import { ConditionType, Reason, setCondition } from '../../api/conditions.ts';
+import { ConditionType, Reason, formatTime as iso, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus } from '../../api/types.ts';
 import type { RemoteKey } from './decide.ts';
 import { parseDuration } from './duration.ts';
@@ -42,10 +42,6 @@ export function notReadyStatus(
   let conditions = setCondition(base.conditions, { type: ConditionType[detail], status: 'False', reason, message, observedGeneration: g }, now);
   conditions = setCondition(conditions, { type: ConditionType.Ready, status: 'False', reason, message, observedGeneration: g }, now);
   return { ...base, conditions };
-}
-
-export function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Deep equality for JSON-shaped status, so an unchanged status is never written. */
