@@ -2,9 +2,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { OPS_MANAGER_API_KEY_KIND, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_KIND, PROJECT_KEY_BINDING_PLURAL } from '../api/types.ts';
-import { ConnectionPool } from '../controllers/opsmanagerapikey/connection.ts';
+import { ConnectionPool } from '../controllers/shared/connections.ts';
 import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
-import type { EventSink } from '../controllers/opsmanagerapikey/deps.ts';
+import type { EventSink } from '../controllers/shared/ports.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
 import { createBindingController } from '../controllers/projectkeybinding/controller.ts';
 import { ProjectKeysCache } from '../controllers/projectkeybinding/project-keys-cache.ts';
@@ -21,7 +21,6 @@ import { managedSecretInformer } from '../runtime/secret-informer.ts';
 
 export interface Operator {
   manager: Manager;
-  close(): Promise<void>;
 }
 
 /** Wires informers, controllers and the manager from the configuration. */
@@ -59,6 +58,13 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const watched = new Set(config.namespaces);
   const inScope = (namespace: string): boolean => watched.size === 0 || watched.has(namespace);
   const failpoints = new Set(config.failpoints);
+  const onStep = failpoints.size === 0 ? undefined : (_controller: string, point: string): void => {
+    if (!failpoints.has(point)) return;
+    logger.warn({ failpoint: point }, 'failpoint hit: killing the process');
+    process.kill(process.pid, 'SIGKILL');
+  };
+  // One list per project per resync: long enough for a resync pass, short enough that hand edits show at the next one.
+  const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(5_000, config.resyncPeriodMs / 2) });
   const bindings = createBindingController({
     bindings: bindingInformer,
     keys: keyInformer,
@@ -68,8 +74,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
       policy: config.policy,
       events,
       clock,
-      // One list per project per resync: long enough for a resync pass, short enough that hand edits show at the next one.
-      projectKeys: new ProjectKeysCache({ clock, ttlMs: Math.min(5_000, config.resyncPeriodMs / 2) }),
+      projectKeys,
     },
     inScope,
     ownWrites: bindingWrites,
@@ -80,6 +85,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const { controller } = createKeyController({
     keys: keyInformer,
     secrets: secretInformer,
+    bindingsOf: (namespace, keyName) => bindings.index.bindingsOf(namespace, keyName),
     deps: {
       keys: new CustomObjects<OpsManagerApiKey>(kc, OPS_MANAGER_API_KEY_PLURAL, (k) => keyWrites.record(k, OPS_MANAGER_API_KEY_KIND)),
       secrets,
@@ -88,16 +94,8 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
       events,
       clock,
       freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
-      newKeyHooks: [bindings.hook],
-      ...(failpoints.size > 0
-        ? {
-            failpoint: (name: string) => {
-              if (!failpoints.has(name)) return;
-              logger.warn({ failpoint: name }, 'failpoint hit: killing the process');
-              process.kill(process.pid, 'SIGKILL');
-            },
-          }
-        : {}),
+      onAssigned: (client, projectId, keyId, roles) => projectKeys.noteAssigned(client, projectId, keyId, roles),
+      ...(onStep ? { onStep } : {}),
     },
     inScope,
     ownWrites: keyWrites,
@@ -121,11 +119,6 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   manager.addInformer(bindingInformer);
   manager.addController(controller);
   manager.addController(bindings.controller);
-  return {
-    manager,
-    close: async () => {
-      await manager.stop();
-      connections.close();
-    },
-  };
+  manager.onStop(() => connections.close());
+  return { manager };
 }

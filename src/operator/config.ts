@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parseDuration } from '../controllers/opsmanagerapikey/duration.ts';
-import type { KeyPolicy } from '../controllers/opsmanagerapikey/policy.ts';
-import type { DefaultConnectionConfig } from '../controllers/opsmanagerapikey/connection.ts';
+import { parseDuration } from '../controllers/shared/duration.ts';
+import type { KeyPolicy } from '../controllers/shared/policy.ts';
+import type { DefaultConnectionConfig } from '../controllers/shared/connections.ts';
 
 export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIG';

@@ -1,6 +1,6 @@
 import {
   ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, OpsManagerError,
-  RateLimitedError, TlsError, TransientError, TransportFailure, UnauthorizedError,
+  RateLimitedError, TlsError, UnavailableError, TransportFailure, UnauthorizedError,
 } from './errors.ts';
 import type { OpsManagerErrorFields } from './errors.ts';
 import { parseRetryAfter } from './retry-policy.ts';
@@ -53,7 +53,7 @@ export function errorFromResponse(
     const retryAfterMs = parseRetryAfter(retryAfter, nowMs);
     return new RateLimitedError(msg, { ...fields, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
-  if (status === 408 || (status >= 500 && status !== 501 && status !== 505)) return new TransientError(msg, fields);
+  if (status === 408 || (status >= 500 && status !== 501 && status !== 505)) return new UnavailableError(msg, fields);
   return new InvalidRequestError(msg, fields);
 }
 
@@ -90,5 +90,5 @@ export function errorFromTransport(what: string, err: unknown): Classified {
   }
   const event = (e as { event?: unknown }).event;
   const sent = !(code !== undefined && NOT_SENT.has(code)) && !(typeof event === 'string' && PRE_SEND_TIMEOUTS.has(event));
-  return { error: new TransientError(msg, { cause }), sent };
+  return { error: new UnavailableError(msg, { cause }), sent };
 }

@@ -1,9 +1,9 @@
 import { AmbiguousCreateError, ConflictError, NotFoundError } from './errors.ts';
 import type { OpsManagerError } from './errors.ts';
-import { accessListHas, listResults, toAccessListEntry, toApiKey } from './mapping.ts';
+import { accessListHas, listResults, toAccessListEntry, toApiKey, toProject } from './mapping.ts';
 import { Transport } from './transport.ts';
 import type { TransportOptions } from './transport.ts';
-import type { AccessListEntry, AccessListInput, ApiKey, CreatedApiKey } from './types.ts';
+import type { AccessListEntry, AccessListInput, ApiKey, CreatedApiKey, Project } from './types.ts';
 
 /**
  * Everything the client is configured with is the transport's: base URL (without
@@ -16,6 +16,7 @@ const ORG_KEYS = '/orgs/{orgId}/apiKeys';
 const ORG_KEY = '/orgs/{orgId}/apiKeys/{keyId}';
 const ACCESS_LIST = '/orgs/{orgId}/apiKeys/{keyId}/accessList';
 const ACCESS_ENTRY = '/orgs/{orgId}/apiKeys/{keyId}/accessList/{entry}';
+const PROJECT = '/groups/{projectId}';
 const PROJECT_KEYS = '/groups/{projectId}/apiKeys';
 const PROJECT_KEY = '/groups/{projectId}/apiKeys/{keyId}';
 
@@ -86,6 +87,12 @@ export class OpsManagerClient {
   async deleteAccessListEntry(orgId: string, keyId: string, entry: string): Promise<void> {
     const url = this.t.url(`/orgs/${seg(orgId)}/apiKeys/${seg(keyId)}/accessList/${seg(entry)}`);
     await this.t.request({ method: 'DELETE', url, route: ACCESS_ENTRY, recover: goneIsDone });
+  }
+
+  /** A project and the organization it belongs to. */
+  async getProject(projectId: string): Promise<Project> {
+    const url = this.t.url(`/groups/${seg(projectId)}`);
+    return toProject(await this.t.request({ method: 'GET', url, route: PROJECT }));
   }
 
   listProjectKeys(projectId: string): AsyncIterable<ApiKey> {

@@ -75,9 +75,9 @@ export class RateLimitedError extends OpsManagerError {
 }
 
 /** 5xx, connection reset or refused, timeout: worth retrying later. */
-export class TransientError extends OpsManagerError {
+export class UnavailableError extends OpsManagerError {
   constructor(message: string, fields: OpsManagerErrorFields = {}) {
-    super(message, fields, 'OM_TRANSIENT');
+    super(message, fields, 'OM_UNAVAILABLE');
   }
 }
 
@@ -99,7 +99,7 @@ export class TlsError extends OpsManagerError {
 }
 
 export function isRetryable(err: unknown): boolean {
-  return err instanceof TransientError || err instanceof RateLimitedError;
+  return err instanceof UnavailableError || err instanceof RateLimitedError;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { OpsManagerError } from './errors.ts';
-import type { AccessListEntry, AccessListInput, ApiKey, RoleAssignment } from './types.ts';
+import type { AccessListEntry, AccessListInput, ApiKey, Project, RoleAssignment } from './types.ts';
 
 /** Reads Ops Manager JSON into the client's types, tolerating fields it does not know. */
 
@@ -73,4 +73,9 @@ export function accessListHas(list: AccessListEntry[], input: AccessListInput): 
     return list.some((e) => e.ipAddress === input.ipAddress || e.cidrBlock === `${input.ipAddress}/32`);
   }
   return list.some((e) => e.cidrBlock === input.cidrBlock);
+}
+
+export function toProject(v: unknown): Project {
+  const o = obj(v, 'project');
+  return { id: str(o, 'id', 'project'), name: str(o, 'name', 'project'), orgId: str(o, 'orgId', 'project') };
 }

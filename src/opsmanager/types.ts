@@ -30,3 +30,9 @@ export interface AccessListEntry {
 }
 
 export type AccessListInput = { ipAddress: string } | { cidrBlock: string };
+
+export interface Project {
+  id: string;
+  name: string;
+  orgId: string;
+}

@@ -23,6 +23,8 @@ export interface ControllerSpec<T extends KubernetesObject> {
   concurrency?: number;
   /** Echoes of this controller's own writes (see OwnWrites): not enqueued, except deletions. */
   ownWrites?: OwnWrites;
+  /** Namespaces this controller serves (several may share a cluster-wide watch); keys elsewhere are never enqueued. */
+  inScope?: (namespace: string) => boolean;
   /** Every period, every primary object is reconciled again (drift in Ops Manager). Default 10 min; 0 disables. */
   resyncPeriodMs?: number;
 }
@@ -127,6 +129,7 @@ export class Controller<T extends KubernetesObject> {
 
   /** Ignored while the controller is not running: start() enqueues everything anyway. */
   enqueue(key: string): void {
+    if (this.spec.inScope && !this.spec.inScope(splitKey(key).namespace)) return;
     this.queue?.add(key);
   }
 

@@ -45,6 +45,7 @@ export class Manager {
   private readonly stopAll = new AbortController();
   private stopped: Promise<void> | undefined;
   private leading = false;
+  private readonly stopHooks: Array<() => void> = [];
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
@@ -58,6 +59,11 @@ export class Manager {
 
   addController<T extends KubernetesObject>(controller: Controller<T>): void {
     this.controllers.push(controller);
+  }
+
+  /** Run once everything else has stopped (e.g. closing Ops Manager connections). */
+  onStop(fn: () => void): void {
+    this.stopHooks.push(fn);
   }
 
   /** URL of the health/metrics server once started. */
@@ -165,6 +171,7 @@ export class Manager {
     await this.controllersStopping;
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.http?.close();
+    for (const fn of this.stopHooks) fn();
     this.log.info('manager stopped');
   }
 }

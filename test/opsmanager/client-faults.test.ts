@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { collect } from '../../src/opsmanager/client.ts';
 import type { OpsManagerClient } from '../../src/opsmanager/client.ts';
-import { AmbiguousCreateError, TransientError } from '../../src/opsmanager/errors.ts';
+import { AmbiguousCreateError, UnavailableError } from '../../src/opsmanager/errors.ts';
 import { harness, rejection, statusCount } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
@@ -35,10 +35,10 @@ describe('opsmanager/client against the simulator: faults and retries', () => {
     expect([statusCount(h.sim, 503), statusCount(h.sim, 500), statusCount(h.sim, 502), statusCount(h.sim, 200)]).to.deep.equal([1, 1, 1, 1]);
   });
 
-  it('5xx: the last error surfaces as TransientError when attempts run out', async () => {
+  it('5xx: the last error surfaces as UnavailableError when attempts run out', async () => {
     h.sim.faults.set([{ fault: 'status', status: 500 }]);
     const err = await rejection(collect(c.listOrgKeys(h.sim.orgId)));
-    expect(err).to.be.instanceOf(TransientError).and.include({ status: 500, errorCode: 'UNEXPECTED_ERROR' });
+    expect(err).to.be.instanceOf(UnavailableError).and.include({ status: 500, errorCode: 'UNEXPECTED_ERROR' });
     expect(statusCount(h.sim, 500)).to.equal(4);
   });
 

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { expect } from 'chai';
 import pino from 'pino';
 import { OpsManagerClient } from '../../src/opsmanager/client.ts';
-import { AmbiguousCreateError, TransientError, UnauthorizedError } from '../../src/opsmanager/errors.ts';
+import { AmbiguousCreateError, UnavailableError, UnauthorizedError } from '../../src/opsmanager/errors.ts';
 import type { OpsManagerError } from '../../src/opsmanager/errors.ts';
 import { harness, rejection } from './helpers.ts';
 import type { Harness } from './helpers.ts';
@@ -61,10 +61,10 @@ describe('opsmanager/client: secrets never leave the client', () => {
     errors.push(await rejection(asCreated.createOrgKey(h.sim.orgId, { desc: 'no role', roles: ['ORG_READ_ONLY'] })));
 
     expect(errors.map((e) => (e as OpsManagerError).code)).to.deep.equal([
-      'OM_AMBIGUOUS_CREATE', 'OM_AMBIGUOUS_CREATE', 'OM_TRANSIENT', 'OM_TRANSIENT', 'OM_UNAUTHORIZED', 'OM_FORBIDDEN',
+      'OM_AMBIGUOUS_CREATE', 'OM_AMBIGUOUS_CREATE', 'OM_UNAVAILABLE', 'OM_UNAVAILABLE', 'OM_UNAUTHORIZED', 'OM_FORBIDDEN',
     ]);
     expect(errors[0]).to.be.instanceOf(AmbiguousCreateError);
-    expect((errors[1] as AmbiguousCreateError).cause).to.be.instanceOf(TransientError);
+    expect((errors[1] as AmbiguousCreateError).cause).to.be.instanceOf(UnavailableError);
     expect(errors[4]).to.be.instanceOf(UnauthorizedError);
     for (const e of errors) expectClean(serialisations(e), secrets);
     expect(logs.length).to.be.greaterThan(10);

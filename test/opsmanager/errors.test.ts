@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { errorFromResponse, errorFromTransport } from '../../src/opsmanager/classify.ts';
 import {
   AmbiguousCreateError, ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, OpsManagerError,
-  RateLimitedError, TlsError, TransientError, TransportFailure, UnauthorizedError, isRetryable,
+  RateLimitedError, TlsError, UnavailableError, TransportFailure, UnauthorizedError, isRetryable,
 } from '../../src/opsmanager/errors.ts';
 
 function body(status: number, errorCode: string, parameters: string[] = []): string {
@@ -22,8 +22,8 @@ describe('opsmanager/errors and classification', () => {
     [400, 'INVALID_ATTRIBUTE', InvalidRequestError, 'OM_INVALID_REQUEST'],
     [400, 'DUPLICATE_ADDRESSES_IN_INPUT', InvalidRequestError, 'OM_INVALID_REQUEST'],
     [429, 'RATE_LIMITED', RateLimitedError, 'OM_RATE_LIMITED'],
-    [500, 'UNEXPECTED_ERROR', TransientError, 'OM_TRANSIENT'],
-    [503, '', TransientError, 'OM_TRANSIENT'],
+    [500, 'UNEXPECTED_ERROR', UnavailableError, 'OM_UNAVAILABLE'],
+    [503, '', UnavailableError, 'OM_UNAVAILABLE'],
   ];
   for (const [status, errorCode, cls, code] of table) {
     it(`maps ${status} ${errorCode || '(no body)'} to ${cls.name}`, () => {
@@ -37,7 +37,7 @@ describe('opsmanager/errors and classification', () => {
         expect(e.parameters).to.deep.equal(['p1']);
         expect(e.message).to.contain(errorCode);
       }
-      expect(isRetryable(e)).to.equal(code === 'OM_TRANSIENT' || code === 'OM_RATE_LIMITED');
+      expect(isRetryable(e)).to.equal(code === 'OM_UNAVAILABLE' || code === 'OM_RATE_LIMITED');
     });
   }
 
@@ -56,11 +56,11 @@ describe('opsmanager/errors and classification', () => {
   it('classifies transport failures and whether the request went out', () => {
     const sock = (code: string, extra: object = {}) => Object.assign(new Error(`boom ${code}`), { code }, extra);
     const reset = errorFromTransport('POST /x', sock('ECONNRESET'));
-    expect(reset.error).to.be.instanceOf(TransientError);
+    expect(reset.error).to.be.instanceOf(UnavailableError);
     expect(reset.sent).to.equal(true);
     expect(errorFromTransport('POST /x', sock('ECONNREFUSED')).sent).to.equal(false);
     const timeout = errorFromTransport('POST /x', sock('ETIMEDOUT', { event: 'request' }));
-    expect([timeout.error.code, timeout.sent]).to.deep.equal(['OM_TRANSIENT', true]);
+    expect([timeout.error.code, timeout.sent]).to.deep.equal(['OM_UNAVAILABLE', true]);
     expect(errorFromTransport('POST /x', sock('ETIMEDOUT', { event: 'connect' })).sent).to.equal(false);
     const wrapped = Object.assign(new Error('got wrapper'), { code: 'ERR_GOT_REQUEST_ERROR', cause: sock('SELF_SIGNED_CERT_IN_CHAIN') });
     const tlsErr = errorFromTransport('GET /x', wrapped);
@@ -84,14 +84,14 @@ describe('opsmanager/errors and classification', () => {
       [new NotFoundError('m'), 'OM_NOT_FOUND'], [new UnauthorizedError('m'), 'OM_UNAUTHORIZED'],
       [new ForbiddenError('m'), 'OM_FORBIDDEN'], [new ConflictError('m'), 'OM_CONFLICT'],
       [new InvalidRequestError('m'), 'OM_INVALID_REQUEST'], [new RateLimitedError('m'), 'OM_RATE_LIMITED'],
-      [new TransientError('m'), 'OM_TRANSIENT'], [new AmbiguousCreateError('m'), 'OM_AMBIGUOUS_CREATE'],
+      [new UnavailableError('m'), 'OM_UNAVAILABLE'], [new AmbiguousCreateError('m'), 'OM_AMBIGUOUS_CREATE'],
       [new TlsError('m'), 'OM_TLS'],
     ];
     for (const [e, code] of all) {
       expect(e.code).to.equal(code);
       expect(e.name).to.equal(e.constructor.name);
     }
-    expect(all.filter(([e]) => isRetryable(e)).map(([, c]) => c)).to.deep.equal(['OM_RATE_LIMITED', 'OM_TRANSIENT']);
+    expect(all.filter(([e]) => isRetryable(e)).map(([, c]) => c)).to.deep.equal(['OM_RATE_LIMITED', 'OM_UNAVAILABLE']);
     expect(isRetryable(new Error('x'))).to.equal(false);
   });
 });

@@ -1,5 +1,5 @@
-import { startSimulator } from '../opsmanager-sim/server.ts';
-import type { SimHandle, SimOptions } from '../opsmanager-sim/server.ts';
+import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
+import type { SimHandle, SimOptions } from '../../tools/opsmanager-sim/server.ts';
 import { OpsManagerClient } from '../../src/opsmanager/client.ts';
 import type { OpsManagerClientOptions } from '../../src/opsmanager/client.ts';
 

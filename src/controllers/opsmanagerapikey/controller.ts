@@ -1,26 +1,19 @@
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import type { OpsManagerApiKey } from '../../api/types.ts';
+import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import { OPS_MANAGER_API_KEY_KIND } from '../../api/types.ts';
-import type { OwnWrites } from '../../runtime/own-writes.ts';
-import { Controller, type ControllerDeps } from '../../runtime/controller.ts';
+import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
 import type { ManagedInformer } from '../../runtime/informer.ts';
-import type { KeyControllerDeps } from './deps.ts';
-import { OpsManagerApiKeyReconciler } from './reconciler.ts';
-
-/** Our Secrets map back to the OpsManagerApiKey that controls them. */
-export function secretOwnerKeys(secret: V1Secret): string[] {
-  const ns = secret.metadata?.namespace ?? '';
-  return (secret.metadata?.ownerReferences ?? [])
-    .filter((r) => r.kind === OPS_MANAGER_API_KEY_KIND && r.controller === true)
-    .map((r) => `${ns}/${r.name}`);
-}
+import type { OwnWrites } from '../../runtime/own-writes.ts';
+import { buildController } from '../shared/controller-builder.ts';
+import { OpsManagerApiKeyReconciler, type KeyReconcilerDeps } from './reconciler.ts';
 
 export function createKeyController(opts: {
   keys: ManagedInformer<KubernetesObject>;
   secrets: ManagedInformer<V1Secret>;
-  deps: Omit<KeyControllerDeps, 'cachedKey' | 'cachedSecret'>;
+  /** Bindings of a key, from the binding controller's index: a new key gets their project roles first. */
+  bindingsOf(namespace: string, keyName: string): readonly ProjectKeyBinding[];
+  deps: Omit<KeyReconcilerDeps, 'cache'>;
   runtime: ControllerDeps;
-  /** Several watched namespaces share a cluster-wide watch; objects elsewhere are ignored. */
   inScope?: (namespace: string) => boolean;
   /** Echoes of this controller's writes are not enqueued (see runtime/own-writes.ts). */
   ownWrites?: OwnWrites;
@@ -29,21 +22,22 @@ export function createKeyController(opts: {
 }): { controller: Controller<KubernetesObject>; reconciler: OpsManagerApiKeyReconciler } {
   const reconciler = new OpsManagerApiKeyReconciler({
     ...opts.deps,
-    // Custom objects arrive as plain JSON (timestamps are strings), which is what OpsManagerApiKey describes.
-    cachedKey: (ns, name) => opts.keys.get(ns, name) as unknown as OpsManagerApiKey | undefined,
-    cachedSecret: (ns, name) => opts.secrets.get(ns, name),
+    cache: {
+      // Custom objects arrive as plain JSON (timestamps are strings), which is what OpsManagerApiKey describes.
+      key: (ns, name) => opts.keys.get(ns, name) as unknown as OpsManagerApiKey | undefined,
+      secret: (ns, name) => opts.secrets.get(ns, name),
+      bindingsOf: (ns, name) => opts.bindingsOf(ns, name),
+    },
   });
-  const controller = new Controller(
+  const controller = buildController(
     {
       name: 'opsmanagerapikey',
       primary: opts.keys,
-      reconcile: async (key, log) => {
-        if (opts.inScope && !opts.inScope(key.slice(0, key.indexOf('/')))) return;
-        return reconciler.reconcile(key, log);
-      },
-      watches: [{ informer: opts.secrets, map: (s: V1Secret) => secretOwnerKeys(s) }],
+      reconcile: (key, log) => reconciler.reconcile(key, log),
+      ownedSecrets: { informer: opts.secrets, ownerKind: OPS_MANAGER_API_KEY_KIND },
       concurrency: opts.concurrency,
       resyncPeriodMs: opts.resyncPeriodMs,
+      ...(opts.inScope ? { inScope: opts.inScope } : {}),
       ...(opts.ownWrites ? { ownWrites: opts.ownWrites } : {}),
     },
     opts.runtime,

@@ -1,18 +1,33 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { OpsManagerApiKey } from '../../api/types.ts';
-import type { Connection } from './connection.ts';
-import type { Gathered, SecretView } from './decide.ts';
-import type { KeyControllerDeps } from './deps.ts';
-import { checkPolicy } from './policy.ts';
+import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
+import { isNotFound } from '../../kube/api-errors.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Connection, ConnectionPool } from '../shared/connections.ts';
+import type { KeyPolicy } from '../shared/policy.ts';
+import type { ObjectStore, SecretStore } from '../shared/ports.ts';
+import type { Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
-import { buildSecret, checkTemplate, isOwnedBy, readSecret, secretMatches, secretName, TemplateError } from './secret-builder.ts';
-import { ANNOTATION_ORG_ID, materialFromSecret } from './material.ts';
+import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretName, TemplateError } from './secret-builder.ts';
 
-export interface World {
+export interface GatherDeps {
+  keys: ObjectStore<OpsManagerApiKey>;
+  secrets: SecretStore;
+  /** The informers' caches. */
+  cache: {
+    key(namespace: string, name: string): OpsManagerApiKey | undefined;
+    secret(namespace: string, name: string): V1Secret | undefined;
+    bindingsOf(namespace: string, keyName: string): readonly ProjectKeyBinding[];
+  };
+  connections: ConnectionPool;
+  policy: KeyPolicy;
+  clock: Clock;
+  freshnessMs: number;
+}
+
+/** What gather read, and the Ops Manager client that act will use. */
+export interface Session {
   g: Gathered;
-  secret?: V1Secret;
-  /** The organization the key lives in (project keys learn it from Ops Manager). */
-  orgId?: string;
+  conn?: Connection;
 }
 
 export function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): SecretView {
@@ -27,64 +42,75 @@ export function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined):
       matchesDesired = true; // a template error is reported on its own
     }
   }
-  return { state: 'ours', reading, matchesDesired };
+  return { state: 'ours', raw: secret, reading, matchesDesired };
 }
 
-/**
- * Reads the Secret: from the cache when it is there, live otherwise (a Secret we do not own is
- * not in the cache, and a miss may be informer lag). `live` says whether the API server answered.
- */
-export async function loadSecret(deps: KeyControllerDeps, obj: OpsManagerApiKey, live: boolean): Promise<{ value: V1Secret | undefined; live: boolean }> {
-  const ns = obj.metadata.namespace ?? '';
-  const name = secretName(obj);
-  if (!live) {
-    const cached = deps.cachedSecret(ns, name);
-    if (cached) return { value: cached, live: false };
-  }
-  return { value: await deps.secrets.get(ns, name), live: true };
-}
-
-/** Everything decide needs that does not require Ops Manager. */
-export function localView(deps: KeyControllerDeps, obj: OpsManagerApiKey, secret: V1Secret | undefined): Gathered {
-  let templateError: string | undefined;
+function templateError(obj: OpsManagerApiKey): string | undefined {
   try {
     checkTemplate(obj);
+    return undefined;
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
-    templateError = err.message;
+    return err.message;
   }
+}
+
+/** The first view of a reconcile: the resource as given (cache or a write's answer) and the Secret from the cache. */
+export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { live: boolean; secret?: V1Secret | undefined; lastSync?: LastSync }): Session {
   const ns = obj.metadata.namespace ?? '';
+  const secret = 'secret' in opts ? opts.secret : deps.cache.secret(ns, secretName(obj));
+  const te = templateError(obj);
   return {
-    obj,
-    now: new Date(deps.clock.now()),
-    policy: checkPolicy(deps.policy, ns, deps.connections.usesDefault(obj), obj.spec.roles),
-    ...(templateError ? { templateError } : {}),
-    secret: viewSecret(obj, secret),
-    remote: { state: 'unread' },
-    pendingKeyIds: [],
+    g: {
+      obj,
+      live: opts.live,
+      now: new Date(deps.clock.now()),
+      policy: deps.policy,
+      ...(te ? { templateError: te } : {}),
+      secret: viewSecret(obj, secret),
+      connection: { state: 'unread' },
+      remote: { state: 'unread' },
+      pending: { state: 'unread' },
+      bindings: deps.cache.bindingsOf(ns, obj.metadata.name ?? ''),
+      usesDefaultConnection: deps.connections.usesDefault(obj.spec.connectionSecretRef),
+      ...(opts.lastSync ? { lastSync: opts.lastSync } : {}),
+      freshnessMs: deps.freshnessMs,
+    },
   };
 }
 
-/** Whether deciding needs Ops Manager's view of the key named by the Secret. */
-export function needsRemote(g: Gathered): boolean {
-  if (g.obj.metadata.deletionTimestamp || g.obj.status?.pendingCreate) return false;
-  return g.secret.state === 'ours' && g.secret.reading.pairIntact && g.secret.reading.keyId !== undefined;
+/** Adds what decide asked for. Returns undefined when the resource turned out to be gone. */
+export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly Read[]): Promise<Session | undefined> {
+  let { g, conn } = s;
+  if (reads.includes('live')) {
+    const live = await readLive(deps, g.obj);
+    if (!live) return undefined;
+    const fresh = gatherLocal(deps, live.obj, { live: true, secret: live.secret, ...(g.lastSync ? { lastSync: g.lastSync } : {}) });
+    g = { ...fresh.g, connection: g.connection };
+  }
+  const obj = g.obj;
+  if (!conn && (reads.includes('connection') || reads.includes('remote') || reads.includes('pending'))) {
+    conn = await deps.connections.resolve(obj.metadata.namespace ?? '', obj.spec.connectionSecretRef, { forCleanup: obj.metadata.deletionTimestamp !== undefined });
+    const orgId = obj.spec.orgId ?? (await deps.connections.orgOfProject(conn, obj.spec.projectId ?? ''));
+    g = { ...g, connection: { state: 'read', baseUrl: conn.baseUrl, orgId } };
+  }
+  const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
+  const client = conn?.client;
+  if (client && reads.includes('remote')) {
+    const keyId = g.secret.state === 'ours' ? g.secret.reading.keyId : undefined;
+    g = { ...g, remote: keyId ? await readRemoteKey(client, obj, keyId, orgId) : { state: 'absent' } };
+  }
+  if (client && reads.includes('pending')) g = { ...g, pending: { state: 'read', keyIds: await findPendingKeys(client, obj, orgId) } };
+  return { g, ...(conn ? { conn } : {}) };
 }
 
-/** Adds Ops Manager's side: the key the Secret names, and any keys left pending by a lost create. */
-export async function remoteView(conn: Connection, local: Gathered, secret: V1Secret | undefined): Promise<World> {
-  const obj = local.obj;
-  const knownOrgId = obj.spec.orgId ?? secret?.metadata?.annotations?.[ANNOTATION_ORG_ID];
-  const g: Gathered = { ...local };
-  let orgId = knownOrgId;
-  if (needsRemote(local) && local.secret.state === 'ours' && local.secret.reading.keyId) {
-    g.remote = await readRemoteKey(conn.client, obj, local.secret.reading.keyId, knownOrgId);
-    if (g.remote.state === 'present') orgId = g.remote.key.orgId ?? orgId;
+async function readLive(deps: GatherDeps, obj: OpsManagerApiKey): Promise<{ obj: OpsManagerApiKey; secret: V1Secret | undefined } | undefined> {
+  let fresh: OpsManagerApiKey;
+  try {
+    fresh = await deps.keys.get(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
-  if (obj.status?.pendingCreate) {
-    const pending = await findPendingKeys(conn.client, obj);
-    g.pendingKeyIds = pending.map((k) => k.id);
-    orgId = orgId ?? pending.find((k) => k.orgId)?.orgId;
-  }
-  return { g, ...(secret ? { secret } : {}), ...(orgId ? { orgId } : {}) };
+  return { obj: fresh, secret: await deps.secrets.get(fresh.metadata.namespace ?? '', secretName(fresh)) };
 }

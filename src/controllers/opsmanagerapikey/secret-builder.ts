@@ -26,6 +26,19 @@ export class TemplateError extends Error {
   readonly code = 'INVALID_TEMPLATE';
 }
 
+export function desiredDescription(obj: OpsManagerApiKey): string {
+  return obj.spec.description ?? `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+}
+
+/**
+ * The description a key carries between its creation and the moment its pair is safe in the
+ * Secret. If the create's answer is lost (crash, dropped connection), this tag is how the
+ * key is found again and deleted, so no orphan survives.
+ */
+export function pendingTag(obj: OpsManagerApiKey): string {
+  return `omkeys-pending:${obj.metadata.uid ?? ''}`;
+}
+
 export function secretName(obj: OpsManagerApiKey): string {
   return obj.spec.secret?.name ?? obj.metadata.name ?? '';
 }
@@ -96,6 +109,19 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
       ],
     },
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+  };
+}
+
+/** Key material as our Secret holds it, to re-render the Secret without a new key. */
+export function materialFromSecret(secret: V1Secret): KeyMaterial {
+  const d = decodeSecretData(secret);
+  return {
+    keyId: d.keyId ?? '',
+    publicKey: d.publicKey ?? '',
+    privateKey: d.privateKey ?? '',
+    baseUrl: d.baseUrl ?? '',
+    ...(d.orgId ? { orgId: d.orgId } : {}),
+    ...(d.projectId ? { projectId: d.projectId } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import { ConditionType, Reason, formatTime as iso, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus } from '../../api/types.ts';
-import type { RemoteKey } from './decide.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { sameJson } from '../shared/same-json.ts';
+import type { RemoteKey } from './plan.ts';
 
 function gen(obj: OpsManagerApiKey): number | undefined {
   return obj.metadata.generation;
@@ -44,15 +45,13 @@ export function notReadyStatus(
   return { ...base, conditions };
 }
 
-/** Deep equality for JSON-shaped status, so an unchanged status is never written. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+/** Whether writing `status` would change what the resource says (an unchanged status is never written). */
+export function statusChanged(obj: OpsManagerApiKey, status: OpsManagerApiKeyStatus): boolean {
+  return !sameJson(status, obj.status);
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)]));
-  }
-  return v;
+/** When the next planned check is due (rotation, end of a grace period), at least a second from now. */
+export function plannedCheckMs(status: OpsManagerApiKeyStatus, now: Date): number | undefined {
+  const times = [status.nextRotationAt, status.previousKeyRevokeAt].filter((t): t is string => !!t).map((t) => Date.parse(t) - now.getTime());
+  return times.length > 0 ? Math.max(1000, Math.min(...times)) : undefined;
 }

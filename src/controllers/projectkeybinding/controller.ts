@@ -1,12 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
-import { Controller, type ControllerDeps } from '../../runtime/controller.ts';
+import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
 import type { ManagedInformer } from '../../runtime/informer.ts';
-import type { BindingControllerDeps } from './deps.ts';
-import { bindingRolesHook } from './hook.ts';
-import type { NewKeyHook } from '../opsmanagerapikey/deps.ts';
-import { ProjectKeyBindingReconciler } from './reconciler.ts';
+import { buildController } from '../shared/controller-builder.ts';
+import { ProjectKeyBindingReconciler, type BindingReconcilerDeps } from './reconciler.ts';
 
 /** Bindings by the key they reference (`namespace/keyName`), kept current from the binding informer. */
 export class BindingIndex {
@@ -50,27 +48,29 @@ export class BindingIndex {
 /**
  * The ProjectKeyBinding controller: reconciles on binding changes, on changes of the key a
  * binding references (Ready, new key id, deletion: no polling), and on changes of the other
- * bindings of the same key (a conflict resolves when the older one goes). Also returns the
- * hook the key controller runs on every new key.
+ * bindings of the same key (a conflict resolves when the older one goes). Its index tells the
+ * key controller which project roles a new key needs.
  */
 export function createBindingController(opts: {
   bindings: ManagedInformer<KubernetesObject>;
   keys: ManagedInformer<KubernetesObject>;
-  deps: Omit<BindingControllerDeps, 'cachedBinding' | 'cachedKey' | 'siblings'>;
+  deps: Omit<BindingReconcilerDeps, 'cache'>;
   runtime: ControllerDeps;
   inScope?: (namespace: string) => boolean;
   /** Echoes of this controller's writes are not enqueued (see runtime/own-writes.ts). */
   ownWrites?: OwnWrites;
   concurrency: number;
   resyncPeriodMs: number;
-}): { controller: Controller<KubernetesObject>; reconciler: ProjectKeyBindingReconciler; hook: NewKeyHook; index: BindingIndex } {
+}): { controller: Controller<KubernetesObject>; reconciler: ProjectKeyBindingReconciler; index: BindingIndex } {
   // Created before the Controller so that the index is current when its handlers map events.
   const index = new BindingIndex(opts.bindings);
   const reconciler = new ProjectKeyBindingReconciler({
     ...opts.deps,
-    cachedBinding: (ns, name) => opts.bindings.get(ns, name) as unknown as ProjectKeyBinding | undefined,
-    cachedKey: (ns, name) => opts.keys.get(ns, name) as unknown as OpsManagerApiKey | undefined,
-    siblings: (obj) => index.siblings(obj),
+    cache: {
+      binding: (ns, name) => opts.bindings.get(ns, name) as unknown as ProjectKeyBinding | undefined,
+      key: (ns, name) => opts.keys.get(ns, name) as unknown as OpsManagerApiKey | undefined,
+      siblings: (obj) => index.siblings(obj),
+    },
   });
   const keyRefOf = (o: KubernetesObject): string[] => index.keysOf(o.metadata?.namespace ?? '', o.metadata?.name ?? '');
   // Only the same key and project: a conflict resolves when the older binding goes.
@@ -79,30 +79,21 @@ export function createBindingController(opts: {
     if (!b.spec?.apiKeyRef) return [];
     return index.siblings(b).map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`);
   };
-  const controller = new Controller(
+  const controller = buildController(
     {
       name: 'projectkeybinding',
       primary: opts.bindings,
-      reconcile: async (key, log) => {
-        if (opts.inScope && !opts.inScope(key.slice(0, key.indexOf('/')))) return;
-        return reconciler.reconcile(key, log);
-      },
+      reconcile: (key, log) => reconciler.reconcile(key, log),
       watches: [
         { informer: opts.keys, map: keyRefOf },
         { informer: opts.bindings, map: siblingsOf },
       ],
       concurrency: opts.concurrency,
       resyncPeriodMs: opts.resyncPeriodMs,
+      ...(opts.inScope ? { inScope: opts.inScope } : {}),
       ...(opts.ownWrites ? { ownWrites: opts.ownWrites } : {}),
     },
     opts.runtime,
   );
-  const hook = bindingRolesHook({
-    bindingsOf: (ns, keyName) => index.bindingsOf(ns, keyName),
-    connections: opts.deps.connections,
-    policy: opts.deps.policy,
-    projectKeys: opts.deps.projectKeys,
-    logger: opts.runtime.logger,
-  });
-  return { controller, reconciler, hook, index };
+  return { controller, reconciler, index };
 }

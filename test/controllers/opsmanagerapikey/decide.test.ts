@@ -1,138 +1,140 @@
 import { expect } from 'chai';
-import { decide, isNoop, pendingTag, type Gathered, type Plan } from '../../../src/controllers/opsmanagerapikey/decide.ts';
-import { NOW, gathered, key, remote } from './fixtures.ts';
+import { decide } from '../../../src/controllers/opsmanagerapikey/decide.ts';
+import type { Decision, Gathered, Plan } from '../../../src/controllers/opsmanagerapikey/plan.ts';
+import { pendingTag } from '../../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { NOW, ORG, PROJECT, gathered, key, ours, remote, stepLines } from './fixtures.ts';
 
 const absent = { state: 'absent' } as const;
-const ours = (over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean } = {}): Gathered['secret'] => ({
-  state: 'ours',
-  reading: { keyId: 'keyId' in over ? over.keyId : 'key-1', publicKey: 'abcdefgh', pairIntact: over.pairIntact ?? true },
-  matchesDesired: over.matchesDesired ?? true,
-});
+const unread = { state: 'unread' } as const;
 const hourAgo = new Date(NOW.getTime() - 3_600_000).toISOString();
 const later = new Date(NOW.getTime() + 600_000).toISOString();
+const deleting = { deletionTimestamp: NOW.toISOString() };
+const pendingMark = { pendingCreate: { tag: 't', startedAt: hourAgo } };
+
+function plan(d: Decision): Plan {
+  if (d.kind !== 'act') throw new Error(`expected a plan, got reads ${d.reads.join(',')}`);
+  return d.plan;
+}
 
 interface Row {
   name: string;
   g: Gathered;
-  expect: Partial<Plan> & { kind: Plan['kind'] };
+  steps: string[];
+  plan?: Plan['name'];
 }
 
+const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
 const rows: Row[] = [
-  { name: 'adds the finalizer before anything else', g: gathered(key({}, undefined, { finalizers: [] }), { secret: absent, remote: { state: 'unread' } }), expect: { kind: 'AddFinalizer' } },
-  { name: 'creates the first key when there is no Secret', g: gathered(key(), { secret: absent, remote: { state: 'unread' } }), expect: { kind: 'Provision', why: 'Initial', deleteFirst: [] } },
+  { name: 'adds the finalizer before anything else', g: gathered(key({}, undefined, { finalizers: [] }), { live: false, connection: unread }), steps: ['AddFinalizer'] },
+  { name: 'reads live before creating the first key', g: gathered(key(), { live: false, secret: absent, connection: unread }), steps: ['read live,connection'] },
+  { name: 'creates the first key when there is no Secret', g: gathered(key(), { secret: absent }), steps: [...CREATE, 'StatusWrite', 'Event KeyCreated'], plan: 'Provision' },
+  {
+    name: 'applies access list and bound project roles before the pair is published',
+    g: gathered(key({ accessList: [{ ipAddress: '192.0.2.1' }] }), {
+      secret: absent,
+      bindings: [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a' }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }],
+    }),
+    steps: ['PendingMark', 'Create org', 'AccessListAdd 192.0.2.1', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyCreated'],
+  },
   {
     name: 'replaces the key when its Secret was deleted, retiring the old key at once',
-    g: gathered(key({}, { keyId: 'key-1' }), { secret: absent, remote: { state: 'unread' } }),
-    expect: { kind: 'Provision', why: 'SecretDeleted', retire: { keyId: 'key-1', revokeAt: NOW }, deleteFirst: [] },
+    g: gathered(key({}, { keyId: 'key-1' }), { secret: absent }),
+    steps: [...CREATE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'],
   },
   {
-    name: 'replaces the key when the pair in the Secret was edited',
-    g: gathered(key({}, { keyId: 'key-1' }), { secret: ours({ pairIntact: false }) }),
-    expect: { kind: 'Provision', why: 'PairEdited', retire: { keyId: 'key-1', revokeAt: NOW }, deleteFirst: [] },
+    name: 'a project key with a grace key whose Secret is deleted: the grace key is deleted first, never forgotten',
+    g: gathered(key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later }), { secret: absent }),
+    steps: [`KeyDelete key-0 or unassign from ${PROJECT}`, 'PendingMark', 'Create project', 'SecretWrite', 'KeyUpdate created desc=team-a/k', `KeyDelete key-1 or unassign from ${PROJECT}`, 'StatusWrite', 'Event KeyReplaced'],
   },
-  {
-    name: 'replaces a key deleted by hand in Ops Manager, with nothing to retire',
-    g: gathered(key({}, { keyId: 'key-1' }), { remote: absent }),
-    expect: { kind: 'Provision', why: 'KeyDeletedInOpsManager', deleteFirst: [] },
-  },
+  { name: 'replaces the key when the pair in the Secret was edited', g: gathered(key({}, { keyId: 'key-1' }), { secret: ours({ pairIntact: false }) }), steps: [...CREATE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'replaces a key deleted by hand in Ops Manager, with nothing to retire', g: gathered(key({}, { keyId: 'key-1' }), { remote: absent }), steps: [...CREATE, 'StatusWrite', 'Event KeyReplaced'] },
   {
     name: 'rotates when the period is over, keeping the old key for the grace period',
     g: gathered(key({ rotation: { every: '1h', gracePeriod: '10m' } }, { keyId: 'key-1', rotatedAt: hourAgo })),
-    expect: { kind: 'Provision', why: 'Rotation', retire: { keyId: 'key-1', revokeAt: new Date(NOW.getTime() + 600_000) }, deleteFirst: [] },
+    steps: [...CREATE, 'StatusWrite', 'Event KeyReplaced'],
   },
   {
     name: 'a rotation that overtakes a pending retirement deletes the older key first',
     g: gathered(key({ rotation: { every: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo, previousKeyId: 'key-0', previousKeyRevokeAt: later })),
-    expect: { kind: 'Provision', why: 'Rotation', deleteFirst: ['key-0'] },
+    steps: ['KeyDelete key-0', ...CREATE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'],
   },
+  { name: 'after a refused create, reads before writing anything', g: gathered(key({}, { conditions: [{ type: 'KeyProvisioned', status: 'False', reason: 'Unauthorized', message: 'x', lastTransitionTime: hourAgo }] }), { secret: absent, pending: unread }), steps: ['read pending'] },
+  { name: 'refuses what the policy forbids, terminally', g: gathered(key({ roles: ['ORG_OWNER'] })), steps: ['StatusWrite', 'Event PolicyDenied'], plan: 'Blocked' },
+  { name: 'refuses a bad template before minting anything', g: gathered(key(), { secret: absent, templateError: 'unknown placeholder' }), steps: ['StatusWrite', 'Event InvalidSpec'] },
+  { name: 'never takes over a Secret it does not own', g: gathered(key(), { secret: { state: 'foreign' } }), steps: ['StatusWrite', 'Event SecretConflict'] },
+  { name: 'sweeps only on live reads', g: gathered(key({}, pendingMark), { live: false }), steps: ['read live'] },
+  { name: 'sweeps keys left by an interrupted create, sparing the one in the Secret', g: gathered(key({}, pendingMark), { pending: { state: 'read', keyIds: ['key-1', 'key-9'] } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
+  { name: 'on deletion reads live first', g: gathered(key({}, { keyId: 'key-1' }, deleting), { live: false }), steps: ['read live'] },
+  { name: 'on deletion removes the key, the previous key and pending ones', g: gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0' }, deleting), { pending: { state: 'read', keyIds: ['key-7'] } }), steps: ['KeyDelete key-7', 'KeyDelete key-0', 'KeyDelete key-1', 'RemoveFinalizer'] },
+  { name: 'on deletion with Retain keeps the current key', g: gathered(key({ deletionPolicy: 'Retain' }, { keyId: 'key-1' }, deleting)), steps: ['Event KeyRetained', 'RemoveFinalizer'] },
+  { name: 'a deletion with nothing to delete needs no connection', g: gathered(key({}, undefined, deleting), { secret: absent, connection: unread }), steps: ['RemoveFinalizer'] },
+  { name: 'reads Ops Manager before converging', g: gathered(key(), { remote: unread, connection: unread }), steps: ['read connection,remote'] },
+  { name: 'writes nothing when Ops Manager and the Secret already match', g: gathered(key({}, undefined)), steps: ['StatusWrite'], plan: 'Converge' },
   {
-    name: 'refuses what the policy forbids, terminally',
-    g: gathered(key(), { policy: { allowed: false, message: 'no' } }),
-    expect: { kind: 'Blocked', reason: 'PolicyDenied', terminal: true, condition: 'KeyProvisioned' },
+    name: 'patches description and roles in one call and diffs the access list',
+    g: gathered(key({ description: 'billing', roles: ['ORG_MEMBER'], accessList: [{ cidrBlock: '10.0.0.0/8' }] }), { remote: { state: 'present', key: remote({ desc: 'hand edit', accessList: ['192.0.2.9/32'] }) } }),
+    steps: ['KeyUpdate key-1 desc=billing roles=ORG_MEMBER', 'AccessListAdd 10.0.0.0/8', 'AccessListRemove 192.0.2.9/32', 'Event Updated', 'StatusWrite'],
   },
-  {
-    name: 'refuses a bad template before minting anything',
-    g: gathered(key(), { secret: absent, templateError: 'unknown placeholder', remote: { state: 'unread' } }),
-    expect: { kind: 'Blocked', reason: 'InvalidSpec', terminal: true },
-  },
-  {
-    name: 'never takes over a Secret it does not own',
-    g: gathered(key(), { secret: { state: 'foreign' }, remote: { state: 'unread' } }),
-    expect: { kind: 'Blocked', reason: 'SecretConflict', terminal: false, condition: 'SecretSynced' },
-  },
-  {
-    name: 'sweeps keys left by an interrupted create, sparing the one in the Secret',
-    g: gathered(key({}, { pendingCreate: { tag: 't', startedAt: hourAgo } }), { pendingKeyIds: ['key-1', 'key-9'] }),
-    expect: { kind: 'SweepPending', deleteKeyIds: ['key-9'], clearPreviousKey: false },
-  },
-  {
-    name: 'a crash before the create leaves "previous" naming the current key: the sweep clears it instead of deleting',
-    g: gathered(key({}, { pendingCreate: { tag: 't', startedAt: hourAgo }, previousKeyId: 'key-1' }), { pendingKeyIds: [] }),
-    expect: { kind: 'SweepPending', deleteKeyIds: [], clearPreviousKey: true },
-  },
-  {
-    name: 'on deletion removes the key, the previous key and pending ones',
-    g: gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0' }, { deletionTimestamp: NOW.toISOString() }), { pendingKeyIds: ['key-7'] }),
-    expect: { kind: 'Finalize', deleteKeyIds: ['key-7', 'key-0', 'key-1'] },
-  },
-  {
-    name: 'on deletion with Retain keeps the current key',
-    g: gathered(key({ deletionPolicy: 'Retain' }, { keyId: 'key-1' }, { deletionTimestamp: NOW.toISOString() })),
-    expect: { kind: 'Finalize', deleteKeyIds: [], retainedKeyId: 'key-1' },
-  },
+  { name: 'a project key gets its roles back through its project', g: gathered(key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_OWNER'] }), { remote: { state: 'present', key: remote({ roles: [] }) } }), steps: [`ProjectAssign ${PROJECT} GROUP_OWNER`, 'Event Updated', 'StatusWrite'] },
+  { name: 're-renders a Secret whose labels or template keys differ', g: gathered(key(), { secret: ours({ matchesDesired: false }) }), steps: ['SecretWrite', 'Event SecretRepaired', 'StatusWrite'] },
+  { name: 'retires the previous key once its grace period is over', g: gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: hourAgo })), steps: ['KeyDelete key-0', 'Event PreviousKeyRevoked', 'StatusWrite'] },
+  { name: 'never retires the key the Secret names, even if status calls it previous', g: gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1', previousKeyRevokeAt: hourAgo })), steps: ['StatusWrite'] },
 ];
 
-describe('omkey decide: which step comes next', () => {
+describe('omkey decide: reads and plans', () => {
   for (const row of rows) {
     it(row.name, () => {
-      const plan = decide(row.g);
-      expect(plan).to.deep.include(row.expect);
+      const d = decide(row.g);
+      expect(stepLines(d)).to.deep.equal(row.steps);
+      if (row.plan) expect(plan(d).name).to.equal(row.plan);
     });
   }
 });
 
-describe('omkey decide: converge', () => {
-  it('is a no-op when Ops Manager already matches', () => {
-    const plan = decide(gathered(key({ accessList: [{ ipAddress: '192.0.2.1' }] }), { remote: { state: 'present', key: remote({ accessList: ['192.0.2.1/32'] }) } }));
-    expect(plan.kind).to.equal('Converge');
-    expect(isNoop(plan)).to.equal(true);
+describe('omkey decide: details', () => {
+  it('a create marks the pending tag and the key to retire before anything reaches Ops Manager', () => {
+    const p = plan(decide(gathered(key({ rotation: { every: '1h', gracePeriod: '10m' } }, { keyId: 'key-1', rotatedAt: hourAgo }))));
+    const mark = p.steps[0];
+    expect(mark?.kind).to.equal('PendingMark');
+    if (mark?.kind !== 'PendingMark') return;
+    expect(mark.status.pendingCreate?.tag).to.equal(pendingTag(key()));
+    expect(mark.status.previousKeyId).to.equal('key-1');
+    expect(mark.status.previousKeyRevokeAt).to.equal('2026-11-28T12:10:00Z');
+    const create = p.steps[1];
+    expect(create).to.deep.include({ kind: 'Create', scope: { orgId: ORG }, desc: 'omkeys-pending:uid-1' });
   });
 
-  it('patches description and roles and diffs the access list', () => {
-    const obj = key({ description: 'billing', roles: ['ORG_MEMBER'], accessList: [{ cidrBlock: '10.0.0.0/8' }] });
-    const plan = decide(gathered(obj, { remote: { state: 'present', key: remote({ desc: 'hand edit', accessList: ['192.0.2.9/32'] }) } }));
-    expect(plan).to.deep.include({ kind: 'Converge', patch: { desc: 'billing', roles: ['ORG_MEMBER'] }, accessList: { add: [{ cidrBlock: '10.0.0.0/8' }], remove: ['192.0.2.9/32'] } });
+  it('Ready is written only after the real description (the status is the last write but the Event)', () => {
+    const p = plan(decide(gathered(key(), { secret: absent })));
+    const kinds = p.steps.map((s) => s.kind);
+    expect(kinds.indexOf('KeyUpdate')).to.be.lessThan(kinds.indexOf('StatusWrite'));
+    const last = p.steps.at(-2);
+    if (last?.kind !== 'StatusWrite' || typeof last.status !== 'function') throw new Error('expected a final status built from the created key');
+    const st = last.status({ id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' });
+    expect(st.keyId).to.equal('new');
+    expect(st.pendingCreate).to.equal(undefined);
+    expect(st.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    expect(JSON.stringify(st)).to.not.contain('priv-9f3c2a');
   });
 
-  it('treats roles as a set', () => {
-    const plan = decide(gathered(key({ roles: ['ORG_MEMBER', 'ORG_READ_ONLY'] }), { remote: { state: 'present', key: remote({ roles: ['ORG_READ_ONLY', 'ORG_MEMBER'] }) } }));
-    expect(isNoop(plan)).to.equal(true);
+  it('plans the next check at the rotation time, and at the end of a grace period', () => {
+    const rot = plan(decide(gathered(key({ rotation: { every: '2h' } }, { keyId: 'key-1', rotatedAt: hourAgo }))));
+    expect(rot.then).to.deep.include({ kind: 'done', requeueAfterMs: 3_600_000 });
+    const grace = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later }))));
+    expect(grace.then).to.deep.include({ kind: 'done', requeueAfterMs: 600_000 });
   });
 
-  it('re-renders a Secret whose template changed', () => {
-    const plan = decide(gathered(key(), { secret: ours({ matchesDesired: false }) }));
-    expect(plan).to.deep.include({ kind: 'Converge', rewriteSecret: true });
+  it('a recent sync skips Ops Manager reads but still repairs the Secret', () => {
+    const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000 }, freshnessMs: 60_000, remote: unread, connection: unread };
+    const obj = key({}, { keyId: 'key-1' });
+    expect(stepLines(decide(gathered(obj, fresh)))).to.deep.equal([]);
+    expect(stepLines(decide(gathered(obj, { ...fresh, secret: ours({ matchesDesired: false }) })))).to.deep.equal(['SecretWrite', 'Event SecretRepaired']);
+    expect(stepLines(decide(gathered(key({}, { keyId: 'key-1' }, { generation: 2 }), fresh)))).to.deep.equal(['read connection,remote']);
+    expect(stepLines(decide(gathered(obj, { ...fresh, lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 61_000 } })))).to.deep.equal(['read connection,remote']);
   });
 
-  it('retires the previous key once its grace period is over, and not before', () => {
-    const due = decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: hourAgo })));
-    expect(due).to.deep.include({ kind: 'Converge', retireNow: 'key-0' });
-    const notYet = decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later })));
-    expect(notYet).to.deep.include({ kind: 'Converge', requeueAfterMs: 600_000 });
-    expect(notYet).to.not.have.property('retireNow');
-  });
-
-  it('never retires the key the Secret names, even if status calls it previous', () => {
-    const plan = decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1', previousKeyRevokeAt: hourAgo })));
-    expect(plan).to.not.have.property('retireNow');
-  });
-
-  it('plans the next check at the rotation time', () => {
-    const plan = decide(gathered(key({ rotation: { every: '2h' } }, { keyId: 'key-1', rotatedAt: hourAgo })));
-    expect(plan).to.deep.include({ kind: 'Converge', requeueAfterMs: 3_600_000 });
-  });
-
-  it('tags pending creates with the resource uid', () => {
-    expect(pendingTag(key())).to.equal('omkeys-pending:uid-1');
+  it('blocked plans say terminal or not', () => {
+    expect(plan(decide(gathered(key({ roles: ['ORG_OWNER'] })))).then).to.deep.include({ kind: 'fail', terminal: true, reason: 'PolicyDenied' });
+    expect(plan(decide(gathered(key(), { secret: { state: 'foreign' } }))).then).to.deep.include({ kind: 'fail', terminal: false, reason: 'SecretConflict' });
   });
 });

@@ -1,7 +1,10 @@
+import type { V1Secret } from '@kubernetes/client-node';
 import { FINALIZER, type OpsManagerApiKey, type OpsManagerApiKeySpec, type OpsManagerApiKeyStatus } from '../../../src/api/types.ts';
-import type { Gathered, RemoteKey } from '../../../src/controllers/opsmanagerapikey/decide.ts';
+import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
+import type { Decision, Gathered, RemoteKey, Step } from '../../../src/controllers/opsmanagerapikey/plan.ts';
 
 export const ORG = '5f0c3b7c2e9a1b0001a1b2c3';
+export const PROJECT = '6a1b2c3d4e5f60718293a4b5';
 export const NOW = new Date('2026-11-28T12:00:00Z');
 
 export function key(spec: Partial<OpsManagerApiKeySpec> = {}, status?: OpsManagerApiKeyStatus, meta: Partial<OpsManagerApiKey['metadata']> = {}): OpsManagerApiKey {
@@ -15,17 +18,61 @@ export function key(spec: Partial<OpsManagerApiKeySpec> = {}, status?: OpsManage
 }
 
 export function remote(over: Partial<RemoteKey> = {}): RemoteKey {
-  return { id: 'key-1', publicKey: 'abcdefgh', desc: 'team-a/k', roles: ['ORG_READ_ONLY'], accessList: [], orgId: ORG, ...over };
+  return { id: 'key-1', publicKey: 'abcdefgh', desc: 'team-a/k', roles: ['ORG_READ_ONLY'], accessList: [], ...over };
 }
 
+const RAW: V1Secret = { metadata: { name: 'k', namespace: 'team-a', resourceVersion: '7' }, data: {} };
+
+export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean } = {}): Gathered['secret'] {
+  return {
+    state: 'ours',
+    raw: RAW,
+    reading: { keyId: 'keyId' in over ? over.keyId : 'key-1', publicKey: 'abcdefgh', pairIntact: over.pairIntact ?? true },
+    matchesDesired: over.matchesDesired ?? true,
+  };
+}
+
+/** Everything read, live: the state of a reconcile that decide can finish. */
 export function gathered(obj: OpsManagerApiKey, over: Partial<Gathered> = {}): Gathered {
   return {
     obj,
+    live: true,
     now: NOW,
-    policy: { allowed: true },
-    secret: { state: 'ours', reading: { keyId: 'key-1', publicKey: 'abcdefgh', pairIntact: true }, matchesDesired: true },
+    policy: DEFAULT_POLICY,
+    secret: ours(),
+    connection: { state: 'read', baseUrl: 'http://om.example', orgId: ORG },
     remote: { state: 'present', key: remote() },
-    pendingKeyIds: [],
+    pending: { state: 'read', keyIds: [] },
+    bindings: [],
+    usesDefaultConnection: true,
+    freshnessMs: 0,
     ...over,
   };
+}
+
+/** A plan's steps, one short line each, for comparing whole sequences. */
+export function stepLines(d: Decision): string[] {
+  if (d.kind === 'read') return [`read ${d.reads.join(',')}`];
+  return d.plan.steps.map(stepLine);
+}
+
+export function stepLine(s: Step): string {
+  switch (s.kind) {
+    case 'KeyDelete':
+      return `KeyDelete ${s.keyId}${s.orUnassignFrom ? ` or unassign from ${s.orUnassignFrom}` : ''}`;
+    case 'KeyUpdate':
+      return `KeyUpdate ${typeof s.keyId === 'string' ? s.keyId : 'created'}${s.desc !== undefined ? ` desc=${s.desc}` : ''}${s.roles ? ` roles=${s.roles.join(',')}` : ''}`;
+    case 'AccessListAdd':
+      return `AccessListAdd ${s.entries.map((e) => ('ipAddress' in e ? e.ipAddress : e.cidrBlock)).join(',')}`;
+    case 'AccessListRemove':
+      return `AccessListRemove ${s.cidr}`;
+    case 'ProjectAssign':
+      return `ProjectAssign ${s.projectId} ${s.roles.join(',')}`;
+    case 'Event':
+      return `Event ${s.reason}`;
+    case 'Create':
+      return `Create ${'projectId' in s.scope ? 'project' : 'org'}`;
+    default:
+      return s.kind;
+  }
 }

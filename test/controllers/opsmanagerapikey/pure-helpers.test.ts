@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { canonicalCidr, diffAccessList } from '../../../src/controllers/opsmanagerapikey/access-list.ts';
-import { parseDuration } from '../../../src/controllers/opsmanagerapikey/duration.ts';
-import { checkPolicy, DEFAULT_POLICY } from '../../../src/controllers/opsmanagerapikey/policy.ts';
-import { classifyError } from '../../../src/controllers/opsmanagerapikey/classify.ts';
-import { ConnectionError } from '../../../src/controllers/opsmanagerapikey/connection.ts';
-import { ForbiddenError, InvalidRequestError, NotFoundError, RateLimitedError, TransientError, UnauthorizedError, AmbiguousCreateError } from '../../../src/opsmanager/errors.ts';
+import { parseDuration } from '../../../src/controllers/shared/duration.ts';
+import { checkPolicy, DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
+import { classifyError } from '../../../src/controllers/shared/classify.ts';
+import { ConnectionError } from '../../../src/controllers/shared/connections.ts';
+import { ForbiddenError, InvalidRequestError, NotFoundError, RateLimitedError, UnavailableError, UnauthorizedError, AmbiguousCreateError } from '../../../src/opsmanager/errors.ts';
 
 describe('omkey access list canonical form', () => {
   const cases: Array<[string, string]> = [
@@ -60,7 +60,7 @@ describe('omkey error classification', () => {
     ['not on access list', new ForbiddenError('x', { errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST', parameters: ['10.1.1.1'] }), 'NotOnAccessList', false],
     ['role missing', new ForbiddenError('x', { errorCode: 'NOT_ORG_ADMIN' }), 'Forbidden', false],
     ['rate limited', new RateLimitedError('x', { retryAfterMs: 3000 }), 'RateLimited', false],
-    ['5xx', new TransientError('x', { status: 503 }), 'OpsManagerUnreachable', false],
+    ['5xx', new UnavailableError('x', { status: 503 }), 'OpsManagerUnreachable', false],
     ['lost create answer', new AmbiguousCreateError('x'), 'OpsManagerUnreachable', false],
     ['access list refused', new InvalidRequestError('x', { errorCode: 'DUPLICATE_ADDRESSES_IN_INPUT' }), 'AccessListRejected', true],
     ['other invalid request', new InvalidRequestError('x', { errorCode: 'INVALID_ATTRIBUTE' }), 'InvalidSpec', true],

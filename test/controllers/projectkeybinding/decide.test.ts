@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { FINALIZER, type OpsManagerApiKey, type ProjectKeyBinding } from '../../../src/api/types.ts';
-import { assignmentsForNewKey, decide, isNoop, type BindingGathered, type BindingPlan } from '../../../src/controllers/projectkeybinding/decide.ts';
+import { assignmentsForNewKey } from '../../../src/controllers/projectkeybinding/assignments.ts';
+import { decide } from '../../../src/controllers/projectkeybinding/decide.ts';
+import type { BindingDecision, BindingGathered } from '../../../src/controllers/projectkeybinding/plan.ts';
+import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
 
 const ORG = '5f0c3b7c2e9a1b0001a1b2c3';
 const P1 = '6a1b2c3d4e5f60718293a4b5';
@@ -32,87 +35,105 @@ function apiKey(over: { spec?: Partial<OpsManagerApiKey['spec']>; status?: OpsMa
 const assigned = (entries: Record<string, string[]>): BindingGathered['project'] => ({ state: 'read', assigned: new Map(Object.entries(entries)) });
 
 function g(obj: ProjectKeyBinding, over: Partial<BindingGathered> = {}): BindingGathered {
-  return { obj, key: { state: 'present', key: apiKey() }, siblings: [], policy: { allowed: true }, project: assigned({}), ...over };
+  return { obj, now: new Date(T1), key: { state: 'present', key: apiKey() }, siblings: [], policy: DEFAULT_POLICY, connection: { state: 'read' }, project: assigned({}), ...over };
 }
 
-const converged = { observedGeneration: 1, keyId: 'key-1', roles: ['GROUP_READ_ONLY'], conditions: ready };
+const converged = {
+  observedGeneration: 1,
+  keyId: 'key-1',
+  roles: ['GROUP_READ_ONLY'],
+  conditions: [{ ...ready[0]!, message: `key key-1 holds GROUP_READ_ONLY in project ${P1}` }],
+};
 const deleting = { deletionTimestamp: T1 };
 
 interface Row {
   name: string;
   g: BindingGathered;
-  expect: Partial<BindingPlan> & { kind: BindingPlan['kind'] };
+  /** The decision as lines: `read …`, or the plan's steps. */
+  steps: string[];
 }
 
+function lines(d: BindingDecision): string[] {
+  if (d.kind === 'read') return [`read ${d.reads.join(',')}`];
+  return d.plan.steps.map((s) => {
+    switch (s.kind) {
+      case 'ProjectAssign':
+        return `ProjectAssign ${s.keyId} ${s.roles.join(',')}`;
+      case 'ProjectUnassign':
+        return `ProjectUnassign ${s.keyId}`;
+      case 'Event':
+        return `Event ${s.reason}`;
+      case 'StatusWrite': {
+        const ready = s.status.conditions?.find((c) => c.type === 'Ready');
+        return `StatusWrite ${ready?.status ?? '?'} ${ready?.reason ?? ''}`;
+      }
+      default:
+        return s.kind;
+    }
+  });
+}
+
+const wait = (reason: string, type = 'Event'): string[] => [`StatusWrite False ${reason}`, `${type} ${reason}`];
+const assign = (id: string, roles: string, event = 'Assigned'): string[] => [`ProjectAssign ${id} ${roles}`, `Event ${event}`];
+
 const rows: Row[] = [
-  { name: 'adds the finalizer first', g: g(binding('b', { meta: { finalizers: [] } }), { key: { state: 'absent' } }), expect: { kind: 'AddFinalizer' } },
-  { name: 'waits for a key that does not exist yet', g: g(binding(), { key: { state: 'absent' } }), expect: { kind: 'Wait', reason: 'KeyNotFound' } },
-  { name: 'a key being deleted counts as not found', g: g(binding(), { key: { state: 'present', key: apiKey({ meta: deleting }) } }), expect: { kind: 'Wait', reason: 'KeyNotFound' } },
+  { name: 'adds the finalizer first', g: g(binding('b', { meta: { finalizers: [] } }), { key: { state: 'absent' } }), steps: ['AddFinalizer'] },
+  { name: 'waits for a key that does not exist yet', g: g(binding(), { key: { state: 'absent' } }), steps: wait('KeyNotFound') },
+  { name: 'a key being deleted counts as not found', g: g(binding(), { key: { state: 'present', key: apiKey({ meta: deleting }) } }), steps: wait('KeyNotFound') },
   {
     name: 'waits for a key that is not Ready',
     g: g(binding(), { key: { state: 'present', key: apiKey({ status: { conditions: [{ ...ready[0]!, status: 'False', reason: 'Progressing' }] } }) } }),
-    expect: { kind: 'Wait', reason: 'KeyNotReady' },
+    steps: wait('KeyNotReady'),
   },
-  { name: 'waits for a key without a key id', g: g(binding(), { key: { state: 'present', key: apiKey({ status: { conditions: ready } }) } }), expect: { kind: 'Wait', reason: 'KeyNotReady' } },
+  { name: 'waits for a key without a key id', g: g(binding(), { key: { state: 'present', key: apiKey({ status: { conditions: ready } }) } }), steps: wait('KeyNotReady') },
+  {
+    name: 'a wait already stated is not written again',
+    g: g(binding('b', { status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'KeyNotFound', message: 'OpsManagerApiKey k does not exist', lastTransitionTime: T0, observedGeneration: 1 }] } }), { key: { state: 'absent' } }),
+    steps: [],
+  },
   {
     name: 'a binding for the project a project-mode key was created in is a conflict',
     g: g(binding(), { key: { state: 'present', key: apiKey({ spec: { orgId: undefined, projectId: P1, roles: ['GROUP_OWNER'] } }) } }),
-    expect: { kind: 'Wait', reason: 'Conflict' },
+    steps: wait('Conflict'),
   },
   {
     name: 'a project-mode key may be bound to another project',
     g: g(binding(), { key: { state: 'present', key: apiKey({ spec: { orgId: undefined, projectId: P2, roles: ['GROUP_OWNER'] } }) } }),
-    expect: { kind: 'Converge', assign: { roles: ['GROUP_READ_ONLY'], drift: false, previous: [] } },
+    steps: [...assign('key-1', 'GROUP_READ_ONLY'), 'StatusWrite True Assigned'],
   },
-  { name: 'the younger of two bindings for one key and project is a conflict', g: g(binding('b', { meta: { creationTimestamp: T1 } }), { siblings: [binding('a')] }), expect: { kind: 'Wait', reason: 'Conflict' } },
-  { name: 'same creation time: the name decides', g: g(binding('b'), { siblings: [binding('a')] }), expect: { kind: 'Wait', reason: 'Conflict' } },
-  { name: 'the older of two bindings proceeds', g: g(binding('a'), { siblings: [binding('b', { meta: { creationTimestamp: T1 } })], project: { state: 'unread' } }), expect: { kind: 'ReadProject' } },
+  { name: 'the younger of two bindings for one key and project is a conflict', g: g(binding('b', { meta: { creationTimestamp: T1 } }), { siblings: [binding('a')] }), steps: wait('Conflict') },
+  { name: 'same creation time: the name decides', g: g(binding('b'), { siblings: [binding('a')] }), steps: wait('Conflict') },
+  { name: 'the older of two bindings proceeds', g: g(binding('a'), { siblings: [binding('b', { meta: { creationTimestamp: T1 } })], project: { state: 'unread' } }), steps: ['read project'] },
   {
     name: 'an older binding that is being deleted does not block the younger',
     g: g(binding('b', { meta: { creationTimestamp: T1 } }), { siblings: [binding('a', { meta: deleting })] }),
-    expect: { kind: 'Converge', assign: { roles: ['GROUP_READ_ONLY'], drift: false, previous: [] } },
+    steps: [...assign('key-1', 'GROUP_READ_ONLY'), 'StatusWrite True Assigned'],
   },
-  { name: 'policy denial', g: g(binding(), { policy: { allowed: false, message: 'no' } }), expect: { kind: 'Wait', reason: 'PolicyDenied', message: 'no' } },
-  { name: 'reads the project before converging', g: g(binding(), { project: { state: 'unread' } }), expect: { kind: 'ReadProject' } },
-  {
-    name: 'assigns a key not yet in the project',
-    g: g(binding()),
-    expect: { kind: 'Converge', keyId: 'key-1', assign: { roles: ['GROUP_READ_ONLY'], drift: false, previous: [] }, unassign: [], roles: ['GROUP_READ_ONLY'] },
-  },
+  { name: 'policy denial', g: g(binding('b', { spec: { roles: ['GROUP_OWNER'] } }), { policy: { ...DEFAULT_POLICY, allowedRoles: ['GROUP_READ_ONLY'] } }), steps: wait('PolicyDenied', 'Event') },
+  { name: 'reads the connection and the project before converging', g: g(binding(), { connection: { state: 'unread' }, project: { state: 'unread' } }), steps: ['read connection,project'] },
+  { name: 'assigns a key not yet in the project', g: g(binding()), steps: [...assign('key-1', 'GROUP_READ_ONLY'), 'StatusWrite True Assigned'] },
   {
     name: 'changes the roles when the spec changed (not drift)',
     g: g(binding('b', { spec: { roles: ['GROUP_OWNER', 'GROUP_READ_ONLY'] }, meta: { generation: 2 }, status: converged }), { project: assigned({ 'key-1': ['GROUP_READ_ONLY'] }) }),
-    expect: { kind: 'Converge', assign: { roles: ['GROUP_OWNER', 'GROUP_READ_ONLY'], drift: false, previous: ['GROUP_READ_ONLY'] } },
+    steps: [...assign('key-1', 'GROUP_OWNER,GROUP_READ_ONLY'), 'StatusWrite True Assigned'],
   },
-  {
-    name: 'roles changed by hand are drift',
-    g: g(binding('b', { status: converged }), { project: assigned({ 'key-1': ['GROUP_OWNER'] }) }),
-    expect: { kind: 'Converge', assign: { roles: ['GROUP_READ_ONLY'], drift: true, previous: ['GROUP_OWNER'] } },
-  },
-  {
-    name: 'an assignment removed by hand is drift',
-    g: g(binding('b', { status: converged }), { project: assigned({}) }),
-    expect: { kind: 'Converge', assign: { roles: ['GROUP_READ_ONLY'], drift: true, previous: [] } },
-  },
-  {
-    name: 'steady state: nothing to write',
-    g: g(binding('b', { status: converged }), { project: assigned({ 'key-1': ['GROUP_READ_ONLY'], other: ['GROUP_OWNER'] }) }),
-    expect: { kind: 'Converge', keyId: 'key-1', unassign: [], roles: ['GROUP_READ_ONLY'] },
-  },
+  { name: 'roles changed by hand are drift', g: g(binding('b', { status: converged }), { project: assigned({ 'key-1': ['GROUP_OWNER'] }) }), steps: assign('key-1', 'GROUP_READ_ONLY', 'DriftCorrected') },
+  { name: 'an assignment removed by hand is drift', g: g(binding('b', { status: converged }), { project: assigned({}) }), steps: assign('key-1', 'GROUP_READ_ONLY', 'DriftCorrected') },
+  { name: 'steady state: nothing to write', g: g(binding('b', { status: converged }), { project: assigned({ 'key-1': ['GROUP_READ_ONLY'], other: ['GROUP_OWNER'] }) }), steps: [] },
   {
     name: 'role order and duplicates do not matter',
-    g: g(binding('b', { spec: { roles: ['GROUP_READ_ONLY', 'GROUP_OWNER', 'GROUP_OWNER'] } }), { project: assigned({ 'key-1': ['GROUP_OWNER', 'GROUP_READ_ONLY'] }) }),
-    expect: { kind: 'Converge', unassign: [], roles: ['GROUP_OWNER', 'GROUP_READ_ONLY'] },
+    g: g(binding('b', { spec: { roles: ['GROUP_READ_ONLY', 'GROUP_OWNER', 'GROUP_OWNER'] }, status: { ...converged, roles: ['GROUP_OWNER', 'GROUP_READ_ONLY'], conditions: [{ ...ready[0]!, message: `key key-1 holds GROUP_OWNER, GROUP_READ_ONLY in project ${P1}` }] } }), { project: assigned({ 'key-1': ['GROUP_OWNER', 'GROUP_READ_ONLY'] }) }),
+    steps: [],
   },
   {
     name: 'follows a replaced key and removes the old one from the project',
     g: g(binding('b', { status: converged }), { key: { state: 'present', key: apiKey({ status: { keyId: 'key-2', conditions: ready } }) }, project: assigned({ 'key-1': ['GROUP_READ_ONLY'], 'key-2': ['GROUP_READ_ONLY'] }) }),
-    expect: { kind: 'Converge', keyId: 'key-2', unassign: ['key-1'], roles: ['GROUP_READ_ONLY'] },
+    steps: ['ProjectUnassign key-1', 'Event PreviousKeyUnassigned', 'StatusWrite True Assigned'],
   },
   {
-    name: 'a replaced key the hook did not reach is assigned, not reported as drift',
+    name: 'a replaced key not yet in the project is assigned, not reported as drift',
     g: g(binding('b', { status: converged }), { key: { state: 'present', key: apiKey({ status: { keyId: 'key-2', conditions: ready } }) }, project: assigned({}) }),
-    expect: { kind: 'Converge', keyId: 'key-2', assign: { roles: ['GROUP_READ_ONLY'], drift: false, previous: [] }, unassign: [] },
+    steps: [...assign('key-2', 'GROUP_READ_ONLY'), 'StatusWrite True Assigned'],
   },
   {
     name: 'a previous key in its rotation grace period keeps its roles',
@@ -120,40 +141,43 @@ const rows: Row[] = [
       key: { state: 'present', key: apiKey({ status: { keyId: 'key-2', previousKeyId: 'key-1', conditions: ready } }) },
       project: assigned({ 'key-1': ['GROUP_READ_ONLY'], 'key-2': ['GROUP_READ_ONLY'] }),
     }),
-    expect: { kind: 'Converge', keyId: 'key-2', unassign: [] },
+    steps: ['StatusWrite True Assigned'],
   },
-  { name: 'deleting without our finalizer: nothing to do', g: g(binding('b', { meta: { ...deleting, finalizers: [] } })), expect: { kind: 'Done' } },
-  { name: 'deleting: removes the assigned key from the project', g: g(binding('b', { meta: deleting, status: converged })), expect: { kind: 'Finalize', unassign: ['key-1'] } },
+  { name: 'deleting without our finalizer: nothing to do', g: g(binding('b', { meta: { ...deleting, finalizers: [] } })), steps: [] },
+  { name: 'deleting: reads the connection first', g: g(binding('b', { meta: deleting, status: converged }), { connection: { state: 'unread' } }), steps: ['read connection'] },
+  { name: 'deleting: removes the assigned key from the project', g: g(binding('b', { meta: deleting, status: converged })), steps: ['ProjectUnassign key-1', 'Event Unassigned', 'RemoveFinalizer'] },
   {
     name: 'deleting after the key was replaced: old, current and grace-period keys',
     g: g(binding('b', { meta: deleting, status: converged }), { key: { state: 'present', key: apiKey({ status: { keyId: 'key-3', previousKeyId: 'key-2', conditions: ready } }) } }),
-    expect: { kind: 'Finalize', unassign: ['key-1', 'key-3', 'key-2'] },
+    steps: ['ProjectUnassign key-1', 'ProjectUnassign key-3', 'ProjectUnassign key-2', 'Event Unassigned', 'RemoveFinalizer'],
   },
-  { name: 'deleting when the key resource is gone: the recorded key id', g: g(binding('b', { meta: deleting, status: converged }), { key: { state: 'absent' } }), expect: { kind: 'Finalize', unassign: ['key-1'] } },
-  { name: 'deleting with nothing ever assigned and no key', g: g(binding('b', { meta: deleting }), { key: { state: 'absent' } }), expect: { kind: 'Finalize', unassign: [] } },
-  { name: 'deleting while a live sibling owns the assignment', g: g(binding('b', { meta: deleting, status: converged }), { siblings: [binding('a')] }), expect: { kind: 'Finalize', unassign: [] } },
+  { name: 'deleting when the key resource is gone: the recorded key id', g: g(binding('b', { meta: deleting, status: converged }), { key: { state: 'absent' } }), steps: ['ProjectUnassign key-1', 'Event Unassigned', 'RemoveFinalizer'] },
+  {
+    name: 'deleting when the key is gone and the namespace may not use the default connection: skipped, said so',
+    g: g(binding('b', { meta: deleting, status: converged }), { key: { state: 'absent' }, connection: { state: 'unread' }, policy: { ...DEFAULT_POLICY, defaultConnectionNamespaces: ['other'] } }),
+    steps: ['Event UnassignSkipped', 'RemoveFinalizer'],
+  },
+  {
+    name: 'deleting when the connection is gone with the namespace: skipped, said so',
+    g: g(binding('b', { meta: deleting, status: converged }), { connection: { state: 'unavailable', message: 'gone' } }),
+    steps: ['Event UnassignSkipped', 'RemoveFinalizer'],
+  },
+  { name: 'deleting with nothing ever assigned and no key', g: g(binding('b', { meta: deleting }), { key: { state: 'absent' } }), steps: ['RemoveFinalizer'] },
+  { name: 'deleting while a live sibling owns the assignment', g: g(binding('b', { meta: deleting, status: converged }), { siblings: [binding('a')] }), steps: ['RemoveFinalizer'] },
   {
     name: 'deleting a binding that conflicted with a project-mode key leaves its project alone',
     g: g(binding('b', { meta: deleting }), { key: { state: 'present', key: apiKey({ spec: { orgId: undefined, projectId: P1, roles: ['GROUP_OWNER'] } }) } }),
-    expect: { kind: 'Finalize', unassign: [] },
+    steps: ['RemoveFinalizer'],
   },
-  { name: 'deleting together with its sibling: both clean up', g: g(binding('b', { meta: deleting, status: converged }), { siblings: [binding('a', { meta: deleting })] }), expect: { kind: 'Finalize', unassign: ['key-1'] } },
+  { name: 'deleting together with its sibling: both clean up', g: g(binding('b', { meta: deleting, status: converged }), { siblings: [binding('a', { meta: deleting })] }), steps: ['ProjectUnassign key-1', 'Event Unassigned', 'RemoveFinalizer'] },
 ];
 
 describe('projectkeybinding decide', () => {
   for (const row of rows) {
     it(row.name, () => {
-      const plan = decide(row.g);
-      expect(plan).to.deep.include(row.expect);
+      expect(lines(decide(row.g))).to.deep.equal(row.steps);
     });
   }
-
-  it('isNoop only for a Converge without writes', () => {
-    expect(isNoop({ kind: 'Converge', keyId: 'k', unassign: [], roles: [] })).to.equal(true);
-    expect(isNoop({ kind: 'Converge', keyId: 'k', unassign: ['x'], roles: [] })).to.equal(false);
-    expect(isNoop({ kind: 'Converge', keyId: 'k', assign: { roles: ['GROUP_OWNER'], drift: false, previous: [] }, unassign: [], roles: [] })).to.equal(false);
-    expect(isNoop({ kind: 'Done' })).to.equal(false);
-  });
 });
 
 describe('projectkeybinding assignmentsForNewKey', () => {

@@ -11,8 +11,8 @@ import {
   UnauthorizedError,
 } from '../../opsmanager/errors.ts';
 import { DurationError } from './duration.ts';
-import { ConnectionError } from './connection.ts';
-import { TemplateError } from './secret-builder.ts';
+import { ConnectionError } from './connections.ts';
+import { TemplateError } from '../opsmanagerapikey/secret-builder.ts';
 
 export interface Classified {
   reason: string;

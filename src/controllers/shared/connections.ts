@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { OpsManagerApiKey } from '../../api/types.ts';
 import { OpsManagerClient, type OpsManagerClientOptions } from '../../opsmanager/client.ts';
-import type { Secrets } from '../../kube/secrets.ts';
+import type { SecretStore } from './ports.ts';
 
 /** The operator's own Ops Manager connection, from its configuration. */
 export interface DefaultConnectionConfig {
@@ -45,37 +44,59 @@ export class ConnectionPool {
   private readonly clients = new Map<string, { id: string; client: OpsManagerClient }>();
   /** Connection Secrets read within the last few seconds: a burst of reconciles reads each once. */
   private readonly secretCache = new Map<string, { at: number; creds: Credentials }>();
+  private readonly projectOrgs = new WeakMap<OpsManagerClient, Map<string, string>>();
 
   constructor(
     private readonly deps: {
-      secrets: Secrets;
+      secrets: Pick<SecretStore, 'get'>;
       defaults: DefaultConnectionConfig;
       clientOptions: Partial<OpsManagerClientOptions>;
       logger: Logger;
       now?: () => number;
       /** How long a connection Secret's contents are reused before it is read again (default 5 s). */
       secretTtlMs?: number;
+      /** Builds the client for a set of credentials; tests pass a recording fake. */
+      makeClient?: (opts: OpsManagerClientOptions) => OpsManagerClient;
     },
   ) {}
 
-  usesDefault(obj: OpsManagerApiKey): boolean {
-    return obj.spec.connectionSecretRef === undefined;
+  /** A resource without a connection Secret of its own uses the operator's default connection. */
+  usesDefault(ref: { name: string } | undefined): boolean {
+    return ref === undefined;
   }
 
   /**
-   * `forCleanup`: a namespace being deleted takes the connection Secret with the resources that
-   * use it, in no particular order; to clean Ops Manager up anyway, the last credentials this
-   * process read from that Secret are used when it is gone.
+   * The connection a resource in `namespace` uses: the same-namespace Secret `ref` names, or
+   * the operator's default. `forCleanup`: a namespace being deleted takes the connection
+   * Secret with the resources that use it, in no particular order; to clean Ops Manager up
+   * anyway, the last credentials this process read from that Secret are used when it is gone.
    */
-  async resolve(obj: OpsManagerApiKey, opts: { forCleanup?: boolean } = {}): Promise<Connection> {
-    const ref = obj.spec.connectionSecretRef;
+  async resolve(namespace: string, ref: { name: string } | undefined, opts: { forCleanup?: boolean } = {}): Promise<Connection> {
     const creds = ref
-      ? await this.fromSecret(obj.metadata.namespace ?? '', ref.name, `spec.connectionSecretRef ${ref.name}`, opts.forCleanup === true)
+      ? await this.fromSecret(namespace, ref.name, `spec.connectionSecretRef ${ref.name}`, opts.forCleanup === true)
       : await this.defaultCredentials();
-    const source = ref ? `${obj.metadata.namespace ?? ''}/${ref.name}` : 'default';
+    const source = ref ? `${namespace}/${ref.name}` : 'default';
     return { client: this.clientFor(source, creds), baseUrl: creds.baseUrl, isDefault: ref === undefined };
   }
 
+  /**
+   * The organization a project belongs to, read once per client: it never changes, and a
+   * project key's organization is needed for its access list and its deletion.
+   */
+  async orgOfProject(conn: Connection, projectId: string): Promise<string> {
+    let byProject = this.projectOrgs.get(conn.client);
+    if (!byProject) {
+      byProject = new Map();
+      this.projectOrgs.set(conn.client, byProject);
+    }
+    const known = byProject.get(projectId);
+    if (known) return known;
+    const orgId = (await conn.client.getProject(projectId)).orgId;
+    byProject.set(projectId, orgId);
+    return orgId;
+  }
+
+  /** Closes every client; called when the operator stops. */
   close(): void {
     for (const c of this.clients.values()) c.client.close();
     this.clients.clear();
@@ -130,7 +151,8 @@ export class ConnectionPool {
     const existing = this.clients.get(source);
     if (existing?.id === id) return existing.client;
     existing?.client.close();
-    const client = new OpsManagerClient({
+    const make = this.deps.makeClient ?? ((o: OpsManagerClientOptions) => new OpsManagerClient(o));
+    const client = make({
       ...this.deps.clientOptions,
       baseUrl: c.baseUrl,
       publicKey: c.publicKey,

@@ -1,0 +1,60 @@
+import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
+import { hasFinalizer } from '../shared/finalizers.ts';
+import { currentKeyId, finalizeKeyIds, secretKeyId } from './facts.ts';
+import type { Gathered, Plan, Step } from './plan.ts';
+import { notReadyStatus, statusChanged } from './status.ts';
+
+/** Not Ready for a reason only the user can fix (`terminal`) or that may pass: state it once, then wait or back off. */
+export function blockedPlan(g: Gathered, detail: 'KeyProvisioned' | 'SecretSynced', reason: string, message: string, terminal: boolean): Plan {
+  const status = notReadyStatus(g.obj, detail, reason, message, g.now, { ...g.obj.status });
+  const steps: Step[] = statusChanged(g.obj, status)
+    ? [{ kind: 'StatusWrite', status }, { kind: 'Event', type: 'Warning', reason, message }]
+    : [];
+  return { name: 'Blocked', steps, then: { kind: 'fail', terminal, reason, message } };
+}
+
+/** A key deleted through a project-scoped connection is at least taken out of the project. */
+export function keyDelete(g: Gathered, keyId: string): Step {
+  const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
+  return { kind: 'KeyDelete', orgId, keyId, ...(g.obj.spec.projectId ? { orUnassignFrom: g.obj.spec.projectId } : {}) };
+}
+
+/**
+ * Cleans Ops Manager up before the resource may go: its key (unless Retain), a previous key
+ * still in its grace period, and keys a lost create left behind. Any remote failure keeps the
+ * finalizer; the Secret goes with the resource through its ownerReference.
+ */
+export function finalizePlan(g: Gathered): Plan {
+  if (!hasFinalizer(g.obj.metadata)) return { name: 'Finalize', steps: [], then: { kind: 'done', synced: false } };
+  const steps: Step[] = finalizeKeyIds(g).map((id) => keyDelete(g, id));
+  const current = currentKeyId(g);
+  if (current && g.obj.spec.deletionPolicy === 'Retain') {
+    steps.push({ kind: 'Event', type: 'Normal', reason: 'KeyRetained', message: `deletionPolicy Retain: key ${current} stays in Ops Manager` });
+  }
+  steps.push({ kind: 'RemoveFinalizer' });
+  return { name: 'Finalize', steps, then: { kind: 'done', synced: false } };
+}
+
+/**
+ * A create was interrupted (crash, lost answer, refused): every key carrying the tag that the
+ * Secret does not name was never published, and is deleted; the key the Secret names is kept.
+ * If the Secret still names the key that the marker meant to retire, the crash came before the
+ * create: that key is still the current one, not a previous one.
+ */
+export function sweepPlan(g: Gathered): Plan {
+  const inSecret = secretKeyId(g);
+  const orphans = g.pending.state === 'read' ? g.pending.keyIds.filter((id) => id !== inSecret) : [];
+  const steps: Step[] = orphans.map((id) => keyDelete(g, id));
+  if (orphans.length > 0) {
+    const message = `deleted ${orphans.length} key(s) whose creation was interrupted before the pair reached the Secret: ${orphans.join(', ')}`;
+    steps.push({ kind: 'Event', type: 'Warning', reason: 'OrphanKeyDeleted', message });
+  }
+  const { pendingCreate: _p, ...rest } = g.obj.status ?? {};
+  const status: OpsManagerApiKeyStatus = rest;
+  if (status.previousKeyId !== undefined && status.previousKeyId === inSecret) {
+    delete status.previousKeyId;
+    delete status.previousKeyRevokeAt;
+  }
+  steps.push({ kind: 'StatusWrite', status });
+  return { name: 'SweepPending', steps, then: { kind: 'again' } };
+}

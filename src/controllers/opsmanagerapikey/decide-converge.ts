@@ -1,0 +1,95 @@
+import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
+import { sameSet } from '../shared/same-json.ts';
+import { canonicalCidr, diffAccessList, wantedCidrs } from './access-list.ts';
+import { keyDelete } from './decide-cleanup.ts';
+import { secretKeyId } from './facts.ts';
+import type { Gathered, Plan, RemoteKey, Step } from './plan.ts';
+import { buildSecret, desiredDescription, materialFromSecret, secretName } from './secret-builder.ts';
+import { plannedCheckMs, readyStatus, statusChanged } from './status.ts';
+
+/**
+ * Makes an existing key match the spec: roles and description, access list, the Secret's
+ * rendering, and the retirement of a previous key whose grace period is over; then says so in
+ * status. When the spec did not change since the last success, a difference is a hand edit in
+ * Ops Manager (drift): it is put back and a Warning Event says so.
+ */
+export function convergePlan(g: Gathered): Plan {
+  const { obj, now } = g;
+  if (g.remote.state !== 'present' || g.connection.state !== 'read') throw new Error('internal: converge needs the remote key');
+  const key: RemoteKey = { ...g.remote.key };
+  const orgId = g.connection.orgId;
+  const steps: Step[] = [];
+  const changes: string[] = [];
+
+  const rolesDiffer = !sameSet(key.roles, obj.spec.roles);
+  const desc = desiredDescription(obj);
+  if (rolesDiffer) changes.push(`roles ${key.roles.join(',') || '(none)'} -> ${[...obj.spec.roles].join(',')}`);
+  if (rolesDiffer && obj.spec.projectId) {
+    steps.push({ kind: 'ProjectAssign', projectId: obj.spec.projectId, keyId: key.id, roles: [...obj.spec.roles], tolerateRefusal: false });
+  }
+  const patchRoles = rolesDiffer && !obj.spec.projectId;
+  if (key.desc !== desc) changes.push('description');
+  if (patchRoles || key.desc !== desc) {
+    steps.push({ kind: 'KeyUpdate', orgId, keyId: key.id, ...(key.desc !== desc ? { desc } : {}), ...(patchRoles ? { roles: [...obj.spec.roles] } : {}) });
+  }
+  key.roles = [...obj.spec.roles].sort();
+  key.desc = desc;
+
+  const diff = diffAccessList(obj.spec.accessList, key.accessList);
+  if (diff.add.length > 0) {
+    changes.push(`access list +${diff.add.map((e) => ('ipAddress' in e ? e.ipAddress : e.cidrBlock)).join(',')}`);
+    steps.push({ kind: 'AccessListAdd', orgId, keyId: key.id, entries: diff.add });
+  }
+  for (const cidr of diff.remove) {
+    changes.push(`access list -${cidr}`);
+    steps.push({ kind: 'AccessListRemove', orgId, keyId: key.id, cidr });
+  }
+  key.accessList = wantedCidrs(obj.spec.accessList).map(canonicalCidr);
+  if (changes.length > 0) steps.push(changeEvent(g, changes));
+
+  steps.push(...secretRepair(g));
+  const base: OpsManagerApiKeyStatus = { ...obj.status };
+  steps.push(...retireDue(g, base));
+  const status = readyStatus(obj, key, secretName(obj), now, base);
+  if (statusChanged(obj, status)) steps.push({ kind: 'StatusWrite', status });
+  const requeue = plannedCheckMs(status, now);
+  return { name: 'Converge', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) } };
+}
+
+/**
+ * Ops Manager was checked moments ago and nothing of the resource changed: only the Secret is
+ * compared with what it must hold, so a hand edit of its labels or template keys is put back
+ * at once. Not a sync of its own: the next reconcile after the window reads Ops Manager again.
+ */
+export function inSyncPlan(g: Gathered): Plan {
+  const requeue = plannedCheckMs(g.obj.status ?? {}, g.now);
+  return { name: 'InSync', steps: secretRepair(g), then: { kind: 'done', synced: false, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) } };
+}
+
+function secretRepair(g: Gathered): Step[] {
+  if (g.secret.state !== 'ours' || g.secret.matchesDesired) return [];
+  return [
+    { kind: 'SecretWrite', current: g.secret.raw, desired: buildSecret(g.obj, materialFromSecret(g.secret.raw)) },
+    { kind: 'Event', type: 'Normal', reason: 'SecretRepaired', message: `Secret ${secretName(g.obj)} re-rendered from the spec (labels, annotations or template keys differed)` },
+  ];
+}
+
+/** The previous key goes once its grace period is over; `base` loses it then. */
+function retireDue(g: Gathered, base: OpsManagerApiKeyStatus): Step[] {
+  const prev = g.obj.status?.previousKeyId;
+  if (!prev) return [];
+  const revokeAt = g.obj.status?.previousKeyRevokeAt ? Date.parse(g.obj.status.previousKeyRevokeAt) : 0;
+  if (prev !== secretKeyId(g) && revokeAt > g.now.getTime()) return [];
+  delete base.previousKeyId;
+  delete base.previousKeyRevokeAt;
+  // The Secret naming the "previous" key means it is the current one: nothing to delete.
+  if (prev === secretKeyId(g)) return [];
+  return [keyDelete(g, prev), { kind: 'Event', type: 'Normal', reason: 'PreviousKeyRevoked', message: `previous key ${prev} deleted after its grace period` }];
+}
+
+function changeEvent(g: Gathered, changes: string[]): Step {
+  const drift = g.obj.status?.observedGeneration === g.obj.metadata.generation;
+  return drift
+    ? { kind: 'Event', type: 'Warning', reason: 'DriftCorrected', message: `changed by hand in Ops Manager, put back: ${changes.join('; ')}` }
+    : { kind: 'Event', type: 'Normal', reason: 'Updated', message: `Ops Manager key updated: ${changes.join('; ')}` };
+}

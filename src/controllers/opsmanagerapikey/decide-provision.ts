@@ -1,0 +1,111 @@
+import { ConditionType, Reason, formatTime as iso, setCondition } from '../../api/conditions.ts';
+import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { checkPolicy } from '../shared/policy.ts';
+import { assignmentsForNewKey } from '../projectkeybinding/assignments.ts';
+import { diffAccessList, wantedCidrs } from './access-list.ts';
+import { keyDelete } from './decide-cleanup.ts';
+import { currentKeyId } from './facts.ts';
+import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
+import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
+import { plannedCheckMs, readyStatus } from './status.ts';
+
+export type ProvisionReason = 'Initial' | 'SecretDeleted' | 'PairEdited' | 'KeyDeletedInOpsManager' | 'Rotation';
+
+const WHY_TEXT: Record<ProvisionReason, string> = {
+  Initial: 'created',
+  SecretDeleted: 'replaced because its Secret was deleted (a private key cannot be read back from Ops Manager)',
+  PairEdited: 'replaced because the key pair in its Secret was edited',
+  KeyDeletedInOpsManager: 'replaced because the key was deleted in Ops Manager',
+  Rotation: 'rotated on schedule',
+};
+
+/**
+ * Mints a key and puts its pair in the Secret, in the one order that survives a crash at any
+ * step: (1) record in status that a create is pending, and which key it will retire, (2) create
+ * the key with a description that tags it with this resource's uid, (3) its access list and the
+ * project roles of its bindings, (4) the Secret, (5) its real description, (6) retire the old
+ * key unless it has a grace period, (7) the Ready status. A crash before (4) leaves a tagged key
+ * that the next reconcile finds and deletes; after (4) the Secret names the key and it is kept.
+ * Only one previous key is tracked: one still in its grace period when another replacement
+ * comes is deleted first, so that no key is ever forgotten.
+ */
+export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
+  const { obj, now } = g;
+  const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
+  const old = why === 'KeyDeletedInOpsManager' ? undefined : currentKeyId(g);
+  const prev = obj.status?.previousKeyId;
+  const steps: Step[] = [];
+  let previous: { keyId: string; revokeAt: string } | undefined;
+  if (old) {
+    if (prev && prev !== old) steps.push(keyDelete(g, prev));
+    const graceMs = why === 'Rotation' && obj.spec.rotation?.gracePeriod ? parseDuration(obj.spec.rotation.gracePeriod) : 0;
+    previous = { keyId: old, revokeAt: iso(new Date(now.getTime() + graceMs)) };
+  } else if (prev) {
+    previous = { keyId: prev, revokeAt: obj.status?.previousKeyRevokeAt ?? iso(now) };
+  }
+  const retireNow = previous && Date.parse(previous.revokeAt) <= now.getTime() ? previous.keyId : undefined;
+
+  steps.push({ kind: 'PendingMark', status: markStatus(g, why, previous) });
+  const scope = obj.spec.projectId ? { projectId: obj.spec.projectId } : { orgId };
+  steps.push({ kind: 'Create', scope, desc: pendingTag(obj), roles: [...obj.spec.roles] });
+  const entries = diffAccessList(obj.spec.accessList, []).add;
+  if (entries.length > 0) steps.push({ kind: 'AccessListAdd', orgId, keyId: CREATED, entries });
+  for (const a of bindingAssignments(g)) steps.push({ kind: 'ProjectAssign', projectId: a.projectId, keyId: CREATED, roles: a.roles, tolerateRefusal: true });
+  const baseUrl = g.connection.state === 'read' ? g.connection.baseUrl : '';
+  steps.push({ kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired: (c: Created) => buildSecret(obj, material(g, c, baseUrl)) });
+  steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
+  if (retireNow) steps.push(keyDelete(g, retireNow));
+
+  const { pendingCreate: _p, ...rest } = obj.status ?? {};
+  const kept = retireNow ? undefined : previous;
+  const base: OpsManagerApiKeyStatus = { ...rest, rotatedAt: iso(now), previousKeyId: kept?.keyId, previousKeyRevokeAt: kept?.revokeAt };
+  const finalStatus = (c: Created): OpsManagerApiKeyStatus => {
+    const key = { id: c.id, publicKey: c.publicKey, desc: desiredDescription(obj), roles: [...obj.spec.roles].sort(), accessList: wantedCidrs(obj.spec.accessList) };
+    return readyStatus(obj, key, secretName(obj), now, base);
+  };
+  steps.push({ kind: 'StatusWrite', status: finalStatus });
+  const message = (c: Created): string => `Ops Manager key ${c.publicKey} (${c.id}) ${WHY_TEXT[why]}; pair written to Secret ${secretName(obj)}`;
+  steps.push({ kind: 'Event', type: 'Normal', reason: why === 'Initial' ? 'KeyCreated' : 'KeyReplaced', message });
+  const requeue = plannedCheckMs(finalStatus({ id: '', publicKey: '', privateKey: '' }), now);
+  return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) } };
+}
+
+function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined): OpsManagerApiKeyStatus {
+  const { obj, now } = g;
+  const rotating = why === 'Rotation';
+  const creating = {
+    status: 'False' as const,
+    reason: rotating ? Reason.Rotating : Reason.Progressing,
+    message: `creating a key in Ops Manager (${WHY_TEXT[why]})`,
+    observedGeneration: obj.metadata.generation,
+  };
+  let conditions = setCondition(obj.status?.conditions, { type: ConditionType.KeyProvisioned, ...creating }, now);
+  // Until the new pair is written the Secret holds no usable pair (gone, edited, or naming a
+  // deleted key), so Ready must not keep saying True; in a rotation the old pair still works.
+  if (!rotating) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
+  return {
+    ...obj.status,
+    pendingCreate: { tag: pendingTag(obj), startedAt: iso(now) },
+    previousKeyId: previous?.keyId,
+    previousKeyRevokeAt: previous?.revokeAt,
+    conditions,
+  };
+}
+
+function bindingAssignments(g: Gathered): Array<{ projectId: string; roles: string[] }> {
+  const ns = g.obj.metadata.namespace ?? '';
+  return assignmentsForNewKey(g.obj, g.bindings, (b) => checkPolicy(g.policy, ns, g.usesDefaultConnection, b.spec.roles));
+}
+
+function material(g: Gathered, c: Created, baseUrl: string): KeyMaterial {
+  const { spec } = g.obj;
+  return {
+    keyId: c.id,
+    publicKey: c.publicKey,
+    privateKey: c.privateKey,
+    baseUrl,
+    ...(spec.orgId ? { orgId: spec.orgId } : {}),
+    ...(spec.projectId ? { projectId: spec.projectId } : {}),
+  };
+}

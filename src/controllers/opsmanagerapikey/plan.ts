@@ -1,0 +1,110 @@
+import type { V1Secret } from '@kubernetes/client-node';
+import type { OpsManagerApiKey, OpsManagerApiKeyStatus, ProjectKeyBinding } from '../../api/types.ts';
+import type { AccessListInput } from '../../opsmanager/types.ts';
+import type { KeyPolicy } from '../shared/policy.ts';
+import type { SecretReading } from './secret-builder.ts';
+
+/** The Ops Manager key as far as this resource cares: roles in its own scope only. */
+export interface RemoteKey {
+  id: string;
+  publicKey: string;
+  desc: string;
+  /** Org roles for an org key, roles in spec.projectId for a project key. */
+  roles: string[];
+  /** Canonical CIDRs. */
+  accessList: string[];
+}
+
+export type SecretView =
+  | { state: 'absent' }
+  | { state: 'foreign' }
+  /** `raw` is kept for a rewrite (its resourceVersion and key material); decide never logs it. */
+  | { state: 'ours'; raw: V1Secret; reading: SecretReading; matchesDesired: boolean };
+
+export type RemoteView = { state: 'unread' } | { state: 'absent' } | { state: 'present'; key: RemoteKey };
+
+/** What the last successful reconcile of this resource saw, kept in memory by the reconciler. */
+export interface LastSync {
+  generation?: number;
+  keyId?: string;
+  at: number;
+}
+
+/** Everything decide may base a decision on, and which parts of it have been read. */
+export interface Gathered {
+  obj: OpsManagerApiKey;
+  /** The resource and its Secret were read from the API server in this reconcile, not from the cache. */
+  live: boolean;
+  now: Date;
+  /** The operator's policy (configuration); decide applies it to the key's roles and its bindings'. */
+  policy: KeyPolicy;
+  templateError?: string;
+  secret: SecretView;
+  /** Ops Manager connection resolved; with it the organization the key lives in. */
+  connection: { state: 'unread' } | { state: 'read'; baseUrl: string; orgId: string };
+  /** The key the Secret names, read from Ops Manager. */
+  remote: RemoteView;
+  /** Keys carrying this resource's pending-create tag. */
+  pending: { state: 'unread' } | { state: 'read'; keyIds: string[] };
+  /** Bindings of this key, from the cache: a new key gets their project roles before its pair is published. */
+  bindings: readonly ProjectKeyBinding[];
+  /** Whether the operator's default connection is what this resource uses (for the bindings' policy). */
+  usesDefaultConnection: boolean;
+  lastSync?: LastSync;
+  /** How long after a success a reconcile with nothing changed may skip Ops Manager reads. 0: never. */
+  freshnessMs: number;
+}
+
+/** What gather can be asked to add. `live` re-reads the resource and its Secret from the API server. */
+export type Read = 'live' | 'connection' | 'remote' | 'pending';
+
+/** A key created by this plan: its fields are filled in when the Create step has run. */
+export interface Created {
+  id: string;
+  publicKey: string;
+  privateKey: string;
+}
+
+/** A value known only once the plan's Create step has run. */
+export type AfterCreate<T> = T | ((created: Created) => T);
+export type KeyRef = string | { created: true };
+export const CREATED: KeyRef = { created: true };
+
+export type Step =
+  | { kind: 'AddFinalizer' }
+  | { kind: 'RemoveFinalizer' }
+  /** Records that a create is about to be sent (the tag is how a lost answer is found again). */
+  | { kind: 'PendingMark'; status: OpsManagerApiKeyStatus }
+  | { kind: 'StatusWrite'; status: AfterCreate<OpsManagerApiKeyStatus> }
+  | { kind: 'Create'; scope: { orgId: string } | { projectId: string }; desc: string; roles: string[] }
+  | { kind: 'AccessListAdd'; orgId: string; keyId: KeyRef; entries: AccessListInput[] }
+  | { kind: 'AccessListRemove'; orgId: string; keyId: string; cidr: string }
+  | { kind: 'KeyUpdate'; orgId: string; keyId: KeyRef; desc?: string; roles?: string[] }
+  /** `tolerateRefusal`: a project that refuses the key for good is skipped (its binding reports it). */
+  | { kind: 'ProjectAssign'; projectId: string; keyId: KeyRef; roles: string[]; tolerateRefusal: boolean }
+  /**
+   * Deleting a key already gone counts as done. `orUnassignFrom`: a project-scoped connection
+   * may not delete organization keys; the key is then at least taken out of that project.
+   */
+  | { kind: 'KeyDelete'; orgId: string; keyId: string; orUnassignFrom?: string }
+  | { kind: 'SecretWrite'; current?: V1Secret; desired: AfterCreate<V1Secret> }
+  | { kind: 'Event'; type: 'Normal' | 'Warning'; reason: string; message: AfterCreate<string> };
+
+export type StepKind = Step['kind'];
+
+export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'Provision' | 'Converge' | 'InSync' | 'Failed';
+
+export type Then =
+  /** Decide again, from the objects the writes returned. */
+  | { kind: 'again' }
+  | { kind: 'done'; requeueAfterMs?: number; synced: boolean }
+  /** The resource cannot be made Ready now: `terminal` waits for a change, otherwise backoff. */
+  | { kind: 'fail'; terminal: boolean; reason: string; message: string; retryAfterMs?: number };
+
+export interface Plan {
+  name: PlanName;
+  steps: Step[];
+  then: Then;
+}
+
+export type Decision = { kind: 'read'; reads: Read[] } | { kind: 'act'; plan: Plan };

@@ -1,0 +1,47 @@
+import { findCondition } from '../../api/conditions.ts';
+import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
+import type { PolicyVerdict } from '../shared/policy.ts';
+
+// Rules about bindings that both controllers apply: which binding owns a key's assignment to a
+// project, and which project roles a freshly created key must carry. Pure.
+
+/** Creation time first, then name: a total order, so every reconcile agrees on who wins. */
+export function isOlder(a: ProjectKeyBinding, b: ProjectKeyBinding): boolean {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb;
+  return (a.metadata.name ?? '') < (b.metadata.name ?? '');
+}
+
+/** The live binding that owns the key's assignment to the project, if `obj` is not it. */
+export function olderRival(obj: ProjectKeyBinding, siblings: readonly ProjectKeyBinding[]): ProjectKeyBinding | undefined {
+  return siblings.filter((s) => !s.metadata.deletionTimestamp && isOlder(s, obj)).sort((a, b) => (isOlder(a, b) ? -1 : 1))[0];
+}
+
+/** A project key's own project is the key controller's to manage, never a binding's. */
+export function ownProjectOfKey(obj: ProjectKeyBinding, key: OpsManagerApiKey): boolean {
+  return key.spec.projectId !== undefined && key.spec.projectId === obj.spec.projectId;
+}
+
+export function keyIsReady(key: OpsManagerApiKey): boolean {
+  return findCondition(key.status?.conditions, 'Ready')?.status === 'True' && !!key.status?.keyId && !key.metadata.deletionTimestamp;
+}
+
+/**
+ * Which project roles a freshly created key must carry before its pair is published: one
+ * entry per binding that would be Ready with it (valid, not in conflict, allowed by policy).
+ */
+export function assignmentsForNewKey(
+  key: OpsManagerApiKey,
+  bindings: readonly ProjectKeyBinding[],
+  policy: (b: ProjectKeyBinding) => PolicyVerdict,
+): Array<{ binding: string; projectId: string; roles: string[] }> {
+  const out: Array<{ binding: string; projectId: string; roles: string[] }> = [];
+  for (const b of bindings) {
+    if (b.metadata.deletionTimestamp || b.spec.apiKeyRef.name !== key.metadata.name || ownProjectOfKey(b, key)) continue;
+    const siblings = bindings.filter((s) => s !== b && s.spec.projectId === b.spec.projectId && s.spec.apiKeyRef.name === b.spec.apiKeyRef.name);
+    if (olderRival(b, siblings) || !policy(b).allowed) continue;
+    out.push({ binding: b.metadata.name ?? '', projectId: b.spec.projectId, roles: [...new Set(b.spec.roles)].sort() });
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { ConnectionError, type Connection, type ConnectionPool } from '../shared/connections.ts';
+import type { KeyPolicy } from '../shared/policy.ts';
+import type { BindingGathered, BindingRead } from './plan.ts';
+import type { ProjectKeysCache } from './project-keys-cache.ts';
+
+export interface BindingGatherDeps {
+  cache: {
+    binding(namespace: string, name: string): ProjectKeyBinding | undefined;
+    key(namespace: string, name: string): OpsManagerApiKey | undefined;
+    /** Other bindings in the namespace for the same key and project. */
+    siblings(obj: ProjectKeyBinding): ProjectKeyBinding[];
+  };
+  connections: ConnectionPool;
+  policy: KeyPolicy;
+  clock: Clock;
+  projectKeys: ProjectKeysCache;
+}
+
+export interface BindingSession {
+  g: BindingGathered;
+  conn?: Connection;
+}
+
+/** Everything the caches hold. */
+export function gatherLocal(deps: BindingGatherDeps, obj: ProjectKeyBinding): BindingSession {
+  const key = deps.cache.key(obj.metadata.namespace ?? '', obj.spec.apiKeyRef.name);
+  return {
+    g: {
+      obj,
+      now: new Date(deps.clock.now()),
+      key: key ? { state: 'present', key } : { state: 'absent' },
+      siblings: deps.cache.siblings(obj),
+      policy: deps.policy,
+      connection: { state: 'unread' },
+      project: { state: 'unread' },
+    },
+  };
+}
+
+/** The connection (the key's, or the default one when the key is gone) and the project's key list, as decide asked. */
+export async function gatherMore(deps: BindingGatherDeps, s: BindingSession, reads: readonly BindingRead[]): Promise<BindingSession> {
+  let { g, conn } = s;
+  const deleting = g.obj.metadata.deletionTimestamp !== undefined;
+  if (!conn && g.connection.state === 'unread') {
+    const ref = g.key.state === 'present' ? g.key.key.spec.connectionSecretRef : undefined;
+    try {
+      conn = await deps.connections.resolve(g.obj.metadata.namespace ?? '', ref, { forCleanup: deleting });
+      g = { ...g, connection: { state: 'read' } };
+    } catch (err) {
+      if (!(deleting && err instanceof ConnectionError)) throw err;
+      g = { ...g, connection: { state: 'unavailable', message: err.message } };
+    }
+  }
+  if (conn && reads.includes('project')) g = { ...g, project: { state: 'read', assigned: await deps.projectKeys.get(conn.client, g.obj.spec.projectId) } };
+  return { g, ...(conn ? { conn } : {}) };
+}

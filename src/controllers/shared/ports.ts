@@ -1,0 +1,39 @@
+import type { V1Secret } from '@kubernetes/client-node';
+
+/**
+ * What the controllers need of the Kubernetes API, and nothing more: the real adapters in
+ * src/kube implement it, and tests pass recording fakes. Writes are whole-object PUTs that
+ * carry the resourceVersion they were based on, so a stale write fails with 409.
+ */
+export interface ObjectStore<T> {
+  /** Throws a 404-coded error when the object does not exist. */
+  get(namespace: string, name: string): Promise<T>;
+  replace(obj: T): Promise<T>;
+  replaceStatus(obj: T): Promise<T>;
+}
+
+export interface SecretStore {
+  /** undefined when there is no such Secret. */
+  get(namespace: string, name: string): Promise<V1Secret | undefined>;
+  create(secret: V1Secret): Promise<V1Secret>;
+  /** Replaces `current` (its resourceVersion) with `desired`, keeping labels and annotations the operator does not own. */
+  update(current: V1Secret, desired: V1Secret): Promise<V1Secret>;
+}
+
+/** What an Event is about. */
+export interface EventTarget {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+}
+
+/** Where Events go; the runtime's recorder de-duplicates and never throws. */
+export interface EventSink {
+  record(obj: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+/**
+ * Called before each step of a plan is carried out, with the step's kind. Tests use it to
+ * crash the operator at any write boundary; the product passes none, or a failpoint hook.
+ */
+export type StepHook = (controller: string, step: string) => void;

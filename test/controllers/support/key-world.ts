@@ -1,0 +1,110 @@
+import pino from 'pino';
+import { FINALIZER, type OpsManagerApiKey, type OpsManagerApiKeySpec, type OpsManagerApiKeyStatus, type ProjectKeyBinding } from '../../../src/api/types.ts';
+import { OpsManagerApiKeyReconciler } from '../../../src/controllers/opsmanagerapikey/reconciler.ts';
+import { buildSecret } from '../../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { ConnectionPool } from '../../../src/controllers/shared/connections.ts';
+import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
+import { FakeClock } from '../../runtime/fake-clock.ts';
+import { RecordingEvents, RecordingObjects, RecordingSecrets } from './recording-kube.ts';
+import { ORG, PROJECT, RecordingOm } from './recording-om.ts';
+
+export const BASE_URL = 'http://om.test';
+export const silent = pino({ level: 'silent' });
+
+/** One OpsManagerApiKey's world, every write recorded in `writes`: the resource, its Secret, Ops Manager, Events. */
+export class KeyWorld {
+  readonly writes: string[] = [];
+  readonly om = new RecordingOm(this.writes);
+  readonly keys = new RecordingObjects<OpsManagerApiKey>(this.writes, 'key');
+  readonly secrets = new RecordingSecrets(this.writes);
+  readonly events = new RecordingEvents(this.writes);
+  readonly clock = new FakeClock(Date.parse('2026-11-28T12:00:00Z'));
+  bindings: ProjectKeyBinding[] = [];
+  readonly reconciler: OpsManagerApiKeyReconciler;
+
+  constructor(opts: { freshnessMs?: number } = {}) {
+    const connections = new ConnectionPool({
+      secrets: this.secrets,
+      defaults: { baseUrl: BASE_URL, publicKey: 'operator', privateKey: 'operator-private' },
+      clientOptions: {},
+      logger: silent,
+      makeClient: () => this.om.client(),
+    });
+    this.reconciler = new OpsManagerApiKeyReconciler({
+      keys: this.keys,
+      secrets: this.secrets,
+      events: this.events,
+      cache: {
+        key: (ns, name) => this.keys.items.get(`${ns}/${name}`),
+        secret: (ns, name) => this.secrets.items.get(`${ns}/${name}`),
+        bindingsOf: () => this.bindings,
+      },
+      connections,
+      policy: DEFAULT_POLICY,
+      clock: this.clock,
+      freshnessMs: opts.freshnessMs ?? 0,
+    });
+  }
+
+  /** Stores the resource (with our finalizer unless told otherwise). */
+  key(spec: Partial<OpsManagerApiKeySpec> = {}, status?: OpsManagerApiKeyStatus, meta: Partial<OpsManagerApiKey['metadata']> = {}): OpsManagerApiKey {
+    return this.keys.put({
+      apiVersion: 'omkeys.io/v1alpha1',
+      kind: 'OpsManagerApiKey',
+      metadata: { name: 'k', namespace: 'team-a', uid: 'uid-1', generation: 1, finalizers: [FINALIZER], ...meta },
+      spec: { orgId: ORG, roles: ['ORG_READ_ONLY'], ...spec },
+      ...(status ? { status } : {}),
+    });
+  }
+
+  projectKey(status?: OpsManagerApiKeyStatus, meta: Partial<OpsManagerApiKey['metadata']> = {}): OpsManagerApiKey {
+    return this.key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }, status, meta);
+  }
+
+  /** Our Secret holding key `keyId`'s pair, as the operator writes it. */
+  secretFor(obj: OpsManagerApiKey, keyId: string): void {
+    const s = buildSecret(obj, {
+      keyId,
+      publicKey: `pub-${keyId}`,
+      privateKey: `priv-${keyId}`,
+      baseUrl: BASE_URL,
+      ...(obj.spec.orgId ? { orgId: obj.spec.orgId } : {}),
+      ...(obj.spec.projectId ? { projectId: obj.spec.projectId } : {}),
+    });
+    this.secrets.put(s);
+  }
+
+  /** Edits the stored Secret as a person would with kubectl. */
+  editSecret(edit: 'pair' | 'label'): void {
+    const s = this.secrets.items.get('team-a/k');
+    if (!s?.metadata) throw new Error('no Secret');
+    if (edit === 'pair') s.data = { ...s.data, privateKey: Buffer.from('typed by hand').toString('base64') };
+    else s.metadata.labels = {};
+  }
+
+  async reconcile(): Promise<unknown> {
+    try {
+      await this.reconciler.reconcile('team-a/k', silent);
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  }
+
+  stored(): OpsManagerApiKey {
+    const o = this.keys.items.get('team-a/k');
+    if (!o) throw new Error('resource gone');
+    return o;
+  }
+}
+
+export const readyStatus = (keyId: string, extra: Partial<OpsManagerApiKeyStatus> = {}): OpsManagerApiKeyStatus => ({
+  observedGeneration: 1,
+  keyId,
+  publicKey: `pub-${keyId}`,
+  roles: ['ORG_READ_ONLY'],
+  accessList: [],
+  secretName: 'k',
+  rotatedAt: '2026-11-28T11:00:00Z',
+  ...extra,
+});

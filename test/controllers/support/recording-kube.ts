@@ -1,0 +1,102 @@
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Condition } from '../../../src/api/types.ts';
+import type { EventSink, ObjectStore, SecretStore } from '../../../src/controllers/shared/ports.ts';
+
+type Obj = { metadata: { name?: string; namespace?: string; resourceVersion?: string; finalizers?: string[] }; status?: { conditions?: Condition[] } };
+
+const apiError = (code: number, message: string): Error => Object.assign(new Error(message), { code });
+
+function ready(o: Obj): string {
+  const c = o.status?.conditions?.find((x) => x.type === 'Ready');
+  return c ? `Ready=${c.status} ${c.reason}` : 'no Ready';
+}
+
+/**
+ * Kubernetes objects of one kind in memory, as the API server treats them where the
+ * controllers care: resourceVersion checked on every write (409 when stale), a new one on
+ * every write. Every write is recorded as one line in the shared list.
+ */
+export class RecordingObjects<T extends Obj> implements ObjectStore<T> {
+  readonly items = new Map<string, T>();
+  private rv = 100;
+
+  constructor(private readonly writes: string[], private readonly kind: string) {}
+
+  put(obj: T): T {
+    const stored = structuredClone({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } });
+    this.items.set(`${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, stored);
+    return structuredClone(stored);
+  }
+
+  async get(namespace: string, name: string): Promise<T> {
+    const o = this.items.get(`${namespace}/${name}`);
+    if (!o) throw apiError(404, 'not found');
+    return Promise.resolve(structuredClone(o));
+  }
+
+  private current(obj: T): T {
+    const o = this.items.get(`${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`);
+    if (!o) throw apiError(404, 'not found');
+    if (o.metadata.resourceVersion !== obj.metadata.resourceVersion) throw apiError(409, 'conflict');
+    return o;
+  }
+
+  async replace(obj: T): Promise<T> {
+    const was = this.current(obj);
+    this.writes.push(`${this.kind} replace finalizers=${(obj.metadata.finalizers ?? []).join(',') || '-'}`);
+    return Promise.resolve(this.put({ ...obj, status: was.status }));
+  }
+
+  async replaceStatus(obj: T): Promise<T> {
+    const was = this.current(obj);
+    const pending = (obj.status as { pendingCreate?: unknown } | undefined)?.pendingCreate ? ' pending' : '';
+    this.writes.push(`${this.kind} status ${ready(obj)}${pending}`);
+    return Promise.resolve(this.put({ ...was, status: obj.status }));
+  }
+}
+
+export class RecordingSecrets implements SecretStore {
+  readonly items = new Map<string, V1Secret>();
+  private rv = 500;
+
+  constructor(private readonly writes: string[]) {}
+
+  put(s: V1Secret): V1Secret {
+    const stored = structuredClone({ ...s, metadata: { ...s.metadata, resourceVersion: String(++this.rv) } });
+    this.items.set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, stored);
+    return structuredClone(stored);
+  }
+
+  async get(namespace: string, name: string): Promise<V1Secret | undefined> {
+    const s = this.items.get(`${namespace}/${name}`);
+    return Promise.resolve(s ? structuredClone(s) : undefined);
+  }
+
+  async create(secret: V1Secret): Promise<V1Secret> {
+    this.writes.push(`secret create ${secret.metadata?.name ?? ''}`);
+    if (this.items.has(`${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? ''}`)) throw apiError(409, 'exists');
+    return Promise.resolve(this.put(secret));
+  }
+
+  async update(current: V1Secret, desired: V1Secret): Promise<V1Secret> {
+    this.writes.push(`secret update ${desired.metadata?.name ?? ''}`);
+    const was = this.items.get(`${desired.metadata?.namespace ?? ''}/${desired.metadata?.name ?? ''}`);
+    if (!was) throw apiError(404, 'not found');
+    if (was.metadata?.resourceVersion !== current.metadata?.resourceVersion) throw apiError(409, 'conflict');
+    const labels = { ...current.metadata?.labels, ...desired.metadata?.labels };
+    const annotations = { ...current.metadata?.annotations, ...desired.metadata?.annotations };
+    return Promise.resolve(this.put({ ...desired, metadata: { ...desired.metadata, labels, annotations } }));
+  }
+}
+
+export class RecordingEvents implements EventSink {
+  readonly messages: string[] = [];
+
+  constructor(private readonly writes: string[]) {}
+
+  async record(_obj: unknown, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    this.writes.push(`event ${type} ${reason}`);
+    this.messages.push(message);
+    return Promise.resolve();
+  }
+}
