@@ -17,8 +17,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests, scripts and the simulator are command-line programs; they may print.
-    files: ['test/**', 'hack/**', 'bench/**'],
+    // Tests, scripts and tools (the simulator, the control-plane harness) are command-line programs; they may print.
+    files: ['test/**', 'hack/**', 'bench/**', 'tools/**'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-unused-expressions': 'off',

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { OpsManagerClient } from '../src/opsmanager/client.ts';
-import { startSimulator } from '../test/opsmanager-sim/server.ts';
+import { startSimulator } from '../tools/opsmanager-sim/server.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // Start time and memory of the test control plane (etcd + kube-apiserver + kube-controller-manager).
 // Usage: OMKEYS_CP_BIN=$(hack/build-control-plane.sh | tail -1) npx tsx bench/control-plane.ts [runs]
 import { readFileSync } from 'node:fs';
-import { ControlPlane } from '../test/envtest/control-plane.ts';
+import { ControlPlane } from '../tools/envtest/control-plane.ts';
 
 function rssMiB(pid: number | undefined): number {
   if (!pid) return 0;

@@ -11,7 +11,7 @@ import { Controller } from '../src/runtime/controller.ts';
 import { ManagedInformer } from '../src/runtime/informer.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { Manager } from '../src/runtime/manager.ts';
-import { ControlPlane } from '../test/envtest/control-plane.ts';
+import { ControlPlane } from '../tools/envtest/control-plane.ts';
 
 const { values } = parseArgs({
   options: { objects: { type: 'string', default: '10000' }, child: { type: 'string' }, namespace: { type: 'string', default: 'rss' } },

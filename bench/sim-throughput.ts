@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { API, authorization, parseChallenge, SimClient } from '../test/opsmanager-sim/sim-client.ts';
+import { API, authorization, parseChallenge, SimClient } from '../tools/opsmanager-sim/sim-client.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '10' } } });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
-const main = fileURLToPath(new URL('../test/opsmanager-sim/main.ts', import.meta.url));
+const main = fileURLToPath(new URL('../tools/opsmanager-sim/main.ts', import.meta.url));
 const child = spawn(process.execPath, ['--import', 'tsx', main], { stdio: ['ignore', 'pipe', 'inherit'] });
 const banner = await new Promise<{ url: string; orgId: string; adminPublicKey: string; adminPrivateKey: string }>((resolve) => {
   let out = '';

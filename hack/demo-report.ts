@@ -1,7 +1,7 @@
 // What `make demo` shows: resources, the Secret (private key redacted), how to poke at it.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_PLURAL, VERSION, type Condition } from '../src/api/types.ts';
-import { statusOf } from '../test/envtest/crds.ts';
+import { statusOf } from '../tools/envtest/crds.ts';
 
 export interface DemoResource {
   kind: 'OpsManagerApiKey' | 'ProjectKeyBinding';

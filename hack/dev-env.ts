@@ -4,12 +4,12 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { ControlPlane } from '../test/envtest/control-plane.ts';
-import { installCrds, statusOf } from '../test/envtest/crds.ts';
-import { TestEnv } from '../test/envtest/env.ts';
-import { freePort, waitFor } from '../test/envtest/process.ts';
+import { ControlPlane } from '../tools/envtest/control-plane.ts';
+import { installCrds, statusOf } from '../tools/envtest/crds.ts';
+import { TestEnv } from '../tools/envtest/env.ts';
+import { freePort, waitFor } from '../tools/envtest/process.ts';
 import { applyFile } from '../test/integration/support/manifests.ts';
-import { startSimulator, type SimHandle } from '../test/opsmanager-sim/server.ts';
+import { startSimulator, type SimHandle } from '../tools/opsmanager-sim/server.ts';
 import { OperatorSupervisor } from './operator-supervisor.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,4 +1,4 @@
-import type { ControlPlane } from '../../test/envtest/control-plane.ts';
+import type { ControlPlane } from '../../tools/envtest/control-plane.ts';
 import { round } from './measure.ts';
 
 /** apiserver_request_total and the request-duration sums/counts, by verb and resource. */

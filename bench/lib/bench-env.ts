@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { ControlPlane } from '../../test/envtest/control-plane.ts';
-import { installCrds } from '../../test/envtest/crds.ts';
-import { TestEnv } from '../../test/envtest/env.ts';
+import { ControlPlane } from '../../tools/envtest/control-plane.ts';
+import { installCrds } from '../../tools/envtest/crds.ts';
+import { TestEnv } from '../../tools/envtest/env.ts';
 import { Kube } from '../../test/integration/support/kube.ts';
 import { OperatorProcess, repoRoot } from '../../test/integration/support/operator-process.ts';
-import { startSimulator, type SimHandle } from '../../test/opsmanager-sim/server.ts';
+import { startSimulator, type SimHandle } from '../../tools/opsmanager-sim/server.ts';
 import { ResourceTracker } from './tracker.ts';
 
 export interface BenchEnv {

@@ -1,4 +1,4 @@
-import type { StatRow } from '../../test/opsmanager-sim/stats.ts';
+import type { StatRow } from '../../tools/opsmanager-sim/stats.ts';
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;

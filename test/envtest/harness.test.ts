@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testEnv } from './env.ts';
-import { statusOf } from './crds.ts';
-import { waitFor } from './process.ts';
+import { testEnv } from '../../tools/envtest/env.ts';
+import { statusOf } from '../../tools/envtest/crds.ts';
+import { waitFor } from '../../tools/envtest/process.ts';
 
 describe('envtest harness (real kube-apiserver, etcd, kube-controller-manager)', () => {
   it('garbage-collects an object whose owner is deleted', async () => {

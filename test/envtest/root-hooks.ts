@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'mocha';
-import { ControlPlane } from './control-plane.ts';
-import { installCrds } from './crds.ts';
-import { TestEnv, setTestEnv, testEnv } from './env.ts';
+import { ControlPlane } from '../../tools/envtest/control-plane.ts';
+import { installCrds } from '../../tools/envtest/crds.ts';
+import { TestEnv, setTestEnv, testEnv } from '../../tools/envtest/env.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let plane: ControlPlane | undefined;

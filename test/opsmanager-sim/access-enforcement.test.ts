@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { startSimulator } from './server.ts';
-import type { SimHandle } from './server.ts';
-import { rawRequest, SimClient } from './sim-client.ts';
+import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
+import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import { rawRequest, SimClient } from '../../tools/opsmanager-sim/sim-client.ts';
 
 describe('opsmanager-sim: organization setting "require IP access list"', () => {
   let sim: SimHandle;

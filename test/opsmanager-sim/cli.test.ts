@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './sim-client.ts';
+import { waitFor } from '../../tools/opsmanager-sim/sim-client.ts';
 
 interface Banner { url: string; orgId: string; projectIds: string[]; adminPublicKey: string; adminPrivateKey: string }
 
@@ -28,7 +28,7 @@ describe('opsmanager-sim: command line (main.ts)', function () {
   });
 
   async function start(args: string[]): Promise<{ banner: Banner; lines: string[] }> {
-    const c = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./main.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../tools/opsmanager-sim/main.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     child = c;
     let out = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator } from './server.ts';
-import type { SimHandle } from './server.ts';
-import { API, rawRequest, SimClient } from './sim-client.ts';
+import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
+import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import { API, rawRequest, SimClient } from '../../tools/opsmanager-sim/sim-client.ts';
 
 describe('opsmanager-sim: /__sim controls and state', () => {
   let sim: SimHandle | undefined;

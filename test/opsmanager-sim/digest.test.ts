@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startSimulator } from './server.ts';
-import type { SimHandle } from './server.ts';
-import { API, authorization, parseChallenge, rawRequest, SimClient } from './sim-client.ts';
+import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
+import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import { API, authorization, parseChallenge, rawRequest, SimClient } from '../../tools/opsmanager-sim/sim-client.ts';
 
 const run = promisify(execFile);
 

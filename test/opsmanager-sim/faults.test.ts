@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { startSimulator } from './server.ts';
-import type { SimHandle } from './server.ts';
-import { API, rawRequest, SimClient } from './sim-client.ts';
+import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
+import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import { API, rawRequest, SimClient } from '../../tools/opsmanager-sim/sim-client.ts';
 
 describe('opsmanager-sim: fault injection', () => {
   let sim: SimHandle;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { contains, entryToCidr, normaliseCaller, parseAddress, parseCidr } from './ip.ts';
+import { contains, entryToCidr, normaliseCaller, parseAddress, parseCidr } from '../../tools/opsmanager-sim/ip.ts';
 
 describe('opsmanager-sim: ip helpers', () => {
   it('canonicalises addresses and blocks', () => {

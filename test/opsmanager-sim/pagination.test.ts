@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { startSimulator } from './server.ts';
-import type { SimHandle } from './server.ts';
-import { SimClient } from './sim-client.ts';
-import type { Body } from './sim-client.ts';
+import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
+import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import { SimClient } from '../../tools/opsmanager-sim/sim-client.ts';
+import type { Body } from '../../tools/opsmanager-sim/sim-client.ts';
 
 describe('opsmanager-sim: pagination', () => {
   let sim: SimHandle;

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { startSimulator } from './server.ts';
-import type { SimHandle } from './server.ts';
-import { SimClient } from './sim-client.ts';
-import type { JsonResponse } from './sim-client.ts';
+import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
+import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import { SimClient } from '../../tools/opsmanager-sim/sim-client.ts';
+import type { JsonResponse } from '../../tools/opsmanager-sim/sim-client.ts';
 
 describe('opsmanager-sim: request validation', () => {
   let sim: SimHandle;

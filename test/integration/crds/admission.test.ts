@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { ApiextensionsV1Api, CustomObjectsApi, loadAllYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { testEnv } from '../../envtest/env.ts';
+import { testEnv } from '../../../tools/envtest/env.ts';
 import {
   GROUP,
   OPS_MANAGER_API_KEY_KIND,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { testEnv } from '../../envtest/env.ts';
-import { startSimulator, type SimHandle } from '../../opsmanager-sim/server.ts';
+import { testEnv } from '../../../tools/envtest/env.ts';
+import { startSimulator, type SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { compileOperator, repoRoot, type CompiledOperator } from '../../deploy/compiled.ts';
 import { Kube } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator-process.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { testEnv } from '../../envtest/env.ts';
+import { testEnv } from '../../../tools/envtest/env.ts';
 import { repoRoot } from '../../deploy/compiled.ts';
 import { Chart } from '../../deploy/helm-template.ts';
 import { applyFile } from '../support/manifests.ts';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { waitFor } from '../../envtest/process.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 import { repoRoot } from '../support/operator-process.ts';
 
 interface RunResult {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startSimulator, type SimHandle } from '../../opsmanager-sim/server.ts';
+import { startSimulator, type SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { makeTlsFixture } from '../../opsmanager/tls-fixture.ts';
 import { OpsManagerClient } from '../../../src/opsmanager/client.ts';
 import { useOperator } from '../support/suite.ts';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { FINALIZER } from '../../../src/api/types.ts';
-import { waitFor } from '../../envtest/process.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
 import { expectOneLiveKey, useLeakScan, waitForEvent } from './helpers.ts';
 

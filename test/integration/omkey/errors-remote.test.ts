@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { OpsManagerApiKeySpec } from '../../../src/api/types.ts';
-import { waitFor } from '../../envtest/process.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
 import { expectBackedOff, expectOneLiveKey, keysOfResource, useLeakScan } from './helpers.ts';
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { GROUP, OPS_MANAGER_API_KEY_PLURAL, VERSION, type OpsManagerApiKey } from '../../../src/api/types.ts';
-import { waitFor } from '../../envtest/process.ts';
-import type { SimHandle } from '../../opsmanager-sim/server.ts';
-import type { ApiKey } from '../../opsmanager-sim/state.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
+import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
+import type { ApiKey } from '../../../tools/opsmanager-sim/state.ts';
 import { digestGet } from '../support/digest-probe.ts';
 import type { Kube } from '../support/kube.ts';
 import type { Suite } from '../support/suite.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { useOperator } from '../support/suite.ts';
 import { digestGet } from '../support/digest-probe.ts';
-import { waitFor } from '../../envtest/process.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 
 describe('omkey: lifecycle (operator process, real API server, simulator)', () => {
   const s = useOperator();

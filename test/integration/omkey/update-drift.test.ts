@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { waitFor } from '../../envtest/process.ts';
-import type { SimHandle } from '../../opsmanager-sim/server.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
+import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { useOperator, type Suite } from '../support/suite.ts';
 import { expectOneLiveKey, useLeakScan, waitForEvent } from './helpers.ts';
 

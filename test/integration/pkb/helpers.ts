@@ -1,6 +1,6 @@
 import { GROUP, PROJECT_KEY_BINDING_PLURAL, VERSION, type ProjectKeyBinding, type ProjectKeyBindingSpec } from '../../../src/api/types.ts';
-import { waitFor } from '../../envtest/process.ts';
-import type { SimHandle } from '../../opsmanager-sim/server.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
+import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import type { Kube } from '../support/kube.ts';
 
 /** The key's roles in a project as the simulator holds them (sorted; [] when not assigned or gone). */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { waitFor } from '../../envtest/process.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
 import { deleteBinding, simProjectRoles, updateBindingSpec, waitForBinding, waitGone } from './helpers.ts';
 

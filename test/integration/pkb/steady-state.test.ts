@@ -1,7 +1,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { testEnv } from '../../envtest/env.ts';
-import { waitFor } from '../../envtest/process.ts';
+import { testEnv } from '../../../tools/envtest/env.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 import type { Suite } from '../support/suite.ts';
 import { useOperator } from '../support/suite.ts';
 import { omWrites, waitForBinding } from './helpers.ts';

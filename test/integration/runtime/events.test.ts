@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { CoreV1Api, EventsV1Api } from '@kubernetes/client-node';
 import { systemClock } from '../../../src/runtime/clock.ts';
 import { EventRecorder } from '../../../src/runtime/events.ts';
-import { testEnv } from '../../envtest/env.ts';
+import { testEnv } from '../../../tools/envtest/env.ts';
 import { waitFor } from '../../runtime/helpers.ts';
 import { testLogger } from './support.ts';
 

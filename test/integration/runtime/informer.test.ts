@@ -5,7 +5,7 @@ import { systemClock } from '../../../src/runtime/clock.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import { createMetrics } from '../../../src/runtime/metrics.ts';
 import { managedSecretInformer } from '../../../src/runtime/secret-informer.ts';
-import { testEnv } from '../../envtest/env.ts';
+import { testEnv } from '../../../tools/envtest/env.ts';
 import { waitFor } from '../../runtime/helpers.ts';
 import { configMapInformer, testLogger } from './support.ts';
 

@@ -1,8 +1,8 @@
 import { CoreV1Api, CustomObjectsApi, EventsV1Api, type V1Secret } from '@kubernetes/client-node';
 import { GROUP, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_PLURAL, VERSION, type OpsManagerApiKey, type OpsManagerApiKeySpec, type ProjectKeyBinding, type ProjectKeyBindingSpec } from '../../../src/api/types.ts';
-import type { TestEnv } from '../../envtest/env.ts';
-import { statusOf } from '../../envtest/crds.ts';
-import { waitFor } from '../../envtest/process.ts';
+import type { TestEnv } from '../../../tools/envtest/env.ts';
+import { statusOf } from '../../../tools/envtest/crds.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 
 /** Small typed helpers over the admin client for the integration tests. */
 export class Kube {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KubernetesObjectApi, loadAllYaml, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { statusOf } from '../../envtest/crds.ts';
+import { statusOf } from '../../../tools/envtest/crds.ts';
 
 /** Creates or replaces every object of a multi-document YAML file, like `kubectl apply` for tests. */
 export async function applyFile(kc: KubeConfig, file: string, substitute: Record<string, string> = {}): Promise<KubernetesObject[]> {

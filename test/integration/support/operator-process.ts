@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { TestEnv } from '../../envtest/env.ts';
-import { statusOf } from '../../envtest/crds.ts';
-import { waitFor } from '../../envtest/process.ts';
-import type { SimHandle } from '../../opsmanager-sim/server.ts';
+import type { TestEnv } from '../../../tools/envtest/env.ts';
+import { statusOf } from '../../../tools/envtest/crds.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
+import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { applyFile } from './manifests.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -1,5 +1,5 @@
-import { testEnv, type TestEnv } from '../../envtest/env.ts';
-import { startSimulator, type SimHandle } from '../../opsmanager-sim/server.ts';
+import { testEnv, type TestEnv } from '../../../tools/envtest/env.ts';
+import { startSimulator, type SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { Kube } from './kube.ts';
 import { OperatorProcess, type OperatorOptions } from './operator-process.ts';
 
