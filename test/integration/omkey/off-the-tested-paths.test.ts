@@ -12,7 +12,7 @@ describe('omkey: off the tested paths (grace key with a lost Secret, quick repai
     const { kube, sim, env } = s();
     const ns = await env.newNamespace('omkey-grace-lost');
     const projectId = sim.projectIds[0] ?? '';
-    await kube.createKey(ns, 'pk', { projectId, roles: ['GROUP_READ_ONLY'], rotation: { every: '1h', gracePeriod: '1h' } });
+    await kube.createKey(ns, 'pk', { projectId, roles: ['GROUP_READ_ONLY'], rotation: { every: '2h', gracePeriod: '1h' } });
     const first = (await kube.waitForReady(ns, 'pk')).status?.keyId ?? '';
     await kube.makeRotationDue(ns, 'pk');
     const rotated = await waitFor('rotated with a grace key', async () => {
