@@ -4,10 +4,13 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
 CP_BIN = $(shell hack/build-control-plane.sh | tail -n 1)
+# The tools the tests run, built from their Go modules into the same cache (see hack/build-*.sh).
+TOOL_ENV = OMKEYS_HELM="$$(hack/build-helm.sh | tail -n 1)" OMKEYS_PROMTOOL="$$(hack/build-promtool.sh | tail -n 1)" \
+	OMKEYS_LUA_TEST="$$(hack/build-lua-test.sh | tail -n 1)"
 
 .PHONY: help
 help:
-	@echo "make test   install, build the control plane if missing, typecheck, lint, unit and integration tests"
+	@echo "make test   install, build the control plane and the test tools (helm, promtool, the Lua runner) if missing, typecheck, lint, unit and integration tests"
 	@echo "make demo   run the operator against a local control plane and the Ops Manager simulator (ARGS=--once to exit when Ready)"
 	@echo "make bench  benchmarks (not part of make test)"
 
@@ -22,6 +25,12 @@ deps: node_modules/.installed
 control-plane:
 	hack/build-control-plane.sh >/dev/null
 
+.PHONY: tools
+tools:
+	hack/build-helm.sh >/dev/null
+	hack/build-promtool.sh >/dev/null
+	hack/build-lua-test.sh >/dev/null
+
 .PHONY: typecheck
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
@@ -31,15 +40,15 @@ lint: deps
 	npx eslint .
 
 .PHONY: unit
-unit: deps
-	npx mocha --config .mocharc.unit.json 'test/**/*.test.ts'
+unit: deps tools
+	$(TOOL_ENV) npx mocha --config .mocharc.unit.json 'test/**/*.test.ts'
 
 .PHONY: integration
-integration: deps control-plane
-	OMKEYS_CP_BIN="$(CP_BIN)" npx mocha --config .mocharc.integration.json 'test/envtest/**/*.test.ts' 'test/integration/**/*.test.ts'
+integration: deps control-plane tools
+	$(TOOL_ENV) OMKEYS_CP_BIN="$(CP_BIN)" npx mocha --config .mocharc.integration.json 'test/envtest/**/*.test.ts' 'test/integration/**/*.test.ts'
 
 .PHONY: test
-test: deps control-plane typecheck lint unit integration
+test: deps control-plane tools typecheck lint unit integration
 
 .PHONY: demo
 demo: deps control-plane

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { V1ClusterRole, V1ClusterRoleBinding, V1Container, V1Deployment, V1Role, V1RoleBinding, V1SecurityContext, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+import type { V1ClusterRole, V1ClusterRoleBinding, V1Container, V1Deployment, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1SecurityContext, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig, type OperatorConfig } from '../../src/operator/config.ts';
 
@@ -18,6 +18,7 @@ interface Kinds {
   ClusterRoleBinding: V1ClusterRoleBinding;
   Role: V1Role;
   RoleBinding: V1RoleBinding;
+  PodDisruptionBudget: V1PodDisruptionBudget;
 }
 
 export function yamlDocs(file: string): Obj[] {

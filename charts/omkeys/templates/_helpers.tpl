@@ -14,3 +14,11 @@ app.kubernetes.io/name: omkeys
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: operator
 {{- end -}}
+
+
+{{- /* What the ServiceMonitor selects the metrics Service by: stable across upgrades. */ -}}
+{{- define "omkeys.metricsLabels" -}}
+app.kubernetes.io/name: omkeys
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: metrics
+{{- end -}}
