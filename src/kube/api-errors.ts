@@ -1,5 +1,5 @@
 /** HTTP status of a client-node ApiException (or undefined for network errors). */
-export function httpStatus(err: unknown): number | undefined {
+function httpStatus(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') return err.code;
   return undefined;
 }

@@ -26,7 +26,7 @@ export interface DigestInput {
 
 const HASHES: Record<string, string> = { 'MD5': 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
 
-export function isSupportedAlgorithm(algorithm: string): boolean {
+function isSupportedAlgorithm(algorithm: string): boolean {
   return HASHES[algorithm.toUpperCase().replace(/-SESS$/, '')] !== undefined;
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import { isTerminal, summarizeError, TransientError } from './errors.ts';
 import type { ManagedInformer } from './informer.ts';
-import type { Metrics } from './metrics.ts';
+import { initControllerSeries, type Metrics } from './metrics.ts';
 import type { OwnWrites } from './own-writes.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -37,7 +37,7 @@ export interface ControllerDeps {
   queue?: { baseDelayMs?: number; maxDelayMs?: number; jitter?: number; random?: () => number };
 }
 
-export function objectKey(obj: KubernetesObject): string {
+function objectKey(obj: KubernetesObject): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? '';
   return ns ? `${ns}/${name}` : name;
@@ -68,6 +68,7 @@ export class Controller<T extends KubernetesObject> {
     this.deps = deps;
     this.name = spec.name;
     this.log = deps.logger.child({ controller: spec.name });
+    if (deps.metrics) initControllerSeries(deps.metrics, spec.name);
     const echo = (obj: KubernetesObject, kind: string): boolean => {
       if (kind === 'delete') {
         spec.ownWrites?.forget(obj);

@@ -4,7 +4,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  * Paths whose values never reach a log line. pino's redaction matches fixed depths, so the
  * common nestings (an object, an object inside a request/response/resource) are listed.
  */
-export const REDACT_PATHS: readonly string[] = [
+const REDACT_PATHS: readonly string[] = [
   'privateKey',
   '*.privateKey',
   '*.*.privateKey',

@@ -4,7 +4,7 @@ import type { Clock } from './clock.ts';
 import { ManagedInformer } from './informer.ts';
 
 /** Only Secrets with this label are ever cached: the operator must not hold other Secrets in memory. */
-export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=omkeys';
+const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=omkeys';
 
 /** An informer over the operator's own Secrets, in one namespace or (namespace undefined) all. */
 export function managedSecretInformer(opts: { kc: KubeConfig; namespace?: string; clock: Clock; logger: Logger; name?: string }): ManagedInformer<V1Secret> {

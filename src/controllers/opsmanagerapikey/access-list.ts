@@ -21,7 +21,7 @@ function expandIpv6(addr: string): string {
   return sock.address.toLowerCase();
 }
 
-export function specEntryCidr(entry: AccessListEntry): string {
+function specEntryCidr(entry: AccessListEntry): string {
   return canonicalCidr(entry.ipAddress ?? entry.cidrBlock ?? '');
 }
 

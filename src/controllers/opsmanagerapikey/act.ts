@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } fro
 import { withFinalizer, withoutFinalizer } from '../shared/finalizers.ts';
 import type { EventSink, ObjectStore, SecretStore, StepHook } from '../shared/ports.ts';
 import type { Connection } from '../shared/connections.ts';
-import type { AfterCreate, Created, KeyRef, Plan, Step } from './plan.ts';
+import type { AfterCreate, Created, KeyRef, Plan, Step, Tally } from './plan.ts';
 
 export interface ActDeps {
   keys: ObjectStore<OpsManagerApiKey>;
@@ -16,6 +16,8 @@ export interface ActDeps {
   onStep?: StepHook;
   /** Told about project roles given to a new key, so that the bindings' project cache stays current. */
   onAssigned?: (client: OpsManagerClient, projectId: string, keyId: string, roles: string[]) => void;
+  /** Told the tally of each step that was carried out (metrics); a step that failed tells nothing. */
+  onCounted?: (tally: Tally) => void;
 }
 
 export type Outcome =
@@ -40,6 +42,7 @@ export async function act(deps: ActDeps, plan: Plan, obj: OpsManagerApiKey, conn
     } catch (err) {
       return { ok: false, obj: run.obj, step, error: err };
     }
+    if (step.counts) deps.onCounted?.(step.counts);
     deps.onStep?.('opsmanagerapikey', `after-${point}`);
   }
   return { ok: true, obj: run.obj };

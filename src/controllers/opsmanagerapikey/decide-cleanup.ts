@@ -1,7 +1,7 @@
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { currentKeyId, finalizeKeyIds, secretKeyId } from './facts.ts';
-import type { Gathered, Plan, Step } from './plan.ts';
+import type { Gathered, Plan, Step, Tally } from './plan.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
 
 /** Not Ready for a reason only the user can fix (`terminal`) or that may pass: state it once, then wait or back off. */
@@ -12,6 +12,8 @@ export function blockedPlan(g: Gathered, detail: 'KeyProvisioned' | 'SecretSynce
     : [];
   return { name: 'Blocked', steps, then: { kind: 'fail', terminal, reason, message } };
 }
+
+const ORPHAN: Tally = { kind: 'OrphanDeleted' };
 
 /** A key deleted through a project-scoped connection is at least taken out of the project. */
 export function keyDelete(g: Gathered, keyId: string): Step {
@@ -26,8 +28,11 @@ export function keyDelete(g: Gathered, keyId: string): Step {
  */
 export function finalizePlan(g: Gathered): Plan {
   if (!hasFinalizer(g.obj.metadata)) return { name: 'Finalize', steps: [], then: { kind: 'done', synced: false } };
-  const steps: Step[] = finalizeKeyIds(g).map((id) => keyDelete(g, id));
   const current = currentKeyId(g);
+  // Keys of an interrupted create that were never published (not the current or the grace key) are orphans, as in a sweep.
+  const published = new Set([current, g.obj.status?.previousKeyId]);
+  const orphans = new Set(g.pending.state === 'read' ? g.pending.keyIds.filter((id) => !published.has(id)) : []);
+  const steps: Step[] = finalizeKeyIds(g).map((id) => (orphans.has(id) ? { ...keyDelete(g, id), counts: ORPHAN } : keyDelete(g, id)));
   if (current && g.obj.spec.deletionPolicy === 'Retain') {
     steps.push({ kind: 'Event', type: 'Normal', reason: 'KeyRetained', message: `deletionPolicy Retain: key ${current} stays in Ops Manager` });
   }
@@ -44,7 +49,7 @@ export function finalizePlan(g: Gathered): Plan {
 export function sweepPlan(g: Gathered): Plan {
   const inSecret = secretKeyId(g);
   const orphans = g.pending.state === 'read' ? g.pending.keyIds.filter((id) => id !== inSecret) : [];
-  const steps: Step[] = orphans.map((id) => keyDelete(g, id));
+  const steps: Step[] = orphans.map((id) => ({ ...keyDelete(g, id), counts: ORPHAN }));
   if (orphans.length > 0) {
     const message = `deleted ${orphans.length} key(s) whose creation was interrupted before the pair reached the Secret: ${orphans.join(', ')}`;
     steps.push({ kind: 'Event', type: 'Warning', reason: 'OrphanKeyDeleted', message });

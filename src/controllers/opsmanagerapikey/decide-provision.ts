@@ -1,3 +1,4 @@
+import type { V1Secret } from '@kubernetes/client-node';
 import { ConditionType, Reason, formatTime as iso, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { parseDuration } from '../shared/duration.ts';
@@ -53,7 +54,9 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   if (entries.length > 0) steps.push({ kind: 'AccessListAdd', orgId, keyId: CREATED, entries });
   for (const a of bindingAssignments(g)) steps.push({ kind: 'ProjectAssign', projectId: a.projectId, keyId: CREATED, roles: a.roles, tolerateRefusal: true });
   const baseUrl = g.connection.state === 'read' ? g.connection.baseUrl : '';
-  steps.push({ kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired: (c: Created) => buildSecret(obj, material(g, c, baseUrl)) });
+  // The key counts as minted once its pair is published: a create interrupted before is swept, not counted.
+  const desired = (c: Created): V1Secret => buildSecret(obj, material(g, c, baseUrl));
+  steps.push({ kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired, counts: { kind: 'KeyMinted', why } });
   steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
   if (retireNow) steps.push(keyDelete(g, retireNow));
 

@@ -28,9 +28,11 @@ export interface GatherDeps {
 export interface Session {
   g: Gathered;
   conn?: Connection;
+  /** The resource itself came from the API server (a write's answer): a live read need only fetch the Secret. */
+  objLive?: boolean;
 }
 
-export function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): SecretView {
+function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): SecretView {
   if (!secret) return { state: 'absent' };
   if (!isOwnedBy(secret, obj)) return { state: 'foreign' };
   const reading = readSecret(secret);
@@ -83,7 +85,7 @@ export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { liv
 export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly Read[]): Promise<Session | undefined> {
   let { g, conn } = s;
   if (reads.includes('live')) {
-    const live = await readLive(deps, g.obj);
+    const live = await readLive(deps, g.obj, s.objLive === true);
     if (!live) return undefined;
     const fresh = gatherLocal(deps, live.obj, { live: true, secret: live.secret, ...(g.lastSync ? { lastSync: g.lastSync } : {}) });
     g = { ...fresh.g, connection: g.connection };
@@ -101,13 +103,13 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
     g = { ...g, remote: keyId ? await readRemoteKey(client, obj, keyId, orgId) : { state: 'absent' } };
   }
   if (client && reads.includes('pending')) g = { ...g, pending: { state: 'read', keyIds: await findPendingKeys(client, obj, orgId) } };
-  return { g, ...(conn ? { conn } : {}) };
+  return { g, ...(conn ? { conn } : {}), objLive: s.objLive === true || reads.includes('live') };
 }
 
-async function readLive(deps: GatherDeps, obj: OpsManagerApiKey): Promise<{ obj: OpsManagerApiKey; secret: V1Secret | undefined } | undefined> {
+async function readLive(deps: GatherDeps, obj: OpsManagerApiKey, objLive: boolean): Promise<{ obj: OpsManagerApiKey; secret: V1Secret | undefined } | undefined> {
   let fresh: OpsManagerApiKey;
   try {
-    fresh = await deps.keys.get(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+    fresh = objLive ? obj : await deps.keys.get(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;

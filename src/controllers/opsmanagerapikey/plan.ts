@@ -2,6 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus, ProjectKeyBinding } from '../../api/types.ts';
 import type { AccessListInput } from '../../opsmanager/types.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
+import type { ProvisionReason } from './decide-provision.ts';
 import type { SecretReading } from './secret-builder.ts';
 
 /** The Ops Manager key as far as this resource cares: roles in its own scope only. */
@@ -70,7 +71,13 @@ export type AfterCreate<T> = T | ((created: Created) => T);
 export type KeyRef = string | { created: true };
 export const CREATED: KeyRef = { created: true };
 
-export type Step =
+/**
+ * What a step stands for in the operator's counters (operator/key-metrics.ts), decided with
+ * the plan; act reports it only once the step was carried out, so counts are of what happened.
+ */
+export type Tally = { kind: 'KeyMinted'; why: ProvisionReason } | { kind: 'OrphanDeleted' };
+
+type StepBody =
   | { kind: 'AddFinalizer' }
   | { kind: 'RemoveFinalizer' }
   /** Records that a create is about to be sent (the tag is how a lost answer is found again). */
@@ -90,7 +97,8 @@ export type Step =
   | { kind: 'SecretWrite'; current?: V1Secret; desired: AfterCreate<V1Secret> }
   | { kind: 'Event'; type: 'Normal' | 'Warning'; reason: string; message: AfterCreate<string> };
 
-export type StepKind = Step['kind'];
+export type Step = StepBody & { counts?: Tally };
+
 
 export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'Provision' | 'Converge' | 'InSync' | 'Failed';
 

@@ -52,7 +52,7 @@ export class OpsManagerApiKeyReconciler {
         // The plans that go round again wrote only the resource: the Secret read still holds.
         const secret = s.g.secret.state === 'ours' ? s.g.secret.raw : undefined;
         const next = this.local(out.obj, s.g.live, secret);
-        s = { g: { ...next.g, connection: s.g.connection }, ...(s.conn ? { conn: s.conn } : {}) };
+        s = { g: { ...next.g, connection: s.g.connection }, ...(s.conn ? { conn: s.conn } : {}), objLive: true };
         continue;
       }
       return this.finish(out.obj, plan.then);

@@ -7,14 +7,14 @@ import type { RemoteKey, RemoteView } from './plan.ts';
 import { pendingTag } from './secret-builder.ts';
 
 /** Roles of `key` in the scope this resource manages: its org roles, or its roles in spec.projectId. */
-export function scopedRoles(obj: OpsManagerApiKey, key: ApiKey): string[] {
+function scopedRoles(obj: OpsManagerApiKey, key: ApiKey): string[] {
   const roles = obj.spec.projectId
     ? key.roles.filter((r) => r.groupId === obj.spec.projectId)
     : key.roles.filter((r) => r.orgId !== undefined && r.groupId === undefined);
   return [...new Set(roles.map((r) => r.roleName))].sort();
 }
 
-export function toRemoteKey(obj: OpsManagerApiKey, key: ApiKey, accessList: string[]): RemoteKey {
+function toRemoteKey(obj: OpsManagerApiKey, key: ApiKey, accessList: string[]): RemoteKey {
   return {
     id: key.id,
     publicKey: key.publicKey,

@@ -11,7 +11,7 @@ import {
 } from '../../api/types.ts';
 
 /** Beside ANNOTATION_KEY_ID on the Secret: the hash that lets the operator notice a hand-edited pair. */
-export const ANNOTATION_PAIR_HASH = 'omkeys.io/pair-sha256';
+const ANNOTATION_PAIR_HASH = 'omkeys.io/pair-sha256';
 
 export interface KeyMaterial {
   keyId: string;

@@ -6,7 +6,7 @@ import type { PolicyVerdict } from '../shared/policy.ts';
 // project, and which project roles a freshly created key must carry. Pure.
 
 /** Creation time first, then name: a total order, so every reconcile agrees on who wins. */
-export function isOlder(a: ProjectKeyBinding, b: ProjectKeyBinding): boolean {
+function isOlder(a: ProjectKeyBinding, b: ProjectKeyBinding): boolean {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb;

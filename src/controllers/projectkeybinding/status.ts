@@ -2,7 +2,7 @@ import { ConditionType, setCondition } from '../../api/conditions.ts';
 import type { ProjectKeyBinding, ProjectKeyBindingStatus } from '../../api/types.ts';
 
 /** Ready=True reason of a binding whose key holds the wanted roles in the project. */
-export const REASON_ASSIGNED = 'Assigned';
+const REASON_ASSIGNED = 'Assigned';
 
 export function readyStatus(obj: ProjectKeyBinding, keyId: string, roles: readonly string[], now: Date): ProjectKeyBindingStatus {
   const g = obj.metadata.generation;

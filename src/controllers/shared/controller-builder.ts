@@ -5,7 +5,7 @@ import type { ManagedInformer } from '../../runtime/informer.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 
 /** The owners (`namespace/name`) of a Secret whose controlling ownerReference is of `kind`. */
-export function secretOwnerKeys(secret: V1Secret, kind: string): string[] {
+function secretOwnerKeys(secret: V1Secret, kind: string): string[] {
   const ns = secret.metadata?.namespace ?? '';
   return (secret.metadata?.ownerReferences ?? []).filter((r) => r.kind === kind && r.controller === true).map((r) => `${ns}/${r.name}`);
 }
