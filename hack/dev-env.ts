@@ -27,7 +27,7 @@ export interface DevEnvOptions {
   startTimeoutMs?: number;
 }
 
-/** What `.omkeys-dev/env.sh` exports (DESIGN.md, "Commands every clone has"). */
+/** What `.omkeys-dev/env.sh` exports (README.md "Development", docs/development.md "env.sh"). */
 export interface DevEnvVars {
   KUBECONFIG: string;
   OMKEYS_SIM_URL: string;

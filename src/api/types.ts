@@ -1,4 +1,4 @@
-// TypeScript mirror of the omkeys.io/v1alpha1 API (DESIGN.md). The CRD schemas in crds/ are
+// TypeScript mirror of the omkeys.io/v1alpha1 API (docs/api-reference.md). The CRD schemas in crds/ are
 // the source of truth for validation; these types describe what the API server stores.
 
 export const GROUP = 'omkeys.io';

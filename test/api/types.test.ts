@@ -60,7 +60,7 @@ describe('CRDs match src/api/types.ts', () => {
   const keySchema = key.spec.versions[0]!.schema.openAPIV3Schema;
   const pkbSchema = pkb.spec.versions[0]!.schema.openAPIV3Schema;
 
-  it('names group, version, kinds, plurals, short names and categories as DESIGN.md does', () => {
+  it('names group, version, kinds, plurals, short names and categories as docs/api-reference.md does', () => {
     for (const [crd, kind, plural, short] of [
       [key, OPS_MANAGER_API_KEY_KIND, OPS_MANAGER_API_KEY_PLURAL, 'omkey'],
       [pkb, PROJECT_KEY_BINDING_KIND, PROJECT_KEY_BINDING_PLURAL, 'pkb'],
@@ -76,7 +76,7 @@ describe('CRDs match src/api/types.ts', () => {
     }
   });
 
-  it('has the printer columns of DESIGN.md, in order', () => {
+  it('has the printer columns of docs/api-reference.md, in order', () => {
     expect(key.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name)).to.deep.equal(['Ready', 'Public Key', 'Roles', 'Age']);
     expect(pkb.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name)).to.deep.equal(['Ready', 'Key', 'Project', 'Roles', 'Age']);
     expect(key.spec.versions[0]!.additionalPrinterColumns[0]!.jsonPath).to.contain(`@.type=="${ConditionType.Ready}"`);

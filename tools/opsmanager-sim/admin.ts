@@ -9,7 +9,7 @@ export interface AdminDeps { state: SimState; faults: Faults; stats: Stats }
 
 const fail = (res: ServerResponse, status: number, message: string) => send(res, status, { error: message });
 
-/** The `/__sim/*` controls (DESIGN.md "The simulator's controls"); only mounted with --admin. */
+/** The `/__sim/*` controls (docs/api-reference.md, "The simulator's controls"); only mounted with --admin. */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, rawPath: string, deps: AdminDeps): Promise<void> {
   const method = req.method ?? 'GET';
   const body = await readBody(req);

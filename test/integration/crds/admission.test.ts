@@ -240,7 +240,7 @@ describe('CRD admission (real kube-apiserver)', function () {
     });
   });
 
-  it('kubectl get omkey,pkb prints the printer columns of DESIGN.md', async () => {
+  it('kubectl get omkey,pkb prints the printer columns of docs/api-reference.md', async () => {
     const env = testEnv();
     const ns = await env.newNamespace('crd');
     const key = await create(api(), ns, load('test/fixtures/valid/key-minimal-org.yaml').obj);
