@@ -8,6 +8,7 @@ import type { TestEnv } from '../../../tools/envtest/env.ts';
 import { statusOf } from '../../../tools/envtest/crds.ts';
 import { waitFor } from '../../../tools/envtest/process.ts';
 import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
+import { logStarted, logStopped, runLogPath } from '../../envtest/run-logs.ts';
 import { applyFile } from './manifests.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -21,11 +22,20 @@ export interface OperatorOptions {
   defaultKey?: { publicKey: string; privateKey: string };
   /** Run this instead of `node --import tsx src/main.ts`, e.g. the compiled `[process.execPath, 'dist/main.js']`; cwd stays the repository root unless `cwd` is given. */
   command?: { file: string; args: string[]; cwd?: string };
+  /**
+   * Whose identity the process runs with: ServiceAccount `serviceAccount` in `namespace` (also
+   * where its default-connection Secret and Lease live), with the RBAC of `rbacFile` applied
+   * first; default deploy/rbac.yaml's omkeys-system/omkeys. `rbacFile: null`: the RBAC is
+   * already installed (e.g. by `helm install`).
+   */
+  identity?: { namespace: string; serviceAccount: string; rbacFile: string | null };
 }
 
+const DEPLOY_IDENTITY = { namespace: OPERATOR_NAMESPACE, serviceAccount: 'omkeys', rbacFile: path.join(repoRoot, 'deploy', 'rbac.yaml') };
+
 /**
- * The operator as a real process, run as the ServiceAccount of deploy/rbac.yaml with exactly
- * its RBAC, out of cluster, against the test control plane and a simulator. Its log is kept
+ * The operator as a real process, run as the ServiceAccount of deploy/rbac.yaml (or another
+ * identity, see OperatorOptions.identity) with exactly its RBAC, out of cluster, against the test control plane and a simulator. Its log is kept
  * so tests can assert on it and scan it for private keys.
  */
 export class OperatorProcess {
@@ -37,27 +47,29 @@ export class OperatorProcess {
   restarts = 0;
 
   private constructor(private readonly env: TestEnv, private readonly sim: SimHandle, private readonly opts: OperatorOptions, dir: string) {
-    this.logPath = path.join(dir, 'operator.log');
+    // In the run's log directory, not `dir`: it is printed when a test fails and kept when the run does.
+    this.logPath = runLogPath('operator');
     this.kubeconfigPath = path.join(dir, 'operator.kubeconfig');
   }
 
   static async start(env: TestEnv, sim: SimHandle, opts: OperatorOptions = {}): Promise<OperatorProcess> {
-    await applyFile(env.kc, path.join(repoRoot, 'deploy', 'rbac.yaml'));
+    const id = opts.identity ?? DEPLOY_IDENTITY;
+    if (id.rbacFile) await applyFile(env.kc, id.rbacFile);
     const core = env.kc.makeApiClient(CoreV1Api);
     const key = opts.defaultKey ?? sim.admin;
     const body = {
-      metadata: { name: DEFAULT_CONNECTION_SECRET, namespace: OPERATOR_NAMESPACE },
+      metadata: { name: DEFAULT_CONNECTION_SECRET, namespace: id.namespace },
       stringData: { baseUrl: sim.url, publicKey: key.publicKey, privateKey: key.privateKey },
     };
     try {
-      await core.createNamespacedSecret({ namespace: OPERATOR_NAMESPACE, body });
+      await core.createNamespacedSecret({ namespace: id.namespace, body });
     } catch (err) {
       if (statusOf(err) !== 409) throw err;
-      await core.replaceNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: DEFAULT_CONNECTION_SECRET, body });
+      await core.replaceNamespacedSecret({ namespace: id.namespace, name: DEFAULT_CONNECTION_SECRET, body });
     }
     const dir = mkdtempSync(path.join(os.tmpdir(), 'omkeys-op-'));
     const op = new OperatorProcess(env, sim, opts, dir);
-    const kc = await env.serviceAccountKubeConfig(OPERATOR_NAMESPACE, 'omkeys');
+    const kc = await env.serviceAccountKubeConfig(id.namespace, id.serviceAccount);
     writeFileSync(op.kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
     await op.spawn();
     return op;
@@ -67,14 +79,15 @@ export class OperatorProcess {
   async spawn(): Promise<void> {
     const startedAt = this.logText().length;
     const cmd = this.opts.command ?? { file: process.execPath, args: ['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')] };
+    const namespace = (this.opts.identity ?? DEPLOY_IDENTITY).namespace;
     const child = spawn(cmd.file, cmd.args, {
       cwd: cmd.cwd ?? repoRoot,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         KUBECONFIG: this.kubeconfigPath,
-        OMKEYS_OM_CREDENTIALS_SECRET: `${OPERATOR_NAMESPACE}/${DEFAULT_CONNECTION_SECRET}`,
-        OMKEYS_LEADER_ELECTION_NAMESPACE: OPERATOR_NAMESPACE,
+        OMKEYS_OM_CREDENTIALS_SECRET: `${namespace}/${DEFAULT_CONNECTION_SECRET}`,
+        OMKEYS_LEADER_ELECTION_NAMESPACE: namespace,
         OMKEYS_HTTP_PORT: '0',
         OMKEYS_HTTP_HOST: '127.0.0.1',
         OMKEYS_LOG_LEVEL: 'debug',
@@ -87,7 +100,11 @@ export class OperatorProcess {
     });
     child.stdout?.on('data', (c: Buffer) => appendFileSync(this.logPath, c));
     child.stderr?.on('data', (c: Buffer) => appendFileSync(this.logPath, c));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    logStarted(this.logPath);
+    this.exited = new Promise((resolve) => child.once('exit', () => {
+      logStopped(this.logPath);
+      resolve();
+    }));
     this.child = child;
     const line = await waitFor('operator to start', () => {
       if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${this.logText().slice(-3000)}`);
