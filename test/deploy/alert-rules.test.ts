@@ -14,8 +14,8 @@ type Rule = { alert: string; expr: string; for?: string; labels: Record<string, 
 type RuleSpec = { groups: Array<{ name: string; rules: Rule[] }> };
 
 /**
- * Per-key and sweep series the metrics work adds (issue "Metrics and alerts"); every other name
- * the rules use must be defined in src/runtime/metrics.ts today.
+ * Per-key and sweep series of the metrics work (issue "Metrics and alerts"), allowed before they
+ * land; every name the rules use must otherwise be a metric name in src/runtime/metrics.ts.
  */
 const PLANNED = ['omkeys_key_ready', 'omkeys_key_next_rotation_timestamp_seconds', 'omkeys_keys_orphans_swept_total'];
 
@@ -110,7 +110,7 @@ describe('deploy: the chart PrometheusRule (promtool check rules and test rules,
   });
 
   it('uses only metric names src/runtime/metrics.ts defines, or the planned per-key series', async () => {
-    const defined = [...readFileSync(path.join(repoRoot, 'src', 'runtime', 'metrics.ts'), 'utf8').matchAll(/name: '(omkeys_[a-z_]+)'/g)].map((m) => m[1]!);
+    const defined = [...readFileSync(path.join(repoRoot, 'src', 'runtime', 'metrics.ts'), 'utf8').matchAll(/'(omkeys_[a-z_]+)'/g)].map((m) => m[1]!);
     expect(defined).to.include.members(['omkeys_reconcile_total', 'omkeys_reconcile_errors_total', 'omkeys_opsmanager_requests_total', 'omkeys_leader']);
     const used = new Set((await ruleSpec()).groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/\bomkeys_[a-z_]+/g)].map((m) => m[0]))));
     expect([...used].filter((n) => !defined.includes(n) && !PLANNED.includes(n))).to.deep.equal([]);
