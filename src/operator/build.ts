@@ -17,6 +17,7 @@ import { createMetrics } from '../runtime/metrics.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 import type { OperatorConfig } from './config.ts';
 import { customResourceInformer } from './informers.ts';
+import { countTally, watchKeyMetrics } from './key-metrics.ts';
 import { managedSecretInformer } from '../runtime/secret-informer.ts';
 
 export interface Operator {
@@ -57,6 +58,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const runtime = { clock, logger, metrics, queue: { baseDelayMs: 250, maxDelayMs: 300_000 } };
   const watched = new Set(config.namespaces);
   const inScope = (namespace: string): boolean => watched.size === 0 || watched.has(namespace);
+  watchKeyMetrics({ informer: keyInformer, metrics, inScope });
   const failpoints = new Set(config.failpoints);
   const onStep = failpoints.size === 0 ? undefined : (_controller: string, point: string): void => {
     if (!failpoints.has(point)) return;
@@ -95,6 +97,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
       clock,
       freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
       onAssigned: (client, projectId, keyId, roles) => projectKeys.noteAssigned(client, projectId, keyId, roles),
+      onCounted: (tally) => countTally(metrics, tally),
       ...(onStep ? { onStep } : {}),
     },
     inScope,

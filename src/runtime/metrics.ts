@@ -13,7 +13,26 @@ export interface Metrics {
   omRequestDuration: Histogram<'route' | 'method'>;
   /** 1 while this process holds the leader Lease. */
   leader: Gauge;
+  /** Per OpsManagerApiKey (labels namespace, name only: bounded by the resources), from the informer cache. */
+  keyReady: Gauge<'namespace' | 'name'>;
+  keyCreatedTime: Gauge<'namespace' | 'name'>;
+  keyNextRotationTime: Gauge<'namespace' | 'name'>;
+  keyGraceRevokeTime: Gauge<'namespace' | 'name'>;
+  /** Keys minted for a resource that had none, counted once their pair is in the Secret. */
+  keysCreated: Counter;
+  /** Keys minted to replace a resource's key, by why (REPLACE_REASONS). */
+  keysReplaced: Counter<'reason'>;
+  /** Keys of interrupted creates deleted from Ops Manager. */
+  orphansSwept: Counter;
 }
+
+/** The results a reconcile ends with (see Controller.process). */
+const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'terminal'] as const;
+/** The error codes every reconcile failure maps to in practice (TransientError, TerminalError). */
+const ERROR_CODES = ['TRANSIENT', 'TERMINAL'] as const;
+/** Values of omkeys_keys_replaced_total's reason label; all exported from the start, at 0. */
+export const REPLACE_REASONS = ['secret_lost', 'pair_edited', 'deleted_in_opsmanager', 'rotation', 'on_demand'] as const;
+export type ReplaceReason = (typeof REPLACE_REASONS)[number];
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -70,5 +89,47 @@ export function createMetrics(registry: Registry): Metrics {
       help: '1 while this process holds the leader Lease, else 0.',
       registers,
     }),
+    ...keySeries(registers),
   };
+}
+
+function keySeries(registers: Registry[]): Pick<Metrics, 'keyReady' | 'keyCreatedTime' | 'keyNextRotationTime' | 'keyGraceRevokeTime' | 'keysCreated' | 'keysReplaced' | 'orphansSwept'> {
+  const perKey = (name: string, help: string): Gauge<'namespace' | 'name'> => new Gauge({ name, help, labelNames: ['namespace', 'name'], registers });
+  const keysReplaced = new Counter({
+    name: 'omkeys_keys_replaced_total',
+    help: 'Keys minted to replace a resource\'s key (counted once the new pair is in the Secret), by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
+  // Every reason from the start, so that rate() and increase() see a 0 before the first one.
+  for (const reason of REPLACE_REASONS) keysReplaced.inc({ reason }, 0);
+  return {
+    keyReady: perKey('omkeys_key_ready', '1 while the OpsManagerApiKey\'s Ready condition is True, else 0.'),
+    keyCreatedTime: perKey('omkeys_key_created_timestamp_seconds', 'When the key now in the Secret was created (status.rotatedAt), in Unix seconds.'),
+    keyNextRotationTime: perKey('omkeys_key_next_rotation_timestamp_seconds', 'When the key is next rotated (status.nextRotationAt), in Unix seconds; absent without a rotation schedule.'),
+    keyGraceRevokeTime: perKey('omkeys_key_grace_revoke_timestamp_seconds', 'When the previous key, kept for its grace period, is deleted (status.previousKeyRevokeAt), in Unix seconds; absent without one.'),
+    keysCreated: new Counter({
+      name: 'omkeys_keys_created_total',
+      help: 'Keys minted for resources that had none, counted once the pair is in the Secret.',
+      registers,
+    }),
+    keysReplaced,
+    orphansSwept: new Counter({
+      name: 'omkeys_keys_orphans_swept_total',
+      help: 'Keys of interrupted creates (never published in a Secret) deleted from Ops Manager.',
+      registers,
+    }),
+  };
+}
+
+/**
+ * A controller's series at zero from the moment it exists, as controller-runtime does: a
+ * dashboard or an alert on rate() then sees 0, not "no data", until the first reconcile.
+ */
+export function initControllerSeries(metrics: Metrics, controller: string): void {
+  for (const result of RECONCILE_RESULTS) metrics.reconcileTotal.inc({ controller, result }, 0);
+  for (const code of ERROR_CODES) metrics.reconcileErrors.inc({ controller, code }, 0);
+  metrics.queueDepth.set({ controller }, 0);
+  metrics.reconcileDuration.zero({ controller });
+  metrics.queueWait.zero({ controller });
 }

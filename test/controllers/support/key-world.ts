@@ -20,6 +20,8 @@ export class KeyWorld {
   readonly events = new RecordingEvents(this.writes);
   readonly clock = new FakeClock(Date.parse('2026-11-28T12:00:00Z'));
   bindings: ProjectKeyBinding[] = [];
+  /** What act reported as carried out for the counters (onCounted), one line each. */
+  readonly tallies: string[] = [];
   readonly reconciler: OpsManagerApiKeyReconciler;
 
   constructor(opts: { freshnessMs?: number } = {}) {
@@ -43,6 +45,7 @@ export class KeyWorld {
       policy: DEFAULT_POLICY,
       clock: this.clock,
       freshnessMs: opts.freshnessMs ?? 0,
+      onCounted: (t) => this.tallies.push(t.kind === 'KeyMinted' ? `KeyMinted ${t.why}` : t.kind),
     });
   }
 
