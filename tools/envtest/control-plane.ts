@@ -12,6 +12,11 @@ export interface ControlPlaneOptions {
   binDir: string;
   /** Where certificates, data and logs go; a fresh temp dir by default. */
   dir?: string;
+  /**
+   * Where each component's stdout and stderr go (`<name>.log`); `<dir>/logs` by default. The
+   * tests put them in a directory that outlives `stop()`, so a failed run can still be read.
+   */
+  logDir?: string;
   startTimeoutMs?: number;
 }
 
@@ -29,10 +34,12 @@ export class ControlPlane {
   private apiServer: LoggedProcess | undefined;
   private controllerManager: LoggedProcess | undefined;
   private readonly startTimeoutMs: number;
+  readonly logDir: string;
 
   constructor(opts: ControlPlaneOptions) {
     this.binDir = opts.binDir;
     this.dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'omkeys-cp-'));
+    this.logDir = opts.logDir ?? path.join(this.dir, 'logs');
     this.kubeconfigPath = path.join(this.dir, 'admin.kubeconfig');
     this.startTimeoutMs = opts.startTimeoutMs ?? 120_000;
   }
@@ -40,7 +47,7 @@ export class ControlPlane {
   async start(): Promise<void> {
     const certDir = path.join(this.dir, 'certs');
     mkdirSync(certDir, { recursive: true });
-    mkdirSync(path.join(this.dir, 'logs'), { recursive: true });
+    mkdirSync(this.logDir, { recursive: true });
     const saKey = path.join(certDir, 'sa.key');
     const saPub = path.join(certDir, 'sa.pub');
     execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', saKey]);
@@ -123,6 +130,11 @@ export class ControlPlane {
     return { etcd: this.etcd?.pid, 'kube-apiserver': this.apiServer?.pid, 'kube-controller-manager': this.controllerManager?.pid };
   }
 
+  /** The components' log files, whether or not they have been started. */
+  logFiles(): string[] {
+    return ['etcd', 'kube-apiserver', 'kube-controller-manager'].map((n) => this.logPath(n));
+  }
+
   logs(lines = 80): string {
     return [this.etcd, this.apiServer, this.controllerManager]
       .filter((p): p is LoggedProcess => p !== undefined)
@@ -160,7 +172,7 @@ export class ControlPlane {
   }
 
   private logPath(name: string): string {
-    return path.join(this.dir, 'logs', `${name}.log`);
+    return path.join(this.logDir, `${name}.log`);
   }
 }
 

@@ -21,10 +21,6 @@ describe('deploy: the compiled operator (node dist/main.js) with the RBAC of dep
     op = await OperatorProcess.start(testEnv(), sim, { command: { file: process.execPath, args: ['dist/main.js'], cwd: compiled.root } });
   });
 
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && op) console.error(`\n  operator log (last 60 lines):\n${op.logText().split('\n').slice(-60).join('\n')}`);
-  });
-
   after(async function () {
     this.timeout(60_000);
     await op?.stop();

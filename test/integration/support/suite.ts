@@ -27,11 +27,7 @@ export function useOperator(opts: OperatorOptions = {}): () => Suite {
     const op = await OperatorProcess.start(env, sim, opts);
     suite = { env, sim, op, kube: new Kube(env), privateKeys: new Set() };
   });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && suite) {
-      console.error(`\n  operator log (last 60 lines, ${suite.op.logPath}):\n${suite.op.logText().split('\n').slice(-60).join('\n')}`);
-    }
-  });
+  // A failing test gets the operator log's path from the root hooks (test/envtest/root-hooks.ts).
   after(async function () {
     this.timeout(150_000);
     // This suite's operator finishes the clean-up of this suite's namespaces (with its own
