@@ -22,8 +22,9 @@ describe('strict Prometheus text-format parser (test support)', () => {
   });
 
   it('accepts special values, a timestamp, a trailing comma and untyped samples', () => {
-    const fams = parsePromText('# a comment\nu{a="1",} NaN\nv +Inf 1700000000000\nw -Inf\n\n');
+    const fams = parsePromText('# a comment\nu{a="1",} NaN\nv +Inf 1700000000000\nw -Inf\nx Nan\n\n');
     expect(sampleValue(fams, 'u', { a: '1' })).to.be.NaN;
+    expect(sampleValue(fams, 'x'), "prom-client's spelling of NaN, which Prometheus reads").to.be.NaN;
     expect(fams.get('v')?.samples[0]).to.deep.equal({ name: 'v', labels: {}, value: Infinity, timestampMs: 1_700_000_000_000 });
     expect(fams.get('w')?.type).to.equal('untyped');
   });

@@ -150,10 +150,11 @@ function unescape(s: string, quoteAllowed: boolean, fail: (msg: string) => never
   return out;
 }
 
+/** As Prometheus reads values (Go's ParseFloat): NaN and Inf in any case, so prom-client's `Nan` too. */
 function parseValue(s: string, fail: (msg: string) => never): number {
-  if (s === 'NaN') return NaN;
-  if (s === '+Inf' || s === 'Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
+  if (/^[-+]?nan$/i.test(s)) return NaN;
+  if (/^\+?inf(inity)?$/i.test(s)) return Infinity;
+  if (/^-inf(inity)?$/i.test(s)) return -Infinity;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) fail('bad value');
   return Number(s);
 }
