@@ -1,0 +1,153 @@
+import { findCondition } from '../../src/api/conditions.ts';
+import type { Condition, OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
+import { canonicalCidr, wantedCidrs } from '../../src/controllers/opsmanagerapikey/access-list.ts';
+import { decodeSecretData, desiredDescription, isOwnedBy, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { collect, OpsManagerClient } from '../../src/opsmanager/client.ts';
+import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
+import type { Violation, World } from './world.ts';
+
+// The promises of docs/crash-safety.md and issue 10, checked on a settled world. Each check
+// has a name, so that a failing seed says which promise broke.
+
+const PENDING_PREFIX = 'omkeys-pending:';
+const same = (a: readonly string[], b: readonly string[]): boolean => JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());
+const isReady = (conds: readonly Condition[] | undefined): boolean => findCondition(conds, 'Ready')?.status === 'True';
+const refOf = (o: { metadata: { namespace?: string; name?: string } }): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+export async function checkInvariants(w: World): Promise<Violation[]> {
+  const out: Violation[] = [];
+  const v = (check: string, message: string): void => void out.push({ check, message });
+  const { sim } = w.fixture;
+  const omKeys = sim.state.keysOfOrg(sim.orgId).filter((k) => k.id !== sim.admin.id);
+  const keys = w.liveKeys();
+  const bindings = w.liveBindings();
+
+  // Tracking: every key is some resource's current or grace key, and only one's.
+  const trackers = new Map<string, string[]>();
+  const track = (id: string | undefined, who: string): void => {
+    if (id) trackers.set(id, [...(trackers.get(id) ?? []), who]);
+  };
+  for (const k of keys) {
+    const current = new Set([k.status?.keyId, w.secretKeyId(k)].filter((x): x is string => !!x));
+    if (current.size > 1) v('one-current-key', `${refOf(k)}: status.keyId ${k.status?.keyId ?? '-'} but its Secret names ${w.secretKeyId(k) ?? '-'}`);
+    const prev = k.status?.previousKeyId;
+    if (prev && current.has(prev)) v('one-current-key', `${refOf(k)}: previousKeyId ${prev} is also its current key`);
+    for (const id of current) track(id, `${refOf(k)} (current)`);
+    if (prev && !current.has(prev)) track(prev, `${refOf(k)} (grace)`);
+    if (k.metadata.deletionTimestamp) v('deletion-completes', `${refOf(k)} is still being deleted (finalizers ${JSON.stringify(k.metadata.finalizers)})`);
+    if (k.status?.pendingCreate) v('no-pending-create', `${refOf(k)} still has status.pendingCreate`);
+  }
+  for (const key of omKeys) {
+    if (w.foreignKeys.has(key.id) || w.retained.has(key.id)) continue;
+    const by = trackers.get(key.id) ?? [];
+    if (by.length === 0) v('no-orphan-key', `Ops Manager key ${key.id} (${key.desc}; roles ${roleText(key)}) is tracked by no resource`);
+    if (by.length > 1) v('tracked-once', `Ops Manager key ${key.id} is tracked by ${by.join(', ')}`);
+    if (key.desc.startsWith(PENDING_PREFIX)) v('no-pending-tag', `Ops Manager key ${key.id} still carries the pending tag ${key.desc}`);
+  }
+  for (const [id, before] of w.foreignKeys) {
+    const now = sim.state.apiKeys.get(id);
+    if (!now || JSON.stringify(now) !== before) v('foreign-keys-untouched', `key ${id}, made by hand, was ${now ? 'changed' : 'deleted'} by the operator`);
+  }
+
+  for (const k of keys) {
+    if (k.metadata.deletionTimestamp) continue;
+    if (!isReady(k.status?.conditions)) {
+      const c = findCondition(k.status?.conditions, 'Ready');
+      v('eventually-ready', `${refOf(k)} is not Ready after settling: ${c ? `${c.reason}: ${c.message}` : 'no Ready condition'}`);
+      continue;
+    }
+    await checkReadyKey(w, k, v);
+  }
+  for (const b of bindings) {
+    if (b.metadata.deletionTimestamp) {
+      v('deletion-completes', `binding ${refOf(b)} is still being deleted`);
+      continue;
+    }
+    checkBinding(w, b, keys, bindings, v);
+  }
+  checkStrayRoles(w, keys, bindings, v);
+  checkLeaks(w, v);
+  return out;
+}
+
+function roleText(key: ApiKey): string {
+  return key.roles.map((r) => (r.groupId ? `${r.roleName}@${r.groupId.slice(-4)}` : r.roleName)).join(',') || '(none)';
+}
+
+/** Ready ⇒ Ops Manager holds exactly the spec and the Secret's pair authenticates. */
+async function checkReadyKey(w: World, k: OpsManagerApiKey, v: (check: string, message: string) => void): Promise<void> {
+  const { sim } = w.fixture;
+  const who = refOf(k);
+  if (k.status?.observedGeneration !== k.metadata.generation) v('ready-means-current', `${who} is Ready for generation ${k.status?.observedGeneration ?? '-'}, spec is at ${k.metadata.generation ?? '-'}`);
+  const id = k.status?.keyId ?? '';
+  const key = sim.state.apiKeys.get(id);
+  if (!key) return v('ready-means-spec', `${who} is Ready but its key ${id || '(none)'} is not in Ops Manager`);
+  const desc = desiredDescription(k);
+  if (key.desc !== desc) v('ready-means-spec', `${who}: key ${id} has description "${key.desc}", spec wants "${desc}"`);
+  const project = k.spec.projectId;
+  const roles = key.roles.filter((r) => (project ? r.groupId === project : r.groupId === undefined)).map((r) => r.roleName);
+  if (!same(roles, k.spec.roles)) v('ready-means-spec', `${who}: key ${id} has roles ${roles.join(',') || '(none)'}, spec wants ${k.spec.roles.join(',')}`);
+  const cidrs = key.accessList.map((e) => canonicalCidr(e.cidrBlock));
+  if (!same(cidrs, wantedCidrs(k.spec.accessList))) v('ready-means-spec', `${who}: key ${id} has access list ${cidrs.join(',') || '(empty)'}, spec wants ${wantedCidrs(k.spec.accessList).join(',') || '(empty)'}`);
+  const s = w.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
+  if (!s || !isOwnedBy(s, k)) return v('ready-means-secret', `${who} is Ready but has no Secret of its own`);
+  const d = decodeSecretData(s);
+  if (d.keyId !== id || d.publicKey !== key.publicKey) v('ready-means-secret', `${who}: Secret holds ${d.keyId ?? '-'}/${d.publicKey ?? '-'}, status says ${id}/${key.publicKey}`);
+  const client = new OpsManagerClient({ baseUrl: sim.url, publicKey: d.publicKey ?? '', privateKey: d.privateKey ?? '', retry: { maxAttempts: 1 }, timeoutMs: 2_000 });
+  try {
+    // Any key may read its own access list, whatever its roles.
+    await collect(client.listAccessList(key.orgId, id));
+  } catch (err) {
+    v('ready-means-secret', `${who}: the Secret's pair does not authenticate: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    client.close();
+  }
+}
+
+/** Ready ⇒ the key holds the binding's roles in the project; not Ready only for a reason the binding states truly. */
+function checkBinding(w: World, b: ProjectKeyBinding, keys: OpsManagerApiKey[], all: ProjectKeyBinding[], v: (check: string, message: string) => void): void {
+  const who = `binding ${refOf(b)}`;
+  const key = keys.find((k) => k.metadata.namespace === b.metadata.namespace && k.metadata.name === b.spec.apiKeyRef.name);
+  const cond = findCondition(b.status?.conditions, 'Ready');
+  if (cond?.status !== 'True') {
+    const rival = all.some((o) => o !== b && o.metadata.namespace === b.metadata.namespace && o.spec.apiKeyRef.name === b.spec.apiKeyRef.name && o.spec.projectId === b.spec.projectId && older(o, b));
+    const excused = !key || !!key.metadata.deletionTimestamp || key.spec.projectId === b.spec.projectId || rival;
+    if (!excused) v('eventually-ready', `${who} is not Ready after settling: ${cond ? `${cond.reason}: ${cond.message}` : 'no Ready condition'}`);
+    return;
+  }
+  if (!key || !key.status?.keyId) return v('ready-binding-means-roles', `${who} is Ready but its key ${b.spec.apiKeyRef.name} has no key id`);
+  if (b.status?.keyId !== key.status.keyId) v('ready-binding-means-roles', `${who} is Ready for key ${b.status?.keyId ?? '-'}, its OpsManagerApiKey holds ${key.status.keyId}`);
+  const om = w.fixture.sim.state.apiKeys.get(key.status.keyId);
+  const roles = om?.roles.filter((r) => r.groupId === b.spec.projectId).map((r) => r.roleName) ?? [];
+  if (!same(roles, b.spec.roles)) v('ready-binding-means-roles', `${who}: key ${key.status.keyId} has ${roles.join(',') || 'no roles'} in project ${b.spec.projectId.slice(-4)}, binding wants ${b.spec.roles.join(',')}`);
+}
+
+function older(a: ProjectKeyBinding, b: ProjectKeyBinding): boolean {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  return ta !== tb ? ta < tb : (a.metadata.name ?? '') < (b.metadata.name ?? '');
+}
+
+/** A key's roles in a project come from its own spec (a project key) or from a live binding; nothing else. */
+function checkStrayRoles(w: World, keys: OpsManagerApiKey[], bindings: ProjectKeyBinding[], v: (check: string, message: string) => void): void {
+  for (const k of keys) {
+    const om = k.status?.keyId ? w.fixture.sim.state.apiKeys.get(k.status.keyId) : undefined;
+    for (const project of new Set(om?.roles.map((r) => r.groupId).filter((g): g is string => !!g))) {
+      if (project === k.spec.projectId) continue;
+      const bound = bindings.some((b) => b.metadata.namespace === k.metadata.namespace && b.spec.apiKeyRef.name === k.metadata.name && b.spec.projectId === project && !b.metadata.deletionTimestamp);
+      if (!bound) v('no-stray-project-roles', `${refOf(k)}: key ${om?.id ?? ''} keeps roles in project ${project.slice(-4)} that no binding asks for`);
+    }
+  }
+}
+
+/** No private key (nor its base64) in any status or object the operator wrote, any Event, any log line. */
+function checkLeaks(w: World, v: (check: string, message: string) => void): void {
+  const needles = [...w.privateKeys].flatMap((pk) => [pk, Buffer.from(pk, 'utf8').toString('base64')]);
+  const find = (hay: string): string | undefined => needles.find((n) => hay.includes(n));
+  for (const wr of w.kube.writes) {
+    if (wr.kind === 'Secret') continue;
+    if (find(JSON.stringify(wr.obj))) return v('no-private-key-leak', `${wr.verb} ${wr.kind} ${wr.namespace}/${wr.name} carries a private key`);
+  }
+  for (const e of w.events.events) if (find(e.message) || find(e.reason)) return v('no-private-key-leak', `Event ${e.reason} on ${e.namespace}/${e.name} carries a private key`);
+  for (const line of w.logLines) if (find(line)) return v('no-private-key-leak', `a log line carries a private key: ${line.slice(0, 200)}`);
+}

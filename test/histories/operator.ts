@@ -1,0 +1,125 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { OpsManagerApiKeyReconciler } from '../../src/controllers/opsmanagerapikey/reconciler.ts';
+import { BindingIndex } from '../../src/controllers/projectkeybinding/controller.ts';
+import { ProjectKeyBindingReconciler } from '../../src/controllers/projectkeybinding/reconciler.ts';
+import { ProjectKeysCache } from '../../src/controllers/projectkeybinding/project-keys-cache.ts';
+import { ConnectionPool } from '../../src/controllers/shared/connections.ts';
+import { DEFAULT_POLICY } from '../../src/controllers/shared/policy.ts';
+import { TerminalError, TransientError } from '../../src/runtime/errors.ts';
+import type { ManagedInformer } from '../../src/runtime/informer.ts';
+import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import type { FakeClock } from '../runtime/fake-clock.ts';
+import type { FakeKube } from '../support/fake-kube.ts';
+import type { RecordingEvents } from '../support/recording-events.ts';
+
+/** Thrown from the step hook: the operator process dies at that write boundary. */
+export class CrashSignal extends Error {
+  constructor(readonly point: string) {
+    super(`crashed at ${point}`);
+    this.name = 'CrashSignal';
+  }
+}
+
+export interface OperatorEnv {
+  kube: FakeKube;
+  sim: SimHandle;
+  clock: FakeClock;
+  events: RecordingEvents;
+  logger: Logger;
+}
+
+export type RunOutcome =
+  | { kind: 'ok' }
+  /** What the runtime retries (Transient) or parks until a change (Terminal): normal. */
+  | { kind: 'failed'; error: TransientError | TerminalError }
+  | { kind: 'crash'; point: string }
+  | { kind: 'unexpected'; error: unknown };
+
+/** As production's build.ts, without timers: the same timeouts are too slow here, and the backoff sleeps are skipped. */
+const FRESHNESS_MS = 60_000;
+const PROJECT_KEYS_TTL_MS = 5_000;
+
+/**
+ * One operator process: both reconcilers wired as src/operator/build.ts wires them, with its
+ * own connection pool, binding index and project-key cache (all lost when it dies). Its
+ * Kubernetes adapters are fenced the moment it crashes, so it cannot write after its death.
+ */
+export class OperatorInstance {
+  readonly keys: OpsManagerApiKeyReconciler;
+  readonly bindings: ProjectKeyBindingReconciler;
+  private readonly pool: ConnectionPool;
+  private steps = 0;
+  private crashAt: number | undefined;
+  private crashedAt: string | undefined;
+
+  constructor(private readonly env: OperatorEnv) {
+    const { kube, sim, clock, events, logger } = env;
+    const informer = { onChange: (h: (o: KubernetesObject, kind: 'add' | 'update' | 'delete') => void) => kube.onChange('ProjectKeyBinding', (o, c) => h(o as KubernetesObject, c)) };
+    const index = new BindingIndex(informer as unknown as ManagedInformer<KubernetesObject>);
+    const secrets = kube.secrets();
+    this.pool = new ConnectionPool({
+      secrets,
+      defaults: { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey },
+      clientOptions: { logger, sleep: () => Promise.resolve(), timeoutMs: 300, maxConcurrency: 4, retry: { maxAttempts: 3 } },
+      logger,
+      now: () => clock.now(),
+    });
+    const projectKeys = new ProjectKeysCache({ clock, ttlMs: PROJECT_KEYS_TTL_MS });
+    const onStep = (_controller: string, point: string): void => this.step(point);
+    this.keys = new OpsManagerApiKeyReconciler({
+      keys: kube.keys(),
+      secrets,
+      events,
+      // Histories use neither spec.opsManagerConfigMap nor spec.adopt.
+      cache: { key: kube.cache.key, secret: kube.cache.secret, bindingsOf: (ns, name) => index.bindingsOf(ns, name), configMap: () => undefined, allKeys: () => [] },
+      connections: this.pool,
+      policy: DEFAULT_POLICY,
+      clock,
+      freshnessMs: FRESHNESS_MS,
+      onStep,
+      onAssigned: (client, projectId, keyId, roles) => projectKeys.noteAssigned(client, projectId, keyId, roles),
+    });
+    this.bindings = new ProjectKeyBindingReconciler({
+      bindings: kube.bindings(),
+      events,
+      cache: { binding: kube.cache.binding, key: kube.cache.key, siblings: (obj) => index.siblings(obj) },
+      connections: this.pool,
+      policy: DEFAULT_POLICY,
+      clock,
+      projectKeys,
+      onStep,
+    });
+  }
+
+  /** One reconcile; with `crashAt`, the process dies at its crashAt-th step boundary (if it gets that far). */
+  async run(kind: 'key' | 'binding', key: string, crashAt?: number): Promise<RunOutcome> {
+    this.steps = 0;
+    this.crashAt = crashAt;
+    try {
+      const log = this.env.logger.child({ controller: kind, key });
+      await (kind === 'key' ? this.keys.reconcile(key, log) : this.bindings.reconcile(key, log));
+      return this.crashedAt ? { kind: 'unexpected', error: new Error(`the crash at ${this.crashedAt} was swallowed: reconcile went on`) } : { kind: 'ok' };
+    } catch (err) {
+      if (err instanceof CrashSignal) return { kind: 'crash', point: err.point };
+      if (this.crashedAt) return { kind: 'unexpected', error: new Error(`the crash at ${this.crashedAt} was swallowed`, { cause: err }) };
+      if (err instanceof TransientError && err.message.startsWith('internal:')) return { kind: 'unexpected', error: err };
+      if (err instanceof TransientError || err instanceof TerminalError) return { kind: 'failed', error: err };
+      return { kind: 'unexpected', error: err };
+    } finally {
+      this.crashAt = undefined;
+    }
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  private step(point: string): void {
+    if (this.crashedAt) throw new CrashSignal(this.crashedAt);
+    if (this.crashAt === undefined || this.steps++ !== this.crashAt) return;
+    this.crashedAt = point;
+    this.env.kube.fence();
+    throw new CrashSignal(point);
+  }
+}

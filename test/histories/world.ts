@@ -1,0 +1,198 @@
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
+import { decodeSecretData, isOwnedBy, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { createLogger } from '../../src/runtime/logger.ts';
+import { FakeClock } from '../runtime/fake-clock.ts';
+import { FakeKube, type KubeObject } from '../support/fake-kube.ts';
+import { RecordingEvents } from '../support/recording-events.ts';
+import type { History, HistoryEvent } from './model.ts';
+import { OperatorInstance, type RunOutcome } from './operator.ts';
+import type { SimFixture } from './sim-fixture.ts';
+import { applyUserEvent } from './user-events.ts';
+
+export interface Violation {
+  check: string;
+  message: string;
+}
+
+const START = Date.parse('2026-01-05T09:00:00Z');
+/** A world that needs more passes than this after the last event does not settle. */
+const MAX_SETTLE_PASSES = 8;
+const MAX_DRAIN_RUNS = 12;
+/** Past the reconcilers' freshness window and the project-key cache's TTL: a resync reads everything again. */
+const SETTLE_ADVANCE_MS = 61_000;
+
+type Work = `key:${string}` | `binding:${string}`;
+
+/**
+ * One history's world: a fake Kubernetes API, the shared simulator, a fake clock, and the
+ * operator process of the moment (replaced by a fresh one after each crash). It also keeps
+ * what the checks need beyond the final state: every private key seen, every log line, the
+ * keys made by hand, the keys that resources with deletionPolicy Retain left behind.
+ */
+export class World {
+  readonly kube: FakeKube;
+  readonly clock = new FakeClock(START);
+  readonly events = new RecordingEvents();
+  readonly logLines: string[] = [];
+  readonly logger: Logger;
+  readonly violations: Violation[] = [];
+  /** Ids of keys made by hand in Ops Manager, with what they were: the operator must leave them alone. */
+  readonly foreignKeys = new Map<string, string>();
+  /** Keys of deleted resources with deletionPolicy Retain: nothing tracks them, by design. */
+  readonly retained = new Set<string>();
+  readonly privateKeys: Set<string>;
+  crashes = 0;
+  runs = 0;
+  private operator: OperatorInstance;
+  private readonly pending = new Set<Work>();
+  private readonly lastSeen = new Map<string, { retain: boolean; current?: string }>();
+
+  constructor(readonly fixture: SimFixture) {
+    this.privateKeys = fixture.reset();
+    this.kube = new FakeKube(() => this.clock.now());
+    const lines = this.logLines;
+    const sink = new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    this.logger = createLogger({ level: 'debug', destination: sink });
+    this.kube.onChange('OpsManagerApiKey', (o) => {
+      this.pending.add(`key:${ref(o)}`);
+      for (const b of this.kube.list('ProjectKeyBinding', o.metadata?.namespace)) {
+        if ((b as unknown as ProjectKeyBinding).spec.apiKeyRef.name === o.metadata?.name) this.pending.add(`binding:${ref(b)}`);
+      }
+    });
+    this.kube.onChange('Secret', (o) => {
+      const owner = o.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'OpsManagerApiKey');
+      if (owner) this.pending.add(`key:${o.metadata?.namespace ?? ''}/${owner.name}`);
+    });
+    this.kube.onChange('ProjectKeyBinding', (o) => {
+      const b = o as unknown as ProjectKeyBinding;
+      for (const s of this.kube.list('ProjectKeyBinding', b.metadata.namespace)) {
+        const sb = s as unknown as ProjectKeyBinding;
+        if (sb.spec.apiKeyRef.name === b.spec.apiKeyRef.name) this.pending.add(`binding:${ref(s)}`);
+      }
+      this.pending.add(`binding:${ref(o)}`);
+    });
+    this.operator = this.startOperator();
+  }
+
+  async apply(e: HistoryEvent): Promise<void> {
+    if (e.t === 'reconcile') await this.reconcileOne(e.pick, e.crashAt);
+    else if (e.t === 'drain') await this.drain();
+    else await applyUserEvent(this, e);
+    this.observe();
+  }
+
+  async run(history: History): Promise<void> {
+    for (const e of history) await this.apply(e);
+    await this.settle();
+  }
+
+  /** Faults cleared, informers caught up, no more crashes, time past every cache: reconcile everything until a whole pass writes nothing. */
+  async settle(): Promise<void> {
+    this.fixture.sim.faults.clear();
+    this.kube.syncCache();
+    await this.clock.advance(SETTLE_ADVANCE_MS);
+    for (let pass = 0; pass < MAX_SETTLE_PASSES; pass++) {
+      const writes = this.operatorWrites();
+      const om = JSON.stringify(this.fixture.sim.state.publicView());
+      for (const w of this.allWork()) await this.runWork(w);
+      this.observe();
+      if (this.operatorWrites() === writes && JSON.stringify(this.fixture.sim.state.publicView()) === om) return;
+    }
+    const last = this.kube.writes.filter((w) => w.by === 'operator').slice(-4).map((w) => `${w.verb} ${w.kind} ${w.namespace}/${w.name}`);
+    this.violations.push({ check: 'settles', message: `still writing after ${MAX_SETTLE_PASSES} passes; last writes: ${last.join('; ')}` });
+  }
+
+  close(): void {
+    this.operator.close();
+  }
+
+  liveKeys(): OpsManagerApiKey[] {
+    return this.kube.list('OpsManagerApiKey') as unknown as OpsManagerApiKey[];
+  }
+
+  liveBindings(): ProjectKeyBinding[] {
+    return this.kube.list('ProjectKeyBinding') as unknown as ProjectKeyBinding[];
+  }
+
+  /** The key id the resource's own Secret names, if it has one. */
+  secretKeyId(k: OpsManagerApiKey): string | undefined {
+    const s = this.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
+    if (!s || !isOwnedBy(s, k)) return undefined;
+    return decodeSecretData(s).keyId;
+  }
+
+  private startOperator(): OperatorInstance {
+    return new OperatorInstance({ kube: this.kube, sim: this.fixture.sim, clock: this.clock, events: this.events, logger: this.logger });
+  }
+
+  private operatorWrites(): number {
+    return this.kube.writes.filter((w) => w.by === 'operator').length;
+  }
+
+  private allWork(): Work[] {
+    return [...this.kube.list('OpsManagerApiKey').map((o) => `key:${ref(o)}` as const), ...this.kube.list('ProjectKeyBinding').map((o) => `binding:${ref(o)}` as const)];
+  }
+
+  /** Reconciles what is pending, in order, until nothing is (failures stay pending, so a bounded number of runs). */
+  private async drain(): Promise<void> {
+    for (let i = 0; i < MAX_DRAIN_RUNS && this.pending.size > 0; i++) {
+      const next = [...this.pending].sort()[0];
+      if (next) await this.runWork(next);
+    }
+  }
+
+  private async reconcileOne(pick: number, crashAt: number | undefined): Promise<void> {
+    const queue = this.pending.size > 0 ? [...this.pending].sort() : this.allWork();
+    const w = queue[pick % Math.max(1, queue.length)];
+    if (w) await this.runWork(w, crashAt);
+  }
+
+  private async runWork(w: Work, crashAt?: number): Promise<void> {
+    this.pending.delete(w);
+    const [kind, key] = w.startsWith('key:') ? (['key', w.slice(4)] as const) : (['binding', w.slice(8)] as const);
+    this.runs++;
+    const out: RunOutcome = await this.operator.run(kind, key, crashAt);
+    if (out.kind === 'ok') return;
+    this.pending.add(w);
+    if (out.kind === 'unexpected') {
+      const err = out.error instanceof Error ? `${out.error.name}: ${out.error.message}${out.error.cause instanceof Error ? ` (cause: ${out.error.cause.message})` : ''}` : String(out.error);
+      this.violations.push({ check: 'only-expected-errors', message: `${kind} ${key}: ${err}` });
+    }
+    if (out.kind === 'crash') {
+      this.crashes++;
+      this.operator.close();
+      this.operator = this.startOperator();
+    }
+  }
+
+  /** Records what the final state cannot show: private keys in Secrets, and the key each Retain resource had when it went. */
+  private observe(): void {
+    for (const s of this.kube.list('Secret')) {
+      const pk = decodeSecretData(s as never).privateKey;
+      if (pk) this.privateKeys.add(pk);
+    }
+    const present = new Set<string>();
+    for (const k of this.liveKeys()) {
+      const uid = k.metadata.uid ?? '';
+      present.add(uid);
+      const current = this.secretKeyId(k) ?? k.status?.keyId;
+      this.lastSeen.set(uid, { retain: k.spec.deletionPolicy === 'Retain', ...(current ? { current } : {}) });
+    }
+    for (const [uid, seen] of this.lastSeen) {
+      if (present.has(uid)) continue;
+      if (seen.retain && seen.current) this.retained.add(seen.current);
+      this.lastSeen.delete(uid);
+    }
+  }
+}
+
+function ref(o: KubeObject): string {
+  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
