@@ -28,6 +28,12 @@ export const Reason = {
   AccessListRejected: 'AccessListRejected',
   ConnectionInvalid: 'ConnectionInvalid',
   Progressing: 'Progressing',
+  AdoptionKeyNotFound: 'AdoptionKeyNotFound',
+  AdoptionWrongOrganization: 'AdoptionWrongOrganization',
+  AdoptionConflict: 'AdoptionConflict',
+  AdoptionPairInvalid: 'AdoptionPairInvalid',
+  AdoptionSecretInvalid: 'AdoptionSecretInvalid',
+  ConfigMapConflict: 'ConfigMapConflict',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];
 

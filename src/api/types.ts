@@ -17,6 +17,8 @@ export const MANAGED_BY_VALUE = 'omkeys';
 export const FINALIZER = 'omkeys.io/finalizer';
 /** Annotation on the Secret naming the Ops Manager key id whose pair it holds. */
 export const ANNOTATION_KEY_ID = 'omkeys.io/key-id';
+/** Annotation on an OpsManagerApiKey: any new value rotates the key once (status.lastRotationRequest). */
+export const ANNOTATION_ROTATE = 'omkeys.io/rotate';
 
 /** Secret keys the operator always writes; templates may not override them. */
 export const RESERVED_SECRET_KEYS = ['publicKey', 'privateKey', 'baseUrl', 'keyId', 'orgId', 'projectId'] as const;
@@ -113,6 +115,19 @@ export interface OpsManagerApiKeySpec {
   connectionSecretRef?: { name: string };
   /** Defaulted to `Delete` by the API server. */
   deletionPolicy?: DeletionPolicy;
+  /** Take over an existing key; immutable. */
+  adopt?: AdoptSpec;
+  /** Also write the ConfigMap the MongoDB Enterprise Kubernetes Operator reads. */
+  opsManagerConfigMap?: { name: string; projectName?: string };
+}
+
+export interface AdoptSpec {
+  /** 24 hex. */
+  keyId: string;
+  /** A same-namespace Secret holding the key's private key; exactly one of this or `rotate`. */
+  privateKeySecretRef?: { name: string; key: string };
+  /** The private key is lost: take the key over and replace it at once. */
+  rotate?: boolean;
 }
 
 export interface OpsManagerApiKeyStatus {
@@ -132,7 +147,9 @@ export interface OpsManagerApiKeyStatus {
    * Internal: a create was sent to Ops Manager but its answer not yet recorded. The tag is
    * written into the key's description so that a lost answer can be found again.
    */
-  pendingCreate?: { tag: string; startedAt: string };
+  pendingCreate?: { tag: string; startedAt: string; rotationRequest?: string };
+  /** The value of the omkeys.io/rotate annotation handled last. */
+  lastRotationRequest?: string;
   conditions?: Condition[];
 }
 

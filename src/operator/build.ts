@@ -9,7 +9,7 @@ import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
 import { createBindingController } from '../controllers/projectkeybinding/controller.ts';
 import { ProjectKeysCache } from '../controllers/projectkeybinding/project-keys-cache.ts';
 import { CustomObjects } from '../kube/custom-objects.ts';
-import { Secrets } from '../kube/secrets.ts';
+import { configMapsOf, secretsOf } from '../kube/core-objects.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Manager } from '../runtime/manager.ts';
@@ -18,7 +18,7 @@ import { OwnWrites } from '../runtime/own-writes.ts';
 import type { OperatorConfig } from './config.ts';
 import { customResourceInformer } from './informers.ts';
 import { countTally, watchKeyMetrics } from './key-metrics.ts';
-import { managedSecretInformer } from '../runtime/secret-informer.ts';
+import { managedConfigMapInformer, managedSecretInformer } from '../runtime/managed-informers.ts';
 
 export interface Operator {
   manager: Manager;
@@ -33,11 +33,13 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const keyInformer = customResourceInformer(kc, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger);
   const bindingInformer = customResourceInformer(kc, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger);
   const secretInformer = managedSecretInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
+  const configMapInformer = managedConfigMapInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
   const recorder = new EventRecorder({ kc, component: 'omkeys', clock, logger });
   const events: EventSink = { record: (obj, type, reason, message) => recorder.record(obj, type, reason, message) };
   const keyWrites = new OwnWrites();
   const bindingWrites = new OwnWrites();
-  const secrets = new Secrets(kc, (s) => keyWrites.record(s, 'Secret'));
+  const secrets = secretsOf(kc, (s) => keyWrites.record(s, 'Secret'));
+  const configMaps = configMapsOf(kc, (c) => keyWrites.record(c, 'ConfigMap'));
   const connections = new ConnectionPool({
     secrets,
     defaults: config.connection,
@@ -87,10 +89,12 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const { controller } = createKeyController({
     keys: keyInformer,
     secrets: secretInformer,
+    configMaps: configMapInformer,
     bindingsOf: (namespace, keyName) => bindings.index.bindingsOf(namespace, keyName),
     deps: {
       keys: new CustomObjects<OpsManagerApiKey>(kc, OPS_MANAGER_API_KEY_PLURAL, (k) => keyWrites.record(k, OPS_MANAGER_API_KEY_KIND)),
       secrets,
+      configMaps,
       connections,
       policy: config.policy,
       events,
@@ -119,6 +123,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   });
   manager.addInformer(keyInformer);
   manager.addInformer(secretInformer);
+  manager.addInformer(configMapInformer);
   manager.addInformer(bindingInformer);
   manager.addController(controller);
   manager.addController(bindings.controller);

@@ -12,6 +12,9 @@ const REPLACED_BECAUSE: Record<Exclude<ProvisionReason, 'Initial'>, ReplaceReaso
   PairEdited: 'pair_edited',
   KeyDeletedInOpsManager: 'deleted_in_opsmanager',
   Rotation: 'rotation',
+  OnDemand: 'on_demand',
+  // Adopting a key whose private key is lost replaces it because someone asked to.
+  Adopted: 'on_demand',
 };
 
 /** Adds what a carried-out step counts for to the counters (act's onCounted). */

@@ -15,6 +15,8 @@ describe('opsmanager-sim: organization setting "require IP access list"', () => 
       sim = await startSimulator({ admin: true });
       admin = new SimClient(sim.url, sim.admin.publicKey, sim.admin.privateKey);
       keys = `/orgs/${sim.orgId}/apiKeys`;
+      // These cases start from an admin key with an empty list (the bootstrap key has loopback on it).
+      sim.state.apiKeys.get(sim.admin.id)!.accessList = [];
     });
 
     it('is off by default: a key with an empty list works from anywhere', async () => {
@@ -58,6 +60,7 @@ describe('opsmanager-sim: organization setting "require IP access list"', () => 
       sim = await startSimulator({ host: '::1' });
       admin = new SimClient(sim.url, sim.admin.publicKey, sim.admin.privateKey);
       keys = `/orgs/${sim.orgId}/apiKeys`;
+      sim.state.apiKeys.get(sim.admin.id)!.accessList = [];
     });
 
     it('matches IPv6 callers against IPv6 entries', async () => {
@@ -67,6 +70,29 @@ describe('opsmanager-sim: organization setting "require IP access list"', () => 
       expect(denied.body.parameters).to.deep.equal(['::1']);
       sim.state.apiKeys.get(sim.admin.id)!.accessList.push({ cidrBlock: '::1/128', ipAddress: '::1', created: '2024-01-01T00:00:00Z', count: 0 });
       expect((await admin.get(keys)).status).to.equal(200);
+    });
+  });
+
+  describe('creating a project key (POST /groups/{id}/apiKeys)', () => {
+    beforeEach(async () => {
+      sim = await startSimulator({ admin: true });
+      admin = new SimClient(sim.url, sim.admin.publicKey, sim.admin.privateKey);
+    });
+
+    it('the bootstrap admin key has loopback on its own list, as an operator admin would set it up', () => {
+      expect(sim.state.apiKeys.get(sim.admin.id)!.accessList.map((e) => e.cidrBlock)).to.deep.equal(['127.0.0.1/32', '::1/128']);
+    });
+
+    it('must come from an address on the caller\'s own access list, even where the organization does not require lists', async () => {
+      const project = sim.projectIds[0]!;
+      expect(sim.state.orgs.get(sim.orgId)!.requireAccessList).to.equal(false);
+      expect((await admin.post(`/groups/${project}/apiKeys`, { desc: 'allowed', roles: ['GROUP_READ_ONLY'] })).status).to.equal(200);
+      sim.state.apiKeys.get(sim.admin.id)!.accessList = [];
+      const refused = await admin.post(`/groups/${project}/apiKeys`, { desc: 'refused', roles: ['GROUP_READ_ONLY'] });
+      expect(refused.status).to.equal(403);
+      expect(refused.body).to.deep.include({ errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST', parameters: ['127.0.0.1'] });
+      // Other calls are not affected while the organization does not require lists.
+      expect((await admin.get(`/groups/${project}/apiKeys`)).status).to.equal(200);
     });
   });
 });

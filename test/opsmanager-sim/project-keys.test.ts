@@ -76,6 +76,8 @@ describe('opsmanager-sim: project keys', () => {
   describe('authorization', () => {
     const client = (roles: Array<{ orgId?: string; groupId?: string; roleName: string }>): SimClient => {
       const k = sim.state.addKey(sim.orgId, 'caller', roles);
+      // Creating project keys needs the caller's address on its own list (Ops Manager 5.0).
+      k.accessList = [{ cidrBlock: '127.0.0.1/32', ipAddress: null, created: '2024-01-01T00:00:00Z', count: 0 }];
       return new SimClient(sim.url, k.publicKey, k.privateKey);
     };
 

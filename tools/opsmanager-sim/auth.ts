@@ -30,6 +30,15 @@ export function authenticate(req: AuthRequest, state: SimState, nonces: NonceSto
   return key;
 }
 
+/** Whether `address` is on `key`'s own access list (whatever the organization requires). */
+export function onOwnAccessList(key: ApiKey, address: string): boolean {
+  const caller = parseAddress(address);
+  return !!caller && key.accessList.some((e) => {
+    const net = parseCidr(e.cidrBlock);
+    return net !== undefined && contains(net, caller);
+  });
+}
+
 function checkAccessList(key: ApiKey, address: string, state: SimState, now: () => number): void {
   const caller = parseAddress(address);
   const entry = caller && key.accessList.find((e) => {

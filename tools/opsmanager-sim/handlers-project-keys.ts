@@ -1,4 +1,4 @@
-import { requireGroupRead, requireGroupUserAdmin } from './auth.ts';
+import { onOwnAccessList, requireGroupRead, requireGroupUserAdmin } from './auth.ts';
 import type { Ctx, Reply } from './context.ts';
 import { errors } from './errors.ts';
 import { checkKeyLimit, getProject } from './lookup.ts';
@@ -32,6 +32,9 @@ function list(ctx: Ctx): Reply {
 function create(ctx: Ctx): Reply {
   const project = getProject(ctx.state, p(ctx, 'groupId'));
   requireGroupUserAdmin(ctx.caller, project.id, project.orgId);
+  // Ops Manager 5.0 documents that this call must come from an address on the caller's own
+  // access list, even where the organization does not require access lists.
+  if (!onOwnAccessList(ctx.caller, ctx.callerAddress)) throw errors.ipNotOnAccessList(ctx.callerAddress);
   const input = parseObject(ctx.body, ['desc', 'roles']);
   const desc = parseDesc(input.desc);
   const roles = parseRoleNames(input.roles, 'group');

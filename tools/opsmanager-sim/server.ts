@@ -10,12 +10,14 @@ import { projectKeyRoutes } from './handlers-project-keys.ts';
 import { send } from './http-io.ts';
 import { handleRequest } from './pipeline.ts';
 import type { PipelineDeps } from './pipeline.ts';
+import { RequestLog } from './request-log.ts';
 import { SimState } from './state.ts';
 import type { ApiKey } from './state.ts';
 import { Stats } from './stats.ts';
 
 export { SimState } from './state.ts';
 export type { FaultRule } from './faults.ts';
+export type { LoggedRequest } from './request-log.ts';
 
 export interface SimOptions {
   port?: number;
@@ -42,6 +44,8 @@ export interface SimHandle {
   /** In-process fault control, same rules as `PUT /__sim/faults`. */
   faults: Faults;
   stats: Stats;
+  /** Timestamped request log (off until `requests.enable()`), same as `/__sim/requests`. */
+  requests: RequestLog;
   close(): Promise<void>;
 }
 
@@ -50,10 +54,10 @@ export const BOOTSTRAP_DESC = 'simulator bootstrap admin';
 export async function startSimulator(opts: SimOptions = {}): Promise<SimHandle> {
   const now = opts.now ?? Date.now;
   const state = new SimState(now, opts.stateFile);
-  if (!state.load()) seed(state);
+  if (!state.load()) seed(state, now);
   const org = [...state.orgs.values()][0];
   if (!org) throw new Error(`state file ${opts.stateFile ?? ''} holds no organization`);
-  const adminKey = findAdmin(state, org.id) ?? state.addKey(org.id, BOOTSTRAP_DESC, [{ orgId: org.id, roleName: 'ORG_OWNER' }]);
+  const adminKey = findAdmin(state, org.id) ?? bootstrapAdmin(state, org.id, now);
   state.save();
 
   const deps: PipelineDeps = {
@@ -61,6 +65,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<SimHandle> 
     nonces: new NonceStore(opts.nonceTtlMs ?? 5 * 60_000, now),
     faults: new Faults(),
     stats: new Stats(),
+    requests: new RequestLog(),
     routes: [...orgKeyRoutes, ...accessListRoutes, ...projectKeyRoutes],
     admin: opts.admin ?? false,
     tls: opts.tls !== undefined,
@@ -90,6 +95,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<SimHandle> 
     state,
     faults: deps.faults,
     stats: deps.stats,
+    requests: deps.requests,
     close: () =>
       new Promise<void>((resolve) => {
         for (const req of deps.held) req.socket.destroy();
@@ -99,10 +105,21 @@ export async function startSimulator(opts: SimOptions = {}): Promise<SimHandle> 
   };
 }
 
-function seed(state: SimState): void {
+function seed(state: SimState, now: () => number): void {
   const org = state.addOrg('Simulated Organization', false);
   for (const name of ['Project A', 'Project B', 'Project C']) state.addProject(org.id, name);
-  state.addKey(org.id, BOOTSTRAP_DESC, [{ orgId: org.id, roleName: 'ORG_OWNER' }]);
+  bootstrapAdmin(state, org.id, now);
+}
+
+/**
+ * The Organization Owner key an Ops Manager admin hands the operator, set up as Ops Manager
+ * 5.0 needs it to create project keys: the operator's address (loopback here) on its own list.
+ */
+function bootstrapAdmin(state: SimState, orgId: string, now: () => number): ApiKey {
+  const key = state.addKey(orgId, BOOTSTRAP_DESC, [{ orgId, roleName: 'ORG_OWNER' }]);
+  const created = new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  key.accessList = ['127.0.0.1/32', '::1/128'].map((cidrBlock) => ({ cidrBlock, ipAddress: null, created, count: 0 }));
+  return key;
 }
 
 function findAdmin(state: SimState, orgId: string): ApiKey | undefined {

@@ -4,13 +4,15 @@ import { isNotFound } from '../../kube/api-errors.ts';
 import type { OpsManagerClient } from '../../opsmanager/client.ts';
 import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from '../../opsmanager/errors.ts';
 import { withFinalizer, withoutFinalizer } from '../shared/finalizers.ts';
-import type { EventSink, ObjectStore, SecretStore, StepHook } from '../shared/ports.ts';
+import type { ConfigMapStore, EventSink, ObjectStore, SecretStore, StepHook } from '../shared/ports.ts';
 import type { Connection } from '../shared/connections.ts';
 import type { AfterCreate, Created, KeyRef, Plan, Step, Tally } from './plan.ts';
 
 export interface ActDeps {
   keys: ObjectStore<OpsManagerApiKey>;
   secrets: SecretStore;
+  /** For spec.opsManagerConfigMap. */
+  configMaps?: ConfigMapStore;
   events: EventSink;
   /** Called before and after each step (`before-create`, `after-secret-write`…): failpoints and crash tests. */
   onStep?: StepHook;
@@ -108,6 +110,11 @@ async function perform(deps: ActDeps, run: Run, step: Step): Promise<void> {
       return keyDelete(deps, run, step);
     case 'SecretWrite':
       await secretWrite(deps, step.current, after(run, step.desired));
+      return;
+    case 'ConfigMapWrite':
+      if (!deps.configMaps) throw new Error('internal: the plan writes a ConfigMap but the operator has no ConfigMap access');
+      if (step.current) await deps.configMaps.update(step.current, step.desired);
+      else await deps.configMaps.create(step.desired);
       return;
     case 'Event':
       await deps.events.record(run.obj, step.type, step.reason, after(run, step.message));

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import { OPS_MANAGER_API_KEY_KIND } from '../../api/types.ts';
 import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
@@ -10,6 +10,8 @@ import { OpsManagerApiKeyReconciler, type KeyReconcilerDeps } from './reconciler
 export function createKeyController(opts: {
   keys: ManagedInformer<KubernetesObject>;
   secrets: ManagedInformer<V1Secret>;
+  /** The operator's own ConfigMaps (spec.opsManagerConfigMap); a change to one reconciles its owner. */
+  configMaps?: ManagedInformer<V1ConfigMap>;
   /** Bindings of a key, from the binding controller's index: a new key gets their project roles first. */
   bindingsOf(namespace: string, keyName: string): readonly ProjectKeyBinding[];
   deps: Omit<KeyReconcilerDeps, 'cache'>;
@@ -27,6 +29,8 @@ export function createKeyController(opts: {
       key: (ns, name) => opts.keys.get(ns, name) as unknown as OpsManagerApiKey | undefined,
       secret: (ns, name) => opts.secrets.get(ns, name),
       bindingsOf: (ns, name) => opts.bindingsOf(ns, name),
+      configMap: (ns, name) => opts.configMaps?.get(ns, name),
+      allKeys: () => opts.keys.list() as unknown as OpsManagerApiKey[],
     },
   });
   const controller = buildController(
@@ -34,7 +38,10 @@ export function createKeyController(opts: {
       name: 'opsmanagerapikey',
       primary: opts.keys,
       reconcile: (key, log) => reconciler.reconcile(key, log),
-      ownedSecrets: { informer: opts.secrets, ownerKind: OPS_MANAGER_API_KEY_KIND },
+      owned: [
+        { informer: opts.secrets, ownerKind: OPS_MANAGER_API_KEY_KIND },
+        ...(opts.configMaps ? [{ informer: opts.configMaps, ownerKind: OPS_MANAGER_API_KEY_KIND }] : []),
+      ],
       concurrency: opts.concurrency,
       resyncPeriodMs: opts.resyncPeriodMs,
       ...(opts.inScope ? { inScope: opts.inScope } : {}),

@@ -54,11 +54,19 @@ export function sweepPlan(g: Gathered): Plan {
     const message = `deleted ${orphans.length} key(s) whose creation was interrupted before the pair reached the Secret: ${orphans.join(', ')}`;
     steps.push({ kind: 'Event', type: 'Warning', reason: 'OrphanKeyDeleted', message });
   }
-  const { pendingCreate: _p, ...rest } = g.obj.status ?? {};
+  const { pendingCreate: mark, ...rest } = g.obj.status ?? {};
   const status: OpsManagerApiKeyStatus = rest;
   if (status.previousKeyId !== undefined && status.previousKeyId === inSecret) {
     delete status.previousKeyId;
     delete status.previousKeyRevokeAt;
+  }
+  // The new pair reached the Secret before the crash (it names neither the key the create
+  // replaces nor the one status still records): the create happened, so a scheduled rotation
+  // is not due again and the rotation request it answered is handled.
+  const published = inSecret !== undefined && inSecret !== g.obj.status?.previousKeyId && inSecret !== g.obj.status?.keyId;
+  if (published && mark) {
+    status.rotatedAt = mark.startedAt;
+    if (mark.rotationRequest !== undefined) status.lastRotationRequest = mark.rotationRequest;
   }
   steps.push({ kind: 'StatusWrite', status });
   return { name: 'SweepPending', steps, then: { kind: 'again' } };

@@ -1,4 +1,6 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
+import { buildConfigMap, configMapFingerprint, configMapMatches } from './config-map-builder.ts';
 import { sameSet } from '../shared/same-json.ts';
 import { canonicalCidr, diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
@@ -14,9 +16,33 @@ import { plannedCheckMs, readyStatus, statusChanged } from './status.ts';
  * Ops Manager (drift): it is put back and a Warning Event says so.
  */
 export function convergePlan(g: Gathered): Plan {
+  if (g.remote.state !== 'present') throw new Error('internal: converge needs the remote key');
+  return convergeTo(g, g.remote.key, { beforeStatus: [...secretRepair(g), ...configMapSync(g)], base: { ...g.obj.status } });
+}
+
+/** The ConfigMap for the MongoDB operator (spec.opsManagerConfigMap), written when it is missing or differs. */
+export function configMapSync(g: Gathered): Step[] {
+  const desired = desiredConfigMap(g);
+  if (!desired) return [];
+  if (g.configMap.state === 'ours' && configMapMatches(g.configMap.raw, desired)) return [];
+  const current = g.configMap.state === 'ours' ? g.configMap.raw : undefined;
+  return [{ kind: 'ConfigMapWrite', ...(current ? { current } : {}), desired }];
+}
+
+export function desiredConfigMap(g: Gathered): V1ConfigMap | undefined {
+  const spec = g.obj.spec.opsManagerConfigMap;
+  if (!spec || g.connection.state !== 'read') return undefined;
+  return buildConfigMap(g.obj, spec.name, { baseUrl: g.connection.baseUrl, orgId: g.connection.orgId, projectName: spec.projectName ?? g.projectName ?? '' });
+}
+
+/**
+ * The steps that make `remote` equal to the spec, then `beforeStatus` (the Secret's writes),
+ * the retirement of a previous key that is due, and the status from `base`. Shared with adoption.
+ */
+export function convergeTo(g: Gathered, remote: RemoteKey, opts: { beforeStatus: Step[]; base: OpsManagerApiKeyStatus; name?: Plan['name'] }): Plan {
   const { obj, now } = g;
-  if (g.remote.state !== 'present' || g.connection.state !== 'read') throw new Error('internal: converge needs the remote key');
-  const key: RemoteKey = { ...g.remote.key };
+  if (g.connection.state !== 'read') throw new Error('internal: converge needs the connection');
+  const key: RemoteKey = { ...remote };
   const orgId = g.connection.orgId;
   const steps: Step[] = [];
   const changes: string[] = [];
@@ -47,13 +73,15 @@ export function convergePlan(g: Gathered): Plan {
   key.accessList = wantedCidrs(obj.spec.accessList).map(canonicalCidr);
   if (changes.length > 0) steps.push(changeEvent(g, changes));
 
-  steps.push(...secretRepair(g));
-  const base: OpsManagerApiKeyStatus = { ...obj.status };
+  steps.push(...opts.beforeStatus);
+  const base = opts.base;
   steps.push(...retireDue(g, base));
   const status = readyStatus(obj, key, secretName(obj), now, base);
   if (statusChanged(obj, status)) steps.push({ kind: 'StatusWrite', status });
   const requeue = plannedCheckMs(status, now);
-  return { name: 'Converge', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) } };
+  const cm = desiredConfigMap(g);
+  const then = { kind: 'done' as const, synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) };
+  return { name: opts.name ?? 'Converge', steps, then };
 }
 
 /**

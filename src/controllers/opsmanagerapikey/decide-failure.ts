@@ -1,6 +1,6 @@
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { isConflict } from '../../kube/api-errors.ts';
-import { AmbiguousCreateError, OpsManagerError } from '../../opsmanager/errors.ts';
+import { AmbiguousCreateError, ForbiddenError, OpsManagerError } from '../../opsmanager/errors.ts';
 import { classifyError } from '../shared/classify.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import type { Gathered, Plan, Step } from './plan.ts';
@@ -20,6 +20,11 @@ export function failurePlan(g: Gathered, latest: OpsManagerApiKey, failure: { st
   }
   const spec = latest.spec;
   const c = classifyError(error, { ...(spec.orgId ? { orgId: spec.orgId } : {}), ...(spec.projectId ? { projectId: spec.projectId } : {}) });
+  if (step?.kind === 'Create' && 'projectId' in step.scope && error instanceof ForbiddenError && error.notOnAccessList) {
+    // Ops Manager asks this of project-key creation only, whatever the organization requires.
+    const address = error.parameters?.[0] ?? 'the operator\'s address';
+    c.message = `creating a project key must come from an address on the access list of the connection's own key (Ops Manager 5.0 requires it even where the organization does not require access lists): add ${address} to that key's access list in Ops Manager`;
+  }
   let base: OpsManagerApiKeyStatus = { ...latest.status };
   if (step?.kind === 'Create' && error instanceof OpsManagerError && !(error instanceof AmbiguousCreateError)) {
     const { pendingCreate: _p, ...rest } = base;

@@ -6,12 +6,14 @@ import { checkPolicy } from '../shared/policy.ts';
 import { assignmentsForNewKey } from '../projectkeybinding/assignments.ts';
 import { diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
-import { currentKeyId } from './facts.ts';
+import { configMapSync, desiredConfigMap } from './decide-converge.ts';
+import { configMapFingerprint } from './config-map-builder.ts';
+import { adopting, currentKeyId, rotationRequest } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
 import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
 import { plannedCheckMs, readyStatus } from './status.ts';
 
-export type ProvisionReason = 'Initial' | 'SecretDeleted' | 'PairEdited' | 'KeyDeletedInOpsManager' | 'Rotation';
+export type ProvisionReason = 'Initial' | 'SecretDeleted' | 'PairEdited' | 'KeyDeletedInOpsManager' | 'Rotation' | 'OnDemand' | 'Adopted';
 
 const WHY_TEXT: Record<ProvisionReason, string> = {
   Initial: 'created',
@@ -19,7 +21,12 @@ const WHY_TEXT: Record<ProvisionReason, string> = {
   PairEdited: 'replaced because the key pair in its Secret was edited',
   KeyDeletedInOpsManager: 'replaced because the key was deleted in Ops Manager',
   Rotation: 'rotated on schedule',
+  OnDemand: 'rotated on request (annotation omkeys.io/rotate)',
+  Adopted: 'created to replace the adopted key, whose private key is lost',
 };
+
+/** Replacements that keep the old key for spec.rotation.gracePeriod; the others retire it at once. */
+const GRACEFUL = new Set<ProvisionReason>(['Rotation', 'OnDemand', 'Adopted']);
 
 /**
  * Mints a key and puts its pair in the Secret, in the one order that survives a crash at any
@@ -34,25 +41,27 @@ const WHY_TEXT: Record<ProvisionReason, string> = {
 export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   const { obj, now } = g;
   const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
-  const old = why === 'KeyDeletedInOpsManager' ? undefined : currentKeyId(g);
+  const old = why === 'KeyDeletedInOpsManager' ? undefined : why === 'Adopted' ? obj.spec.adopt?.keyId : currentKeyId(g);
+  const request = rotationRequest(g);
   const prev = obj.status?.previousKeyId;
   const steps: Step[] = [];
   let previous: { keyId: string; revokeAt: string } | undefined;
   if (old) {
     if (prev && prev !== old) steps.push(keyDelete(g, prev));
-    const graceMs = why === 'Rotation' && obj.spec.rotation?.gracePeriod ? parseDuration(obj.spec.rotation.gracePeriod) : 0;
+    const graceMs = GRACEFUL.has(why) && obj.spec.rotation?.gracePeriod ? parseDuration(obj.spec.rotation.gracePeriod) : 0;
     previous = { keyId: old, revokeAt: iso(new Date(now.getTime() + graceMs)) };
   } else if (prev) {
     previous = { keyId: prev, revokeAt: obj.status?.previousKeyRevokeAt ?? iso(now) };
   }
   const retireNow = previous && Date.parse(previous.revokeAt) <= now.getTime() ? previous.keyId : undefined;
 
-  steps.push({ kind: 'PendingMark', status: markStatus(g, why, previous) });
+  steps.push({ kind: 'PendingMark', status: markStatus(g, why, previous, request) });
+  if (why === 'OnDemand') steps.push({ kind: 'Event', type: 'Normal', reason: Reason.Rotating, message: `rotation requested (omkeys.io/rotate=${request ?? ''}): creating a new key` });
   const scope = obj.spec.projectId ? { projectId: obj.spec.projectId } : { orgId };
   steps.push({ kind: 'Create', scope, desc: pendingTag(obj), roles: [...obj.spec.roles] });
   const entries = diffAccessList(obj.spec.accessList, []).add;
   if (entries.length > 0) steps.push({ kind: 'AccessListAdd', orgId, keyId: CREATED, entries });
-  for (const a of bindingAssignments(g)) steps.push({ kind: 'ProjectAssign', projectId: a.projectId, keyId: CREATED, roles: a.roles, tolerateRefusal: true });
+  for (const a of newKeyAssignments(g)) steps.push({ kind: 'ProjectAssign', projectId: a.projectId, keyId: CREATED, roles: a.roles, tolerateRefusal: true });
   const baseUrl = g.connection.state === 'read' ? g.connection.baseUrl : '';
   // The key counts as minted once its pair is published: a create interrupted before is swept, not counted.
   const desired = (c: Created): V1Secret => buildSecret(obj, material(g, c, baseUrl));
@@ -62,21 +71,29 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
 
   const { pendingCreate: _p, ...rest } = obj.status ?? {};
   const kept = retireNow ? undefined : previous;
-  const base: OpsManagerApiKeyStatus = { ...rest, rotatedAt: iso(now), previousKeyId: kept?.keyId, previousKeyRevokeAt: kept?.revokeAt };
+  const base: OpsManagerApiKeyStatus = {
+    ...rest,
+    rotatedAt: iso(now),
+    previousKeyId: kept?.keyId,
+    previousKeyRevokeAt: kept?.revokeAt,
+    ...(request !== undefined ? { lastRotationRequest: request } : {}),
+  };
   const finalStatus = (c: Created): OpsManagerApiKeyStatus => {
     const key = { id: c.id, publicKey: c.publicKey, desc: desiredDescription(obj), roles: [...obj.spec.roles].sort(), accessList: wantedCidrs(obj.spec.accessList) };
     return readyStatus(obj, key, secretName(obj), now, base);
   };
+  steps.push(...configMapSync(g));
   steps.push({ kind: 'StatusWrite', status: finalStatus });
   const message = (c: Created): string => `Ops Manager key ${c.publicKey} (${c.id}) ${WHY_TEXT[why]}; pair written to Secret ${secretName(obj)}`;
   steps.push({ kind: 'Event', type: 'Normal', reason: why === 'Initial' ? 'KeyCreated' : 'KeyReplaced', message });
   const requeue = plannedCheckMs(finalStatus({ id: '', publicKey: '', privateKey: '' }), now);
-  return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) } };
+  const cm = desiredConfigMap(g);
+  return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
 }
 
-function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined): OpsManagerApiKeyStatus {
+function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined, request: string | undefined): OpsManagerApiKeyStatus {
   const { obj, now } = g;
-  const rotating = why === 'Rotation';
+  const rotating = why === 'Rotation' || why === 'OnDemand';
   const creating = {
     status: 'False' as const,
     reason: rotating ? Reason.Rotating : Reason.Progressing,
@@ -89,16 +106,24 @@ function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string
   if (!rotating) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
   return {
     ...obj.status,
-    pendingCreate: { tag: pendingTag(obj), startedAt: iso(now) },
+    pendingCreate: { tag: pendingTag(obj), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) },
     previousKeyId: previous?.keyId,
     previousKeyRevokeAt: previous?.revokeAt,
     conditions,
   };
 }
 
-function bindingAssignments(g: Gathered): Array<{ projectId: string; roles: string[] }> {
+/**
+ * The project roles a new key carries before its pair is published: its bindings', and when it
+ * replaces an adopted key, that key's roles in every other project (a binding's roles win).
+ */
+function newKeyAssignments(g: Gathered): Array<{ projectId: string; roles: string[] }> {
   const ns = g.obj.metadata.namespace ?? '';
-  return assignmentsForNewKey(g.obj, g.bindings, (b) => checkPolicy(g.policy, ns, g.usesDefaultConnection, b.spec.roles));
+  const bound = assignmentsForNewKey(g.obj, g.bindings, (b) => checkPolicy(g.policy, ns, g.usesDefaultConnection, b.spec.roles));
+  if (!adopting(g) || g.adopt.state !== 'read') return bound;
+  const taken = new Set([...bound.map((a) => a.projectId), g.obj.spec.projectId]);
+  const kept = g.adopt.projectRoles.filter((p) => !taken.has(p.projectId));
+  return [...bound, ...kept];
 }
 
 function material(g: Gathered, c: Created, baseUrl: string): KeyMaterial {

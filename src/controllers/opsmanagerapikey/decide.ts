@@ -5,7 +5,9 @@ import { checkPolicy } from '../shared/policy.ts';
 import { convergePlan, inSyncPlan } from './decide-converge.ts';
 import { blockedPlan, finalizePlan, sweepPlan } from './decide-cleanup.ts';
 import { provisionPlan, type ProvisionReason } from './decide-provision.ts';
-import { finalizeKeyIds, rotationDue } from './facts.ts';
+import { configMapFingerprint } from './config-map-builder.ts';
+import { adoptPlan } from './decide-adopt.ts';
+import { adopting, finalizeKeyIds, rotationDue, rotationRequest } from './facts.ts';
 import type { Decision, Gathered, Plan, Read } from './plan.ts';
 import { secretName } from './secret-builder.ts';
 
@@ -25,11 +27,17 @@ export function decide(g: Gathered): Decision {
     const message = `Secret ${secretName(obj)} exists and is not owned by this OpsManagerApiKey; it is left untouched. Delete it or choose spec.secret.name`;
     return act(blockedPlan(g, 'SecretSynced', Reason.SecretConflict, message, false));
   }
+  if (g.configMap.state === 'foreign') {
+    const message = `ConfigMap ${obj.spec.opsManagerConfigMap?.name ?? ''} exists and is not owned by this OpsManagerApiKey; it is left untouched. Delete it or choose spec.opsManagerConfigMap.name`;
+    return act(blockedPlan(g, 'SecretSynced', Reason.ConfigMapConflict, message, false));
+  }
   // Deleting the keys of an interrupted create must never rest on a cache that may lag the Secret naming one of them.
   if (obj.status?.pendingCreate) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
 
+  if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);
   if (early) return needs(g, provisionReads(g)) ?? act(provisionPlan(g, early));
+  if (rotationRequest(g)) return needs(g, provisionReads(g)) ?? act(provisionPlan(g, 'OnDemand'));
   if (isFresh(g)) return act(inSyncPlan(g));
   const missing = needs(g, ['connection', 'remote']);
   if (missing) return missing;
@@ -49,6 +57,7 @@ function needs(g: Gathered, wanted: Read[]): Decision | undefined {
     connection: g.connection.state === 'read',
     remote: g.remote.state !== 'unread',
     pending: g.pending.state === 'read',
+    adopt: g.adopt.state !== 'unread',
   };
   const reads = wanted.filter((r) => !done[r]);
   return reads.length > 0 ? { kind: 'read', reads } : undefined;
@@ -107,5 +116,6 @@ function isFresh(g: Gathered): boolean {
   if (!last || g.freshnessMs <= 0 || g.secret.state !== 'ours') return false;
   if (st?.previousKeyId || rotationDue(g)) return false;
   if (g.now.getTime() - last.at >= g.freshnessMs) return false;
+  if (g.obj.spec.opsManagerConfigMap && (g.configMap.state !== 'ours' || configMapFingerprint(g.configMap.raw) !== last.configMap)) return false;
   return last.generation === g.obj.metadata.generation && last.keyId === g.secret.reading.keyId && st?.keyId === last.keyId;
 }

@@ -1,3 +1,4 @@
+import { ANNOTATION_ROTATE } from '../../api/types.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { Gathered } from './plan.ts';
 
@@ -29,3 +30,14 @@ export function rotationDue(g: Gathered): boolean {
   return Date.parse(since) + parseDuration(every) <= g.now.getTime();
 }
 
+
+/** The omkeys.io/rotate value not handled yet, if any: each new value rotates the key once. */
+export function rotationRequest(g: Gathered): string | undefined {
+  const value = g.obj.metadata.annotations?.[ANNOTATION_ROTATE];
+  return value !== undefined && value !== '' && value !== g.obj.status?.lastRotationRequest ? value : undefined;
+}
+
+/** Taking over an existing key is under way: asked for, and no key of ours is recorded or in a Secret yet. */
+export function adopting(g: Gathered): boolean {
+  return g.obj.spec.adopt !== undefined && !g.obj.status?.keyId && g.secret.state !== 'ours';
+}

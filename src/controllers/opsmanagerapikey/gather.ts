@@ -1,11 +1,12 @@
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import { isNotFound } from '../../kube/api-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Connection, ConnectionPool } from '../shared/connections.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
 import type { ObjectStore, SecretStore } from '../shared/ports.ts';
-import type { Gathered, LastSync, Read, SecretView } from './plan.ts';
+import { readAdopt } from './gather-adopt.ts';
+import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
 import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretName, TemplateError } from './secret-builder.ts';
 
@@ -17,6 +18,9 @@ export interface GatherDeps {
     key(namespace: string, name: string): OpsManagerApiKey | undefined;
     secret(namespace: string, name: string): V1Secret | undefined;
     bindingsOf(namespace: string, keyName: string): readonly ProjectKeyBinding[];
+    configMap(namespace: string, name: string): V1ConfigMap | undefined;
+    /** Every OpsManagerApiKey (to tell whether a key to adopt is managed already). */
+    allKeys(): readonly OpsManagerApiKey[];
   };
   connections: ConnectionPool;
   policy: KeyPolicy;
@@ -47,6 +51,12 @@ function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): Secret
   return { state: 'ours', raw: secret, reading, matchesDesired };
 }
 
+function viewConfigMap(obj: OpsManagerApiKey, cm: V1ConfigMap | undefined): ConfigMapView {
+  if (!cm) return { state: 'absent' };
+  const owned = (cm.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.uid === obj.metadata.uid);
+  return owned ? { state: 'ours', raw: cm } : { state: 'foreign' };
+}
+
 function templateError(obj: OpsManagerApiKey): string | undefined {
   try {
     checkTemplate(obj);
@@ -75,6 +85,9 @@ export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { liv
       pending: { state: 'unread' },
       bindings: deps.cache.bindingsOf(ns, obj.metadata.name ?? ''),
       usesDefaultConnection: deps.connections.usesDefault(obj.spec.connectionSecretRef),
+      adopt: { state: 'unread' },
+      adoptRivals: [],
+      configMap: viewConfigMap(obj, obj.spec.opsManagerConfigMap ? deps.cache.configMap(ns, obj.spec.opsManagerConfigMap.name) : undefined),
       ...(opts.lastSync ? { lastSync: opts.lastSync } : {}),
       freshnessMs: deps.freshnessMs,
     },
@@ -93,8 +106,9 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   const obj = g.obj;
   if (!conn && (reads.includes('connection') || reads.includes('remote') || reads.includes('pending'))) {
     conn = await deps.connections.resolve(obj.metadata.namespace ?? '', obj.spec.connectionSecretRef, { forCleanup: obj.metadata.deletionTimestamp !== undefined });
-    const orgId = obj.spec.orgId ?? (await deps.connections.orgOfProject(conn, obj.spec.projectId ?? ''));
-    g = { ...g, connection: { state: 'read', baseUrl: conn.baseUrl, orgId } };
+    const project = obj.spec.projectId ? await deps.connections.projectOf(conn, obj.spec.projectId) : undefined;
+    const orgId = obj.spec.orgId ?? project?.orgId ?? '';
+    g = { ...g, connection: { state: 'read', baseUrl: conn.baseUrl, orgId }, ...(project ? { projectName: project.name } : {}) };
   }
   const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
   const client = conn?.client;
@@ -103,6 +117,7 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
     g = { ...g, remote: keyId ? await readRemoteKey(client, obj, keyId, orgId) : { state: 'absent' } };
   }
   if (client && reads.includes('pending')) g = { ...g, pending: { state: 'read', keyIds: await findPendingKeys(client, obj, orgId) } };
+  if (conn && reads.includes('adopt')) g = { ...g, ...(await readAdopt(deps, conn, obj, orgId)) };
   return { g, ...(conn ? { conn } : {}), objLive: s.objLive === true || reads.includes('live') };
 }
 

@@ -1,4 +1,4 @@
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus, ProjectKeyBinding } from '../../api/types.ts';
 import type { AccessListInput } from '../../opsmanager/types.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
@@ -29,7 +29,23 @@ export interface LastSync {
   generation?: number;
   keyId?: string;
   at: number;
+  /** The ConfigMap data written or found right, so a hand edit of it is not skipped as an echo. */
+  configMap?: string;
 }
+
+export type AdoptView =
+  | { state: 'unread' }
+  | { state: 'absent' }
+  | {
+      state: 'read';
+      key: RemoteKey;
+      /** The key's roles in every project (kept on the new key when the adopted one is replaced). */
+      projectRoles: ReadonlyArray<{ projectId: string; roles: string[] }>;
+      /** With privateKeySecretRef: the Secret's state, and whether the pair authenticated. */
+      pair?: { state: 'secretMissing' | 'keyMissing' } | { state: 'checked'; valid: boolean; privateKey: string };
+    };
+
+export type ConfigMapView = { state: 'absent' } | { state: 'foreign' } | { state: 'ours'; raw: V1ConfigMap };
 
 /** Everything decide may base a decision on, and which parts of it have been read. */
 export interface Gathered {
@@ -52,12 +68,20 @@ export interface Gathered {
   /** Whether the operator's default connection is what this resource uses (for the bindings' policy). */
   usesDefaultConnection: boolean;
   lastSync?: LastSync;
+  /** The key named by spec.adopt, and (with privateKeySecretRef) its private key and whether the pair authenticates. */
+  adopt: AdoptView;
+  /** Other OpsManagerApiKeys in the cache that track (or are adopting) the key spec.adopt names. */
+  adoptRivals: readonly string[];
+  /** The ConfigMap named by spec.opsManagerConfigMap, from the cache. */
+  configMap: ConfigMapView;
+  /** The project of a project key, as Ops Manager names it (read with the connection). */
+  projectName?: string;
   /** How long after a success a reconcile with nothing changed may skip Ops Manager reads. 0: never. */
   freshnessMs: number;
 }
 
 /** What gather can be asked to add. `live` re-reads the resource and its Secret from the API server. */
-export type Read = 'live' | 'connection' | 'remote' | 'pending';
+export type Read = 'live' | 'connection' | 'remote' | 'pending' | 'adopt';
 
 /** A key created by this plan: its fields are filled in when the Create step has run. */
 export interface Created {
@@ -95,17 +119,19 @@ type StepBody =
    */
   | { kind: 'KeyDelete'; orgId: string; keyId: string; orUnassignFrom?: string }
   | { kind: 'SecretWrite'; current?: V1Secret; desired: AfterCreate<V1Secret> }
+  | { kind: 'ConfigMapWrite'; current?: V1ConfigMap; desired: V1ConfigMap }
   | { kind: 'Event'; type: 'Normal' | 'Warning'; reason: string; message: AfterCreate<string> };
 
 export type Step = StepBody & { counts?: Tally };
 
 
-export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'Provision' | 'Converge' | 'InSync' | 'Failed';
+export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'Provision' | 'Adopt' | 'Converge' | 'InSync' | 'Failed';
 
 export type Then =
   /** Decide again, from the objects the writes returned. */
   | { kind: 'again' }
-  | { kind: 'done'; requeueAfterMs?: number; synced: boolean }
+  /** `configMap`: the fingerprint of the ConfigMap this plan leaves right (kept for the freshness shortcut). */
+  | { kind: 'done'; requeueAfterMs?: number; synced: boolean; configMap?: string }
   /** The resource cannot be made Ready now: `terminal` waits for a change, otherwise backoff. */
   | { kind: 'fail'; terminal: boolean; reason: string; message: string; retryAfterMs?: number };
 

@@ -70,7 +70,7 @@ export class OpsManagerApiKeyReconciler {
     if (then.kind === 'fail') throw failureError(then);
     if (then.kind !== 'done') return;
     if (obj.metadata.deletionTimestamp) this.lastSync.delete(uid);
-    else if (then.synced) this.lastSync.set(uid, { generation: obj.metadata.generation, keyId: obj.status?.keyId, at: this.deps.clock.now() });
+    else if (then.synced) this.lastSync.set(uid, { generation: obj.metadata.generation, keyId: obj.status?.keyId, at: this.deps.clock.now(), ...(then.configMap !== undefined ? { configMap: then.configMap } : {}) });
     return then.requeueAfterMs !== undefined ? { requeueAfterMs: then.requeueAfterMs } : undefined;
   }
 

@@ -14,7 +14,7 @@ function scopedRoles(obj: OpsManagerApiKey, key: ApiKey): string[] {
   return [...new Set(roles.map((r) => r.roleName))].sort();
 }
 
-function toRemoteKey(obj: OpsManagerApiKey, key: ApiKey, accessList: string[]): RemoteKey {
+export function toRemoteKey(obj: OpsManagerApiKey, key: ApiKey, accessList: string[]): RemoteKey {
   return {
     id: key.id,
     publicKey: key.publicKey,

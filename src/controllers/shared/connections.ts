@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { OpsManagerClient, type OpsManagerClientOptions } from '../../opsmanager/client.ts';
+import { ForbiddenError, UnauthorizedError } from '../../opsmanager/errors.ts';
+import type { Project } from '../../opsmanager/types.ts';
 import type { SecretStore } from './ports.ts';
 
 /** The operator's own Ops Manager connection, from its configuration. */
@@ -18,6 +20,8 @@ export interface Connection {
   client: OpsManagerClient;
   baseUrl: string;
   isDefault: boolean;
+  /** The CA bundle the connection trusts, for other credentials against the same Ops Manager. */
+  caPem?: string;
 }
 
 /** The connection cannot be used (missing Secret, missing field): the user must fix it. */
@@ -44,7 +48,7 @@ export class ConnectionPool {
   private readonly clients = new Map<string, { id: string; client: OpsManagerClient }>();
   /** Connection Secrets read within the last few seconds: a burst of reconciles reads each once. */
   private readonly secretCache = new Map<string, { at: number; creds: Credentials }>();
-  private readonly projectOrgs = new WeakMap<OpsManagerClient, Map<string, string>>();
+  private readonly projects = new WeakMap<OpsManagerClient, Map<string, Project>>();
 
   constructor(
     private readonly deps: {
@@ -76,24 +80,51 @@ export class ConnectionPool {
       ? await this.fromSecret(namespace, ref.name, `spec.connectionSecretRef ${ref.name}`, opts.forCleanup === true)
       : await this.defaultCredentials();
     const source = ref ? `${namespace}/${ref.name}` : 'default';
-    return { client: this.clientFor(source, creds), baseUrl: creds.baseUrl, isDefault: ref === undefined };
+    return { client: this.clientFor(source, creds), baseUrl: creds.baseUrl, isDefault: ref === undefined, ...(creds.caPem ? { caPem: creds.caPem } : {}) };
   }
 
   /**
-   * The organization a project belongs to, read once per client: it never changes, and a
-   * project key's organization is needed for its access list and its deletion.
+   * Whether a key pair authenticates against the connection's Ops Manager: one Digest call
+   * with it, on a client of its own that is closed at once. A 403 still proves the pair (the
+   * key lacks the role, or the address is not on its list); only a 401 disproves it.
    */
-  async orgOfProject(conn: Connection, projectId: string): Promise<string> {
-    let byProject = this.projectOrgs.get(conn.client);
+  async pairAuthenticates(conn: Connection, pair: { publicKey: string; privateKey: string }, probe: { orgId: string; keyId: string }): Promise<boolean> {
+    const make = this.deps.makeClient ?? ((o: OpsManagerClientOptions) => new OpsManagerClient(o));
+    const client = make({
+      ...this.deps.clientOptions,
+      baseUrl: conn.baseUrl,
+      publicKey: pair.publicKey,
+      privateKey: pair.privateKey,
+      ...(conn.caPem ? { caPem: conn.caPem } : {}),
+      ...(this.deps.defaults.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+    });
+    try {
+      await client.getOrgKey(probe.orgId, probe.keyId);
+      return true;
+    } catch (err) {
+      if (err instanceof UnauthorizedError) return false;
+      if (err instanceof ForbiddenError) return true;
+      throw err;
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * A project and the organization it belongs to, read once per client: the organization never
+   * changes, and a project key's organization is needed for its access list and its deletion.
+   */
+  async projectOf(conn: Connection, projectId: string): Promise<Project> {
+    let byProject = this.projects.get(conn.client);
     if (!byProject) {
       byProject = new Map();
-      this.projectOrgs.set(conn.client, byProject);
+      this.projects.set(conn.client, byProject);
     }
     const known = byProject.get(projectId);
     if (known) return known;
-    const orgId = (await conn.client.getProject(projectId)).orgId;
-    byProject.set(projectId, orgId);
-    return orgId;
+    const project = await conn.client.getProject(projectId);
+    byProject.set(projectId, project);
+    return project;
   }
 
   /** Closes every client; called when the operator stops. */

@@ -1,21 +1,21 @@
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Controller, type ControllerDeps, type ReconcileResult } from '../../runtime/controller.ts';
 import type { ManagedInformer } from '../../runtime/informer.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 
-/** The owners (`namespace/name`) of a Secret whose controlling ownerReference is of `kind`. */
-function secretOwnerKeys(secret: V1Secret, kind: string): string[] {
-  const ns = secret.metadata?.namespace ?? '';
-  return (secret.metadata?.ownerReferences ?? []).filter((r) => r.kind === kind && r.controller === true).map((r) => `${ns}/${r.name}`);
+/** The owners (`namespace/name`) of an object whose controlling ownerReference is of `kind`. */
+function ownerKeys(obj: KubernetesObject, kind: string): string[] {
+  const ns = obj.metadata?.namespace ?? '';
+  return (obj.metadata?.ownerReferences ?? []).filter((r) => r.kind === kind && r.controller === true).map((r) => `${ns}/${r.name}`);
 }
 
 export interface ControllerBuild {
   name: string;
   primary: ManagedInformer<KubernetesObject>;
   reconcile(key: string, log: Logger): Promise<ReconcileResult | void>;
-  /** Secrets controlled by the primary kind: a change to one reconciles its owner. */
-  ownedSecrets?: { informer: ManagedInformer<V1Secret>; ownerKind: string };
+  /** Objects (Secrets, ConfigMaps) controlled by the primary kind: a change to one reconciles its owner. */
+  owned?: Array<{ informer: ManagedInformer<V1Secret> | ManagedInformer<V1ConfigMap>; ownerKind: string }>;
   /** Other kinds whose changes map to primary keys. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   watches?: Array<{ informer: ManagedInformer<any>; map: (obj: any) => string[] }>;
@@ -29,10 +29,7 @@ export interface ControllerBuild {
 /** The one way both controllers are put together: primary kind, owned Secrets, watched kinds. */
 export function buildController(b: ControllerBuild, runtime: ControllerDeps): Controller<KubernetesObject> {
   const watches = [...(b.watches ?? [])];
-  if (b.ownedSecrets) {
-    const kind = b.ownedSecrets.ownerKind;
-    watches.unshift({ informer: b.ownedSecrets.informer, map: (s: V1Secret) => secretOwnerKeys(s, kind) });
-  }
+  for (const o of b.owned ?? []) watches.unshift({ informer: o.informer, map: (obj: KubernetesObject) => ownerKeys(obj, o.ownerKind) });
   return new Controller(
     {
       name: b.name,

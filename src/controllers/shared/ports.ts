@@ -1,4 +1,4 @@
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 
 /**
  * What the controllers need of the Kubernetes API, and nothing more: the real adapters in
@@ -18,6 +18,13 @@ export interface SecretStore {
   create(secret: V1Secret): Promise<V1Secret>;
   /** Replaces `current` (its resourceVersion) with `desired`, keeping labels and annotations the operator does not own. */
   update(current: V1Secret, desired: V1Secret): Promise<V1Secret>;
+}
+
+/** The same, for the ConfigMaps the operator writes. */
+export interface ConfigMapStore {
+  get(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
+  create(cm: V1ConfigMap): Promise<V1ConfigMap>;
+  update(current: V1ConfigMap, desired: V1ConfigMap): Promise<V1ConfigMap>;
 }
 
 /** What an Event is about. */

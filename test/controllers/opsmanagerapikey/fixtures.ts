@@ -46,6 +46,9 @@ export function gathered(obj: OpsManagerApiKey, over: Partial<Gathered> = {}): G
     bindings: [],
     usesDefaultConnection: true,
     freshnessMs: 0,
+    adopt: { state: 'unread' },
+    adoptRivals: [],
+    configMap: { state: 'absent' },
     ...over,
   };
 }

@@ -17,6 +17,7 @@ export class KeyWorld {
   readonly om = new RecordingOm(this.writes);
   readonly keys = new RecordingObjects<OpsManagerApiKey>(this.writes, 'key');
   readonly secrets = new RecordingSecrets(this.writes);
+  readonly configMaps = new RecordingSecrets(this.writes, 'configmap');
   readonly events = new RecordingEvents(this.writes);
   readonly clock = new FakeClock(Date.parse('2026-11-28T12:00:00Z'));
   bindings: ProjectKeyBinding[] = [];
@@ -35,11 +36,14 @@ export class KeyWorld {
     this.reconciler = new OpsManagerApiKeyReconciler({
       keys: this.keys,
       secrets: this.secrets,
+      configMaps: this.configMaps,
       events: this.events,
       cache: {
         key: (ns, name) => this.keys.items.get(`${ns}/${name}`),
         secret: (ns, name) => this.secrets.items.get(`${ns}/${name}`),
         bindingsOf: () => this.bindings,
+        configMap: (ns, name) => this.configMaps.items.get(`${ns}/${name}`),
+        allKeys: () => [...this.keys.items.values()],
       },
       connections,
       policy: DEFAULT_POLICY,

@@ -55,11 +55,12 @@ export class RecordingObjects<T extends Obj> implements ObjectStore<T> {
   }
 }
 
+/** Secrets (or, with kind `configmap`, ConfigMaps: the same calls) in memory, every write recorded. */
 export class RecordingSecrets implements SecretStore {
   readonly items = new Map<string, V1Secret>();
   private rv = 500;
 
-  constructor(private readonly writes: string[]) {}
+  constructor(private readonly writes: string[], private readonly kind = 'secret') {}
 
   put(s: V1Secret): V1Secret {
     const stored = structuredClone({ ...s, metadata: { ...s.metadata, resourceVersion: String(++this.rv) } });
@@ -73,13 +74,13 @@ export class RecordingSecrets implements SecretStore {
   }
 
   async create(secret: V1Secret): Promise<V1Secret> {
-    this.writes.push(`secret create ${secret.metadata?.name ?? ''}`);
+    this.writes.push(`${this.kind} create ${secret.metadata?.name ?? ''}`);
     if (this.items.has(`${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? ''}`)) throw apiError(409, 'exists');
     return Promise.resolve(this.put(secret));
   }
 
   async update(current: V1Secret, desired: V1Secret): Promise<V1Secret> {
-    this.writes.push(`secret update ${desired.metadata?.name ?? ''}`);
+    this.writes.push(`${this.kind} update ${desired.metadata?.name ?? ''}`);
     const was = this.items.get(`${desired.metadata?.namespace ?? ''}/${desired.metadata?.name ?? ''}`);
     if (!was) throw apiError(404, 'not found');
     if (was.metadata?.resourceVersion !== current.metadata?.resourceVersion) throw apiError(409, 'conflict');

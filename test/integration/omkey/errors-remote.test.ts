@@ -80,6 +80,10 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
   it('an organization that requires an access list refuses the connection: NotOnAccessList, then recovers', async () => {
     const { sim, kube } = s();
     const org = sim.state.orgs.get(sim.orgId)!;
+    const adminKey = sim.state.apiKeys.get(sim.admin.id)!;
+    const adminList = adminKey.accessList;
+    // The operator's own key loses its addresses: the organization now refuses it everywhere.
+    adminKey.accessList = [];
     org.requireAccessList = true;
     let ns = '';
     try {
@@ -87,8 +91,28 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
       expect(await expectBackedOff(s(), ns, 'k', 'NotOnAccessList')).to.match(/access list/);
     } finally {
       org.requireAccessList = false;
+      adminKey.accessList = adminList;
     }
     await waitFor('recovery once the organization allows it', async () => (await kube.getKey(ns, 'k'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 60_000);
+    await expectOneLiveKey(s(), ns, 'k');
+  });
+
+  it('a project key needs the operator\'s address on its own key\'s access list (Ops Manager 5.0): NotOnAccessList says what to add, then recovers', async () => {
+    const { sim, kube } = s();
+    const adminKey = sim.state.apiKeys.get(sim.admin.id)!;
+    const adminList = adminKey.accessList;
+    adminKey.accessList = [];
+    let ns = '';
+    try {
+      ns = await createFailing('err-project-access', { projectId: sim.projectIds[0] ?? '', roles: ['GROUP_READ_ONLY'] });
+      const message = await expectBackedOff(s(), ns, 'k', 'NotOnAccessList');
+      expect(message).to.match(/creating a project key/).and.match(/add 127\.0\.0\.1 to that key's access list/);
+      const obj = await kube.getKey(ns, 'k');
+      expect(obj && keysOfResource(sim, obj).map((k) => k.id), 'no key made').to.deep.equal([]);
+    } finally {
+      adminKey.accessList = adminList;
+    }
+    await waitFor('recovery once the address is on the list', async () => (await kube.getKey(ns, 'k'))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 60_000);
     await expectOneLiveKey(s(), ns, 'k');
   });
 

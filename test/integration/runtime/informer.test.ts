@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { systemClock } from '../../../src/runtime/clock.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import { createMetrics } from '../../../src/runtime/metrics.ts';
-import { managedSecretInformer } from '../../../src/runtime/secret-informer.ts';
+import { managedSecretInformer } from '../../../src/runtime/managed-informers.ts';
 import { testEnv } from '../../../tools/envtest/env.ts';
 import { waitFor } from '../../runtime/helpers.ts';
 import { configMapInformer, testLogger } from './support.ts';

@@ -40,6 +40,16 @@ export class Kube {
     }, 10_000);
   }
 
+  /** Sets annotations on a key, as `kubectl annotate --overwrite` does (read-modify-write, retried on conflict). */
+  async annotateKey(namespace: string, name: string, annotations: Record<string, string>): Promise<OpsManagerApiKey> {
+    return waitFor('annotate', async () => {
+      const obj = await this.getKey(namespace, name);
+      if (!obj) throw new Error(`${namespace}/${name} not found`);
+      obj.metadata.annotations = { ...obj.metadata.annotations, ...annotations };
+      return (await this.custom.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: OPS_MANAGER_API_KEY_PLURAL, name, body: obj })) as OpsManagerApiKey;
+    }, 10_000);
+  }
+
   /** Makes a scheduled rotation due, as if the key had been minted two hours ago (status edit as admin). */
   async makeRotationDue(namespace: string, name: string): Promise<void> {
     const past = (ms: number): string => new Date(Date.now() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

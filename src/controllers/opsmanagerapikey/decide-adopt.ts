@@ -1,0 +1,47 @@
+import { Reason, formatTime as iso } from '../../api/conditions.ts';
+import { blockedPlan } from './decide-cleanup.ts';
+import { configMapSync, convergeTo } from './decide-converge.ts';
+import { provisionPlan } from './decide-provision.ts';
+import type { Gathered, Plan } from './plan.ts';
+import { buildSecret, secretName } from './secret-builder.ts';
+
+/**
+ * Taking over a key that already exists (spec.adopt). Nothing is changed in Ops Manager until
+ * the key is known to be this organization's, tracked by no other resource, and (with
+ * privateKeySecretRef) its pair authenticates; then it is made equal to the spec and its pair
+ * written to the managed Secret. With `rotate: true` (the private key is lost) it is replaced at
+ * once by a new key that keeps its project roles, and retired after the grace period.
+ */
+export function adoptPlan(g: Gathered): Plan {
+  const spec = g.obj.spec.adopt;
+  const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
+  if (!spec || g.adopt.state === 'unread') throw new Error('internal: adoption needs the adopted key read');
+  if (g.adopt.state === 'absent') {
+    const message = `key ${spec.keyId} to adopt was not found in organization ${orgId} (a key of another organization cannot be adopted through this one); nothing was changed`;
+    return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionKeyNotFound, message, false);
+  }
+  if (g.adoptRivals.length > 0) {
+    const message = `key ${spec.keyId} is already managed by OpsManagerApiKey ${g.adoptRivals.join(', ')}; nothing was changed`;
+    return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionConflict, message, false);
+  }
+  if (spec.rotate) return provisionPlan(g, 'Adopted');
+  const ref = spec.privateKeySecretRef;
+  const pair = g.adopt.pair;
+  if (!ref || !pair || pair.state !== 'checked') {
+    const what = pair?.state === 'keyMissing' ? `has no key ${ref?.key ?? ''}` : 'was not found';
+    return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionSecretInvalid, `Secret ${ref?.name ?? ''} (adopt.privateKeySecretRef) ${what}; nothing was changed`, false);
+  }
+  const key = g.adopt.key;
+  if (!pair.valid) {
+    const message = `the private key in Secret ${ref.name} (key ${ref.key}) does not authenticate as key ${key.id} (public key ${key.publicKey}); nothing was changed`;
+    return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionPairInvalid, message, false);
+  }
+  const { spec: s } = g.obj;
+  const baseUrl = g.connection.state === 'read' ? g.connection.baseUrl : '';
+  const material = { keyId: key.id, publicKey: key.publicKey, privateKey: pair.privateKey, baseUrl, ...(s.orgId ? { orgId: s.orgId } : {}), ...(s.projectId ? { projectId: s.projectId } : {}) };
+  const beforeStatus = [
+    { kind: 'SecretWrite' as const, desired: buildSecret(g.obj, material) },
+    { kind: 'Event' as const, type: 'Normal' as const, reason: 'KeyAdopted', message: `Ops Manager key ${key.publicKey} (${key.id}) adopted; its pair is now in Secret ${secretName(g.obj)}` },
+  ];
+  return convergeTo(g, key, { beforeStatus: [...beforeStatus, ...configMapSync(g)], base: { ...g.obj.status, rotatedAt: iso(g.now) }, name: 'Adopt' });
+}

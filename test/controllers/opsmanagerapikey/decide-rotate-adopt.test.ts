@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { decide } from '../../../src/controllers/opsmanagerapikey/decide.ts';
+import type { Decision, Gathered, Plan } from '../../../src/controllers/opsmanagerapikey/plan.ts';
+import { NOW, ORG, PROJECT, gathered, key, ours, remote, stepLines } from './fixtures.ts';
+
+const ADOPTED = '65a1b2c3d4e5f60718293a4b';
+const unread = { state: 'unread' } as const;
+const absent = { state: 'absent' } as const;
+const hourAgo = new Date(NOW.getTime() - 3_600_000).toISOString();
+const rotate = (value: string): Partial<Parameters<typeof key>[2]> => ({ annotations: { 'omkeys.io/rotate': value } });
+const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
+
+function plan(d: Decision): Plan {
+  if (d.kind !== 'act') throw new Error(`expected a plan, got reads ${d.reads.join(',')}`);
+  return d.plan;
+}
+
+const adoptRead = (over: Partial<Extract<Gathered['adopt'], { state: 'read' }>> = {}): Gathered['adopt'] => ({
+  state: 'read',
+  key: remote({ id: ADOPTED, desc: 'made by hand', roles: ['ORG_MEMBER'] }),
+  projectRoles: [{ projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }],
+  pair: { state: 'checked', valid: true, privateKey: 'priv-adopted' },
+  ...over,
+});
+const adoptSpec = { adopt: { keyId: ADOPTED, privateKeySecretRef: { name: 'old', key: 'pk' } } };
+const adoptLost = { adopt: { keyId: ADOPTED, rotate: true }, rotation: { every: '720h', gracePeriod: '1h' } };
+
+const rows: Array<{ name: string; g: Gathered; steps: string[] }> = [
+  { name: 'rotate now: a new annotation value rotates once, the Secret in one write, old key kept for no grace without rotation', g: gathered(key({}, { keyId: 'key-1' }, rotate('r1'))), steps: ['PendingMark', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'rotate now with a rotation spec keeps the old key for the grace period', g: gathered(key({ rotation: { every: '720h', gracePeriod: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo }, rotate('r1'))), steps: ['PendingMark', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'the value handled last does not rotate again', g: gathered(key({}, { keyId: 'key-1', lastRotationRequest: 'r1' }, rotate('r1'))), steps: ['StatusWrite'] },
+  { name: 'rotate now rests on live reads', g: gathered(key({}, { keyId: 'key-1' }, rotate('r2')), { live: false }), steps: ['read live'] },
+  { name: 'adopt: reads the key, the private key and the pair check first', g: gathered(key(adoptSpec), { secret: absent, adopt: unread }), steps: ['read adopt'] },
+  {
+    name: 'adopt with a good pair: made equal to the spec, then its pair written to the managed Secret, then Ready',
+    g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead() }),
+    steps: ['KeyUpdate 65a1b2c3d4e5f60718293a4b desc=team-a/k roles=ORG_READ_ONLY', 'Event Updated', 'SecretWrite', 'Event KeyAdopted', 'StatusWrite'],
+  },
+  { name: 'adopt: unknown key changes nothing', g: gathered(key(adoptSpec), { secret: absent, adopt: absent }), steps: ['StatusWrite', 'Event AdoptionKeyNotFound'] },
+  { name: 'adopt: a wrong pair changes nothing', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead({ pair: { state: 'checked', valid: false, privateKey: 'x' } }) }), steps: ['StatusWrite', 'Event AdoptionPairInvalid'] },
+  { name: 'adopt: a missing private-key Secret changes nothing', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead({ pair: { state: 'secretMissing' } }) }), steps: ['StatusWrite', 'Event AdoptionSecretInvalid'] },
+  { name: 'adopt: a key another resource manages changes nothing', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead(), adoptRivals: ['team-b/other'] }), steps: ['StatusWrite', 'Event AdoptionConflict'] },
+  {
+    name: 'adopt a key whose private key is lost: replaced at once, its project roles kept on the new key, the old one kept for the grace period',
+    g: gathered(key(adoptLost), { secret: absent, adopt: adoptRead({ pair: undefined }) }),
+    steps: ['PendingMark', 'Create org', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'],
+  },
+  { name: 'once adopted (the Secret names the key) it is an ordinary key', g: gathered(key(adoptSpec, { keyId: ADOPTED }), { secret: ours({ keyId: ADOPTED }), remote: { state: 'present', key: remote({ id: ADOPTED }) } }), steps: ['StatusWrite'] },
+  {
+    name: 'MongoDB operator ConfigMap: written with baseUrl, orgId and projectName',
+    g: gathered(key({ opsManagerConfigMap: { name: 'om-project', projectName: 'my-rs' } }, undefined)),
+    steps: ['ConfigMapWrite', 'StatusWrite'],
+  },
+  {
+    name: 'a ConfigMap of that name that is not ours is never taken over',
+    g: gathered(key({ opsManagerConfigMap: { name: 'om-project', projectName: 'my-rs' } }), { configMap: { state: 'foreign' } }),
+    steps: ['StatusWrite', 'Event ConfigMapConflict'],
+  },
+];
+
+describe('omkey decide: rotation on request, adoption, the MongoDB operator ConfigMap', () => {
+  for (const row of rows) {
+    it(row.name, () => {
+      expect(stepLines(decide(row.g))).to.deep.equal(row.steps);
+    });
+  }
+
+  it('the rotation request is recorded with the pending mark and in the final status, never before the new pair is safe', () => {
+    const p = plan(decide(gathered(key({}, { keyId: 'key-1' }, rotate('r1')))));
+    const mark = p.steps[0];
+    if (mark?.kind !== 'PendingMark') throw new Error('no mark');
+    expect(mark.status.pendingCreate?.rotationRequest).to.equal('r1');
+    expect(mark.status.lastRotationRequest).to.equal(undefined);
+    expect(mark.status.conditions?.find((c) => c.type === 'KeyProvisioned')?.reason).to.equal('Rotating');
+    const final = p.steps.find((s) => s.kind === 'StatusWrite');
+    if (final?.kind !== 'StatusWrite' || typeof final.status !== 'function') throw new Error('no final status');
+    expect(final.status({ id: 'n', publicKey: 'p', privateKey: 'x' }).lastRotationRequest).to.equal('r1');
+  });
+
+  it('a sweep after a crash that came after the Secret write records the request (it never rotates twice)', () => {
+    const mark = { tag: 't', startedAt: hourAgo, rotationRequest: 'r1' };
+    const p = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1', pendingCreate: mark }, rotate('r1')), { secret: ours({ keyId: 'new-1' }), pending: { state: 'read', keyIds: ['new-1'] } })));
+    const st = p.steps.find((s) => s.kind === 'StatusWrite');
+    if (st?.kind !== 'StatusWrite' || typeof st.status === 'function') throw new Error('no status');
+    expect(st.status.lastRotationRequest).to.equal('r1');
+    expect(st.status.rotatedAt).to.equal(hourAgo);
+    expect(st.status.previousKeyId).to.equal('key-1');
+  });
+
+  it('a sweep after a crash before the create leaves the request to be handled', () => {
+    const mark = { tag: 't', startedAt: hourAgo, rotationRequest: 'r1' };
+    const p = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1', pendingCreate: mark }, rotate('r1')), { pending: { state: 'read', keyIds: [] } })));
+    const st = p.steps.find((s) => s.kind === 'StatusWrite');
+    if (st?.kind !== 'StatusWrite' || typeof st.status === 'function') throw new Error('no status');
+    expect(st.status.lastRotationRequest).to.equal(undefined);
+    expect(st.status.previousKeyId).to.equal(undefined);
+  });
+
+  it('the ConfigMap holds what the MongoDB operator reads, owned by the resource', () => {
+    const p = plan(decide(gathered(key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'], opsManagerConfigMap: { name: 'om-project' } }), { projectName: 'Project A' })));
+    const cm = p.steps.find((s) => s.kind === 'ConfigMapWrite');
+    if (cm?.kind !== 'ConfigMapWrite') throw new Error('no ConfigMap');
+    expect(cm.desired.data).to.deep.equal({ baseUrl: 'http://om.example', orgId: ORG, projectName: 'Project A' });
+    expect(cm.desired.metadata?.ownerReferences?.[0]).to.include({ kind: 'OpsManagerApiKey', uid: 'uid-1', controller: true });
+  });
+});
