@@ -43,6 +43,8 @@ export function decide(g: Gathered): Decision {
   if (missing) return missing;
   const late = provisionAfterRemote(g);
   if (late) return needs(g, provisionReads(g)) ?? act(provisionPlan(g, late));
+  // A ConfigMap missing from the cache may be one we do not own (not cached): look before creating it.
+  if (obj.spec.opsManagerConfigMap && g.configMap.state === 'absent') return needs(g, ['live']) ?? act(convergePlan(g));
   return act(convergePlan(g));
 }
 

@@ -4,7 +4,7 @@ import { isNotFound } from '../../kube/api-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Connection, ConnectionPool } from '../shared/connections.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
-import type { ObjectStore, SecretStore } from '../shared/ports.ts';
+import type { ConfigMapStore, ObjectStore, SecretStore } from '../shared/ports.ts';
 import { readAdopt } from './gather-adopt.ts';
 import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
@@ -13,6 +13,7 @@ import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, 
 export interface GatherDeps {
   keys: ObjectStore<OpsManagerApiKey>;
   secrets: SecretStore;
+  configMaps?: ConfigMapStore;
   /** The informers' caches. */
   cache: {
     key(namespace: string, name: string): OpsManagerApiKey | undefined;
@@ -68,9 +69,11 @@ function templateError(obj: OpsManagerApiKey): string | undefined {
 }
 
 /** The first view of a reconcile: the resource as given (cache or a write's answer) and the Secret from the cache. */
-export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { live: boolean; secret?: V1Secret | undefined; lastSync?: LastSync }): Session {
+export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { live: boolean; secret?: V1Secret | undefined; configMap?: V1ConfigMap | undefined; lastSync?: LastSync }): Session {
   const ns = obj.metadata.namespace ?? '';
   const secret = 'secret' in opts ? opts.secret : deps.cache.secret(ns, secretName(obj));
+  const cmName = obj.spec.opsManagerConfigMap?.name;
+  const configMap = 'configMap' in opts ? opts.configMap : cmName ? deps.cache.configMap(ns, cmName) : undefined;
   const te = templateError(obj);
   return {
     g: {
@@ -87,7 +90,7 @@ export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { liv
       usesDefaultConnection: deps.connections.usesDefault(obj.spec.connectionSecretRef),
       adopt: { state: 'unread' },
       adoptRivals: [],
-      configMap: viewConfigMap(obj, obj.spec.opsManagerConfigMap ? deps.cache.configMap(ns, obj.spec.opsManagerConfigMap.name) : undefined),
+      configMap: viewConfigMap(obj, configMap),
       ...(opts.lastSync ? { lastSync: opts.lastSync } : {}),
       freshnessMs: deps.freshnessMs,
     },
@@ -100,7 +103,7 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   if (reads.includes('live')) {
     const live = await readLive(deps, g.obj, s.objLive === true);
     if (!live) return undefined;
-    const fresh = gatherLocal(deps, live.obj, { live: true, secret: live.secret, ...(g.lastSync ? { lastSync: g.lastSync } : {}) });
+    const fresh = gatherLocal(deps, live.obj, { live: true, secret: live.secret, configMap: live.configMap, ...(g.lastSync ? { lastSync: g.lastSync } : {}) });
     g = { ...fresh.g, connection: g.connection };
   }
   const obj = g.obj;
@@ -121,7 +124,7 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   return { g, ...(conn ? { conn } : {}), objLive: s.objLive === true || reads.includes('live') };
 }
 
-async function readLive(deps: GatherDeps, obj: OpsManagerApiKey, objLive: boolean): Promise<{ obj: OpsManagerApiKey; secret: V1Secret | undefined } | undefined> {
+async function readLive(deps: GatherDeps, obj: OpsManagerApiKey, objLive: boolean): Promise<{ obj: OpsManagerApiKey; secret: V1Secret | undefined; configMap: V1ConfigMap | undefined } | undefined> {
   let fresh: OpsManagerApiKey;
   try {
     fresh = objLive ? obj : await deps.keys.get(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
@@ -129,5 +132,9 @@ async function readLive(deps: GatherDeps, obj: OpsManagerApiKey, objLive: boolea
     if (isNotFound(err)) return undefined;
     throw err;
   }
-  return { obj: fresh, secret: await deps.secrets.get(fresh.metadata.namespace ?? '', secretName(fresh)) };
+  const ns = fresh.metadata.namespace ?? '';
+  const cmName = fresh.spec.opsManagerConfigMap?.name;
+  // A ConfigMap we do not own is not in the cache (it has no managed-by label): only a live read shows it.
+  const configMap = cmName && deps.configMaps ? await deps.configMaps.get(ns, cmName) : undefined;
+  return { obj: fresh, secret: await deps.secrets.get(ns, secretName(fresh)), configMap };
 }

@@ -197,6 +197,20 @@ describe('CRD admission (real kube-apiserver)', function () {
       expect(message).to.contain('spec.orgId and spec.projectId cannot be added or removed after creation');
     });
 
+    it('refuses to add, change or remove spec.adopt after creation', async () => {
+      const ns = await testEnv().newNamespace('crd');
+      const created = await create(api(), ns, orgKey());
+      const added = await rejection(replace(api(), ns, { ...created, spec: { ...created.spec, adopt: { keyId: '65a1b2c3d4e5f60718293a4b', rotate: true } } }));
+      expect(added.message).to.contain('spec.adopt is immutable');
+      const adopting = await create(api(), ns, load('test/fixtures/valid/key-adopt-and-configmap.yaml').obj);
+      const spec = adopting.spec as Record<string, unknown>;
+      const changed = await rejection(replace(api(), ns, { ...adopting, spec: { ...spec, adopt: { keyId: 'ffffffffffffffffffffffff', privateKeySecretRef: { name: 'x', key: 'y' } } } }));
+      expect(changed.message).to.contain('spec.adopt is immutable');
+      const { adopt: _a, ...without } = spec;
+      const removed = await rejection(replace(api(), ns, { ...adopting, spec: without }));
+      expect(removed.message).to.contain('spec.adopt is immutable');
+    });
+
     it('refuses to change projectId of a project key', async () => {
       const ns = await testEnv().newNamespace('crd');
       const created = await create(api(), ns, load('test/fixtures/valid/key-project-all-roles.yaml').obj);
