@@ -29,7 +29,6 @@ export const Reason = {
   ConnectionInvalid: 'ConnectionInvalid',
   Progressing: 'Progressing',
   AdoptionKeyNotFound: 'AdoptionKeyNotFound',
-  AdoptionWrongOrganization: 'AdoptionWrongOrganization',
   AdoptionConflict: 'AdoptionConflict',
   AdoptionPairInvalid: 'AdoptionPairInvalid',
   AdoptionSecretInvalid: 'AdoptionSecretInvalid',
