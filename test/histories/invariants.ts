@@ -1,7 +1,7 @@
 import { findCondition } from '../../src/api/conditions.ts';
 import type { Condition, OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
 import { canonicalCidr, wantedCidrs } from '../../src/controllers/opsmanagerapikey/access-list.ts';
-import { decodeSecretData, desiredDescription, isOwnedBy, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { buildSecret, decodeSecretData, desiredDescription, isOwnedBy, materialFromSecret, secretMatches, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { collect, OpsManagerClient } from '../../src/opsmanager/client.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 import type { Violation, World } from './world.ts';
@@ -35,7 +35,7 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
     for (const id of current) track(id, `${refOf(k)} (current)`);
     if (prev && !current.has(prev)) track(prev, `${refOf(k)} (grace)`);
     if (k.metadata.deletionTimestamp) v('deletion-completes', `${refOf(k)} is still being deleted (finalizers ${JSON.stringify(k.metadata.finalizers)})`);
-    if (k.status?.pendingCreate) v('no-pending-create', `${refOf(k)} still has status.pendingCreate`);
+    if (openCreateMark(k)) v('no-pending-create', `${refOf(k)} still has an open create-pending mark`);
   }
   for (const key of omKeys) {
     if (w.foreignKeys.has(key.id) || w.retained.has(key.id)) continue;
@@ -68,6 +68,45 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
   checkStrayRoles(w, keys, bindings, v);
   checkLeaks(w, v);
   return out;
+}
+
+/** At any moment: Ready names a key that is final (not still carrying the pending-create tag). */
+export function checkAlways(w: World): Violation[] {
+  const out: Violation[] = [];
+  for (const k of w.liveKeys()) {
+    if (k.metadata.deletionTimestamp || !isReady(k.status?.conditions)) continue;
+    const key = w.fixture.sim.state.apiKeys.get(k.status?.keyId ?? '');
+    if (key?.desc.startsWith(PENDING_PREFIX)) out.push({ check: 'ready-means-final', message: `${refOf(k)} says Ready while its key ${key.id} is still named ${key.desc}` });
+  }
+  return out;
+}
+
+/**
+ * After the operator worked off its queue with everything healthy, what it does at once (not
+ * at the next resync) is done: a Ready resource is Ready for its current spec, and its Secret
+ * holds exactly what the spec renders (a hand edit of labels or template keys put back).
+ */
+export function checkAtOnce(w: World): Violation[] {
+  const out: Violation[] = [];
+  for (const k of w.liveKeys()) {
+    if (k.metadata.deletionTimestamp || !isReady(k.status?.conditions)) continue;
+    if (k.status?.observedGeneration !== k.metadata.generation) out.push({ check: 'changes-at-once', message: `${refOf(k)} is Ready for generation ${k.status?.observedGeneration ?? '-'} after its queue drained; spec is at ${k.metadata.generation ?? '-'}` });
+    const s = w.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
+    if (s && isOwnedBy(s, k) && !secretMatches(s, buildSecret(k, materialFromSecret(s)))) out.push({ check: 'changes-at-once', message: `${refOf(k)}: its Secret differs from what the spec renders after its queue drained` });
+  }
+  return out;
+}
+
+/** A create recorded as pending and never settled: the omkeys.io/create-pending annotation not yet named by status.createSettled. */
+function openCreateMark(k: OpsManagerApiKey): boolean {
+  const status = k.status;
+  const mark = k.metadata.annotations?.['omkeys.io/create-pending'];
+  if (mark === undefined) return false;
+  try {
+    return mark !== status?.createSettled && (JSON.parse(mark) as { id?: string }).id !== status?.createSettled;
+  } catch {
+    return true;
+  }
 }
 
 function roleText(key: ApiKey): string {

@@ -41,7 +41,9 @@ export type SpecChange =
   | { what: 'description'; description?: string }
   | { what: 'access'; access: number[] }
   | { what: 'rotation'; rotation: Rotation }
-  | { what: 'template'; template: boolean };
+  | { what: 'template'; template: boolean }
+  | { what: 'secret-name'; own: boolean }
+  | { what: 'deletion-policy'; retain: boolean };
 
 export type SecretEdit = 'pair' | 'label' | 'annotation' | 'extra-key' | 'key-id';
 export type HandEdit = 'description' | 'roles' | 'delete' | 'access-add' | 'access-remove' | 'unassign';
@@ -55,6 +57,8 @@ export type HistoryEvent =
   | { t: 'edit-secret'; slot: number; edit: SecretEdit }
   | { t: 'hand-edit'; slot: number; edit: HandEdit; previous: boolean }
   | { t: 'hand-create' }
+  /** A user asks for a rotation now (annotation omkeys.io/rotate with a new value). */
+  | { t: 'rotate-now'; slot: number }
   | { t: 'time'; advance: Advance }
   | { t: 'delete-namespace'; ns: 'ns-a' | 'ns-b' }
   | { t: 'create-binding'; slot: number; key: 0 | 1; project: number; roles: number[] }
@@ -65,8 +69,14 @@ export type HistoryEvent =
   | { t: 'cache'; mode: 'freeze' | 'sync' }
   /** The operator reconciles one pending object (`pick` indexes the sorted pending list); `crashAt`: it dies at its n-th step boundary. */
   | { t: 'reconcile'; pick: number; crashAt?: number }
-  /** The operator works off its queue (as it does between two user actions), faults armed but no crash. */
-  | { t: 'drain' };
+  /**
+   * The operator works off its queue (as it does between two user actions), without crashing;
+   * `healthy`: with Ops Manager answering and the informers current, after which what the
+   * operator promises to do at once (not at the next resync) must have been done.
+   */
+  | { t: 'drain'; healthy: boolean }
+  /** Two pending objects reconciled at once, as the runtime's workers do (never one object twice at once). */
+  | { t: 'reconcile-two'; picks: [number, number] };
 
 export type History = HistoryEvent[];
 
@@ -98,6 +108,8 @@ const specChange: fc.Arbitrary<SpecChange> = fc.oneof(
   accessIdx.map((access) => ({ what: 'access' as const, access })),
   rotation.map((r) => ({ what: 'rotation' as const, rotation: r })),
   fc.boolean().map((template) => ({ what: 'template' as const, template })),
+  fc.boolean().map((own) => ({ what: 'secret-name' as const, own })),
+  fc.boolean().map((retain) => ({ what: 'deletion-policy' as const, retain })),
 );
 
 const ORG_PATHS = ['/orgs/*/apiKeys', '/orgs/*/apiKeys/*', '/orgs/*/apiKeys/*/accessList', '/orgs/*/apiKeys/*/accessList/*'];
@@ -133,6 +145,7 @@ export const eventArb: fc.Arbitrary<HistoryEvent> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'hand-create' as const }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('rotate-now' as const), slot }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('time' as const), advance: fc.constantFrom<Advance>('5s', '61s', '31m', '2h1m') }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('delete-namespace' as const), ns: fc.constantFrom('ns-a' as const, 'ns-b' as const) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('create-binding' as const), slot: bslot, key: fc.constantFrom(0 as const, 1 as const), project: fc.nat(2), roles: roleIdx }) },
@@ -140,7 +153,8 @@ export const eventArb: fc.Arbitrary<HistoryEvent> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('delete-binding' as const), slot: bslot }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('fault' as const), rule: faultRule }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('cache' as const), mode: fc.constantFrom('freeze' as const, 'sync' as const) }) },
-  { weight: 4, arbitrary: fc.constant({ t: 'drain' as const }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('drain' as const), healthy: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('reconcile-two' as const), picks: fc.tuple(fc.nat(7), fc.nat(7)) }) },
   {
     weight: 8,
     arbitrary: fc.record({ t: fc.constant('reconcile' as const), pick: fc.nat(7), crashAt: fc.option(fc.nat(10), { nil: undefined, freq: 3 }) }).map((e) =>

@@ -36,7 +36,7 @@ export type RunOutcome =
   | { kind: 'crash'; point: string }
   | { kind: 'unexpected'; error: unknown };
 
-/** As production's build.ts, without timers: the same timeouts are too slow here, and the backoff sleeps are skipped. */
+/** As src/operator/build.ts derives them from the default 10 min resync period. */
 const FRESHNESS_MS = 60_000;
 const PROJECT_KEYS_TTL_MS = 5_000;
 
@@ -61,6 +61,7 @@ export class OperatorInstance {
     this.pool = new ConnectionPool({
       secrets,
       defaults: { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey },
+      // Retries without their backoff sleeps, and a short timeout, so that a history takes milliseconds.
       clientOptions: { logger, sleep: () => Promise.resolve(), timeoutMs: 300, maxConcurrency: 4, retry: { maxAttempts: 3 } },
       logger,
       now: () => clock.now(),

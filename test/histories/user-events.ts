@@ -42,7 +42,8 @@ function keySpec(w: World, name: string, c: KeySpecChoice): OpsManagerApiKeySpec
   return spec;
 }
 
-function changeSpec(spec: OpsManagerApiKeySpec, c: SpecChange): void {
+function changeSpec(name: string, spec: OpsManagerApiKeySpec, c: SpecChange): void {
+  if (c.what === 'deletion-policy') spec.deletionPolicy = c.retain ? 'Retain' : 'Delete';
   if (c.what === 'roles') spec.roles = rolesFor(spec, c.roles);
   if (c.what === 'description') {
     if (c.description === undefined) delete spec.description;
@@ -57,10 +58,12 @@ function changeSpec(spec: OpsManagerApiKeySpec, c: SpecChange): void {
     if (r) spec.rotation = r;
     else delete spec.rotation;
   }
-  if (c.what === 'template') {
+  if (c.what === 'template' || c.what === 'secret-name') {
     const rest = { ...spec.secret };
-    if (c.template) rest.template = TEMPLATE;
-    else delete rest.template;
+    if (c.what === 'template' && c.template) rest.template = TEMPLATE;
+    if (c.what === 'template' && !c.template) delete rest.template;
+    if (c.what === 'secret-name' && c.own) rest.name = `${name}-creds`;
+    if (c.what === 'secret-name' && !c.own) delete rest.name;
     if (Object.keys(rest).length > 0) spec.secret = rest;
     else delete spec.secret;
   }
@@ -130,7 +133,7 @@ function handEdit(w: World, slot: number, edit: HandEdit, previous: boolean): vo
 }
 
 function retarget<E extends HistoryEvent>(w: World, e: E): E {
-  if (e.t === 'change-key' || e.t === 'delete-key' || e.t === 'delete-secret' || e.t === 'edit-secret' || e.t === 'hand-edit') return { ...e, slot: existingSlot(w, e.slot, 'OpsManagerApiKey') };
+  if (e.t === 'change-key' || e.t === 'rotate-now' || e.t === 'delete-key' || e.t === 'delete-secret' || e.t === 'edit-secret' || e.t === 'hand-edit') return { ...e, slot: existingSlot(w, e.slot, 'OpsManagerApiKey') };
   if (e.t === 'change-binding' || e.t === 'delete-binding') return { ...e, slot: existingSlot(w, e.slot, 'ProjectKeyBinding') };
   return e;
 }
@@ -147,7 +150,7 @@ function createBinding(w: World, slot: number, key: 0 | 1, project: number, role
 }
 
 /** Applies one event that is not an operator run. */
-export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t: 'reconcile' | 'drain' }>): Promise<void> {
+export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t: 'reconcile' | 'drain' | 'reconcile-two' }>): Promise<void> {
   const { kube } = w;
   const e = retarget(w, event);
   switch (e.t) {
@@ -162,7 +165,7 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
     case 'change-key': {
       const k = liveKey(w, e.slot);
       if (!k) return;
-      changeSpec(k.spec, e.change);
+      changeSpec(k.metadata.name ?? '', k.spec, e.change);
       kube.replace('OpsManagerApiKey', k as unknown as KubeObject);
       return;
     }
@@ -176,6 +179,13 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
     }
     case 'edit-secret':
       return editSecret(w, e.slot, e.edit);
+    case 'rotate-now': {
+      const k = liveKey(w, e.slot);
+      if (!k) return;
+      k.metadata.annotations = { ...k.metadata.annotations, 'omkeys.io/rotate': `r${++w.rotateRequests}` };
+      kube.replace('OpsManagerApiKey', k as unknown as KubeObject);
+      return;
+    }
     case 'hand-edit':
       return handEdit(w, e.slot, e.edit, e.previous);
     case 'hand-create': {
@@ -207,7 +217,7 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
       return;
     case 'cache':
       if (e.mode === 'freeze') kube.freezeCache();
-      else kube.syncCache();
+      else w.syncCache();
       return;
   }
 }

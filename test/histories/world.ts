@@ -5,6 +5,7 @@ import { decodeSecretData, isOwnedBy, secretName } from '../../src/controllers/o
 import { createLogger } from '../../src/runtime/logger.ts';
 import { FakeClock } from '../runtime/fake-clock.ts';
 import { FakeKube, type KubeObject } from '../support/fake-kube.ts';
+import { checkAlways, checkAtOnce } from './invariants.ts';
 import { RecordingEvents } from '../support/recording-events.ts';
 import type { History, HistoryEvent } from './model.ts';
 import { OperatorInstance, type RunOutcome } from './operator.ts';
@@ -45,9 +46,14 @@ export class World {
   readonly privateKeys: Set<string>;
   crashes = 0;
   runs = 0;
+  /** Values given to the omkeys.io/rotate annotation so far. */
+  rotateRequests = 0;
   private operator: OperatorInstance;
   private readonly pending = new Set<Work>();
   private readonly lastSeen = new Map<string, { retain: boolean; current?: string }>();
+  /** Grace keys (previousKeyId) as last observed, with their revoke times. */
+  private grace = new Map<string, number>();
+  private eventsSeen = 0;
 
   constructor(readonly fixture: SimFixture) {
     this.privateKeys = fixture.reset();
@@ -83,9 +89,11 @@ export class World {
 
   async apply(e: HistoryEvent): Promise<void> {
     if (e.t === 'reconcile') await this.reconcileOne(e.pick, e.crashAt);
-    else if (e.t === 'drain') await this.drain();
+    else if (e.t === 'drain') await this.drain(e.healthy);
+    else if (e.t === 'reconcile-two') await this.reconcileTwo(e.picks);
     else await applyUserEvent(this, e);
     this.observe();
+    this.violations.push(...checkAlways(this));
   }
 
   async run(history: History): Promise<void> {
@@ -141,11 +149,30 @@ export class World {
   }
 
   /** Reconciles what is pending, in order, until nothing is (failures stay pending, so a bounded number of runs). */
-  private async drain(): Promise<void> {
+  private async drain(healthy: boolean): Promise<void> {
+    if (healthy) {
+      this.fixture.sim.faults.clear();
+      this.syncCache();
+    }
     for (let i = 0; i < MAX_DRAIN_RUNS && this.pending.size > 0; i++) {
       const next = [...this.pending].sort()[0];
       if (next) await this.runWork(next);
     }
+    if (healthy && this.pending.size === 0) this.violations.push(...checkAtOnce(this));
+  }
+
+  /** Informers catching up deliver the changes they missed: everything they missed is queued again. */
+  syncCache(): void {
+    this.kube.syncCache();
+    for (const w of this.allWork()) this.pending.add(w);
+  }
+
+  private async reconcileTwo([a, b]: [number, number]): Promise<void> {
+    const queue = this.pending.size > 0 ? [...this.pending].sort() : this.allWork();
+    const first = queue[a % Math.max(1, queue.length)];
+    const rest = queue.filter((w) => w !== first);
+    const second = rest[b % Math.max(1, rest.length)];
+    await Promise.all([first, second].filter((w): w is Work => w !== undefined).map((w) => this.runWork(w)));
   }
 
   private async reconcileOne(pick: number, crashAt: number | undefined): Promise<void> {
@@ -172,8 +199,23 @@ export class World {
     }
   }
 
-  /** Records what the final state cannot show: private keys in Secrets, and the key each Retain resource had when it went. */
+  /**
+   * Records what the final state cannot show: private keys in Secrets, the key each Retain
+   * resource had when it went, and whether a sweep of interrupted creates took a grace key
+   * (a pair still in use, that its resource promised to keep until previousKeyRevokeAt).
+   */
   private observe(): void {
+    for (const e of this.events.events.slice(this.eventsSeen)) {
+      if (e.reason !== 'OrphanKeyDeleted') continue;
+      for (const id of e.message.match(/\b[0-9a-f]{24}\b/g) ?? []) {
+        const until = this.grace.get(id);
+        if (until !== undefined && until > this.clock.now()) {
+          this.violations.push({ check: 'grace-key-kept', message: `${e.namespace}/${e.name}: the sweep of interrupted creates deleted ${id}, its grace key until ${new Date(until).toISOString()}` });
+        }
+      }
+    }
+    this.eventsSeen = this.events.events.length;
+    this.grace = new Map(this.liveKeys().filter((k) => k.status?.previousKeyId).map((k) => [k.status?.previousKeyId ?? '', Date.parse(k.status?.previousKeyRevokeAt ?? '') || 0]));
     for (const s of this.kube.list('Secret')) {
       const pk = decodeSecretData(s as never).privateKey;
       if (pk) this.privateKeys.add(pk);
