@@ -67,8 +67,8 @@ export type HistoryEvent =
   | { t: 'fault'; rule: FaultRule }
   /** The informers' caches stop (`freeze`) or catch up (`sync`): decisions must not rest on a stale cache. */
   | { t: 'cache'; mode: 'freeze' | 'sync' }
-  /** The operator reconciles one pending object (`pick` indexes the sorted pending list); `crashAt`: it dies at its n-th step boundary. */
-  | { t: 'reconcile'; pick: number; crashAt?: number }
+  /** The operator reconciles one pending object (`pick` indexes the sorted pending list); `crashAt`: it dies at its n-th step boundary, or at the first named so (`after-secret-write`). */
+  | { t: 'reconcile'; pick: number; crashAt?: number | string }
   /**
    * The operator works off its queue (as it does between two user actions), without crashing;
    * `healthy`: with Ops Manager answering and the informers current, after which what the

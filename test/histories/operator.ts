@@ -50,7 +50,7 @@ export class OperatorInstance {
   readonly bindings: ProjectKeyBindingReconciler;
   private readonly pool: ConnectionPool;
   private steps = 0;
-  private crashAt: number | undefined;
+  private crashAt: number | string | undefined;
   private crashedAt: string | undefined;
 
   constructor(private readonly env: OperatorEnv) {
@@ -93,8 +93,8 @@ export class OperatorInstance {
     });
   }
 
-  /** One reconcile; with `crashAt`, the process dies at its crashAt-th step boundary (if it gets that far). */
-  async run(kind: 'key' | 'binding', key: string, crashAt?: number): Promise<RunOutcome> {
+  /** One reconcile; with `crashAt`, the process dies at its crashAt-th step boundary, or at the first one of that name (if it gets that far). */
+  async run(kind: 'key' | 'binding', key: string, crashAt?: number | string): Promise<RunOutcome> {
     this.steps = 0;
     this.crashAt = crashAt;
     try {
@@ -118,7 +118,8 @@ export class OperatorInstance {
 
   private step(point: string): void {
     if (this.crashedAt) throw new CrashSignal(this.crashedAt);
-    if (this.crashAt === undefined || this.steps++ !== this.crashAt) return;
+    const n = this.steps++;
+    if (this.crashAt === undefined || (typeof this.crashAt === 'number' ? n !== this.crashAt : point !== this.crashAt)) return;
     this.crashedAt = point;
     this.env.kube.fence();
     throw new CrashSignal(point);

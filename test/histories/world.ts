@@ -175,13 +175,13 @@ export class World {
     await Promise.all([first, second].filter((w): w is Work => w !== undefined).map((w) => this.runWork(w)));
   }
 
-  private async reconcileOne(pick: number, crashAt: number | undefined): Promise<void> {
+  private async reconcileOne(pick: number, crashAt: number | string | undefined): Promise<void> {
     const queue = this.pending.size > 0 ? [...this.pending].sort() : this.allWork();
     const w = queue[pick % Math.max(1, queue.length)];
     if (w) await this.runWork(w, crashAt);
   }
 
-  private async runWork(w: Work, crashAt?: number): Promise<void> {
+  private async runWork(w: Work, crashAt?: number | string): Promise<void> {
     this.pending.delete(w);
     const [kind, key] = w.startsWith('key:') ? (['key', w.slice(4)] as const) : (['binding', w.slice(8)] as const);
     this.runs++;

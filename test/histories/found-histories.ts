@@ -1,0 +1,75 @@
+import type { History, KeySpecChoice } from './model.ts';
+
+// Histories the generator found breaking a promise, shrunk, with the crash given by step
+// name rather than by index so that they keep meaning the same while plans change. Each is
+// replayed by found-histories.test.ts; see the report of the run that found it for the
+// diagnosis. A fixed bug's history stays here, as a regression test.
+
+const orgKey: KeySpecChoice = { roles: [0], access: [], rotation: 'none', retain: false, template: false, ownSecretName: false };
+const rotating: KeySpecChoice = { ...orgKey, rotation: 'grace' };
+
+export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
+  {
+    name: 'a key renamed before status records it is lost with its Secret',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }, { t: 'delete-secret', slot: 0 }],
+  },
+  {
+    name: 'a key renamed before status records it is lost with its namespace',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }, { t: 'delete-namespace', ns: 'ns-a' }],
+  },
+  {
+    name: 'a key renamed before status records it is lost when spec.secret.name changes',
+    history: [
+      { t: 'create-key', slot: 0, spec: { ...orgKey, ownSecretName: true } },
+      { t: 'reconcile', pick: 0, crashAt: 'after-key-update' },
+      { t: 'change-key', slot: 0, change: { what: 'secret-name', own: false } },
+    ],
+  },
+  {
+    name: 'the sweep keeps the key the Secret names without recording it, and the Secret goes',
+    history: [
+      { t: 'create-key', slot: 0, spec: orgKey },
+      { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' },
+      { t: 'reconcile', pick: 0, crashAt: 'after-status-write' },
+      { t: 'delete-secret', slot: 0 },
+    ],
+  },
+  {
+    name: 'a key kept by the sweep becomes the grace key still carrying the pending tag (schedule)',
+    history: [{ t: 'create-key', slot: 0, spec: rotating }, { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' }, { t: 'time', advance: '2h1m' }],
+  },
+  {
+    name: 'a key kept by the sweep becomes the grace key still carrying the pending tag (on request)',
+    history: [{ t: 'create-key', slot: 0, spec: rotating }, { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' }, { t: 'rotate-now', slot: 0 }],
+  },
+  {
+    name: 'the sweep of an interrupted rotation deletes the grace key (still tagged) before its grace period ends',
+    history: [
+      { t: 'create-key', slot: 0, spec: rotating },
+      { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' },
+      { t: 'time', advance: '2h1m' },
+      { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' },
+    ],
+  },
+  {
+    name: 'a binding deleted before it got its finalizer leaves the project roles a new key was given for it',
+    history: [
+      { t: 'create-key', slot: 1, spec: orgKey },
+      { t: 'create-binding', slot: 0, key: 1, project: 0, roles: [0] },
+      { t: 'reconcile', pick: 1 },
+      { t: 'delete-binding', slot: 0 },
+    ],
+  },
+  {
+    name: 'a Secret whose keyId is edited to name no key makes the operator forget the key status still records',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'drain', healthy: true }, { t: 'edit-secret', slot: 0, edit: 'key-id' }],
+  },
+  {
+    name: 'a replacement after an edited pair, interrupted after the create',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'drain', healthy: true }, { t: 'edit-secret', slot: 0, edit: 'pair' }, { t: 'reconcile', pick: 0, crashAt: 'after-create' }],
+  },
+  {
+    name: 'a rotation on request, interrupted after the rename',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'drain', healthy: true }, { t: 'rotate-now', slot: 0 }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }],
+  },
+];
