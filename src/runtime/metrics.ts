@@ -11,6 +11,8 @@ export interface Metrics {
   /** Ops Manager calls by templated route, method and status ('error' when no response came). */
   omRequests: Counter<'route' | 'method' | 'status'>;
   omRequestDuration: Histogram<'route' | 'method'>;
+  /** Kubernetes API requests (watches aside) by verb and resource; in_cache on a GET: whether the informer held the object. */
+  kubeRequests: Counter<'verb' | 'resource' | 'in_cache'>;
   /** 1 while this process holds the leader Lease. */
   leader: Gauge;
   /** Per OpsManagerApiKey (labels namespace, name only: bounded by the resources), from the informer cache. */
@@ -82,6 +84,12 @@ export function createMetrics(registry: Registry): Metrics {
       help: 'Latency of Ops Manager API requests.',
       labelNames: ['route', 'method'],
       buckets: latencyBuckets,
+      registers,
+    }),
+    kubeRequests: new Counter({
+      name: 'omkeys_kube_requests_total',
+      help: 'Requests to the Kubernetes API (watches aside), by verb and resource; in_cache on a get: whether the informer cache held the object.',
+      labelNames: ['verb', 'resource', 'in_cache'],
       registers,
     }),
     leader: new Gauge({
