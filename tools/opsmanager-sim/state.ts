@@ -32,6 +32,12 @@ export class SimState {
   readonly projects = new Map<string, Project>();
   /** Insertion order is list order. */
   readonly apiKeys = new Map<string, ApiKey>();
+  /**
+   * publicKey -> key id, for Digest: a scan of every key per request made the simulator the
+   * bottleneck at 10,000 keys. Tests add and delete keys in apiKeys directly, so a hit is
+   * checked against it and a miss falls back to the scan.
+   */
+  private readonly byPublicKey = new Map<string, string>();
 
   constructor(
     private readonly now: () => number,
@@ -51,11 +57,11 @@ export class SimState {
   }
 
   addKey(orgId: string, desc: string, roles: Role[]): ApiKey {
-    const used = new Set([...this.apiKeys.values()].map((k) => k.publicKey));
     let publicKey = newPublicKey();
-    while (used.has(publicKey)) publicKey = newPublicKey();
+    while (this.byPublicKey.has(publicKey)) publicKey = newPublicKey();
     const key: ApiKey = { id: this.newId(), orgId, desc, publicKey, privateKey: newPrivateKey(), roles, accessList: [] };
     this.apiKeys.set(key.id, key);
+    this.byPublicKey.set(publicKey, key.id);
     return key;
   }
 
@@ -64,7 +70,15 @@ export class SimState {
   }
 
   findByPublicKey(publicKey: string): ApiKey | undefined {
-    for (const k of this.apiKeys.values()) if (k.publicKey === publicKey) return k;
+    const id = this.byPublicKey.get(publicKey);
+    const hit = id === undefined ? undefined : this.apiKeys.get(id);
+    if (hit?.publicKey === publicKey) return hit;
+    this.byPublicKey.delete(publicKey);
+    for (const k of this.apiKeys.values()) {
+      if (k.publicKey !== publicKey) continue;
+      this.byPublicKey.set(publicKey, k.id);
+      return k;
+    }
     return undefined;
   }
 
@@ -92,7 +106,11 @@ export class SimState {
     this.apiKeys.clear();
     for (const o of data.orgs) this.orgs.set(o.id, o);
     for (const p of data.projects) this.projects.set(p.id, p);
-    for (const k of data.apiKeys) this.apiKeys.set(k.id, k);
+    this.byPublicKey.clear();
+    for (const k of data.apiKeys) {
+      this.apiKeys.set(k.id, k);
+      this.byPublicKey.set(k.publicKey, k.id);
+    }
     return true;
   }
 
