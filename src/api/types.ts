@@ -17,6 +17,12 @@ export const MANAGED_BY_VALUE = 'omkeys';
 export const FINALIZER = 'omkeys.io/finalizer';
 /** Annotation on the Secret naming the Ops Manager key id whose pair it holds. */
 export const ANNOTATION_KEY_ID = 'omkeys.io/key-id';
+/**
+ * Internal annotation on an OpsManagerApiKey: a create about to be sent to Ops Manager (JSON:
+ * id, tag, startedAt, and what it answers). Open until status.createSettled names its id.
+ * Written with the finalizer in one write, before the key exists.
+ */
+export const ANNOTATION_CREATE_PENDING = 'omkeys.io/create-pending';
 /** Annotation on an OpsManagerApiKey: any new value rotates the key once (status.lastRotationRequest). */
 export const ANNOTATION_ROTATE = 'omkeys.io/rotate';
 
@@ -143,11 +149,8 @@ export interface OpsManagerApiKeyStatus {
   nextRotationAt?: string;
   previousKeyId?: string;
   previousKeyRevokeAt?: string;
-  /**
-   * Internal: a create was sent to Ops Manager but its answer not yet recorded. The tag is
-   * written into the key's description so that a lost answer can be found again.
-   */
-  pendingCreate?: { tag: string; startedAt: string; rotationRequest?: string };
+  /** Internal: the value of the last create-pending mark (annotation omkeys.io/create-pending) that was settled. */
+  createSettled?: string;
   /** The value of the omkeys.io/rotate annotation handled last. */
   lastRotationRequest?: string;
   conditions?: Condition[];

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { OPS_MANAGER_API_KEY_KIND, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_KIND, PROJECT_KEY_BINDING_PLURAL } from '../api/types.ts';
 import { ConnectionPool } from '../controllers/shared/connections.ts';
+import { KeyListCache } from '../controllers/shared/key-list-cache.ts';
 import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
 import type { EventSink } from '../controllers/shared/ports.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
@@ -19,6 +20,7 @@ import type { OperatorConfig } from './config.ts';
 import { customResourceInformer } from './informers.ts';
 import { countTally, watchKeyMetrics } from './key-metrics.ts';
 import { managedConfigMapInformer, managedSecretInformer } from '../runtime/managed-informers.ts';
+import { countKubeRequests } from '../runtime/kube-requests.ts';
 
 export interface Operator {
   manager: Manager;
@@ -34,6 +36,14 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   const bindingInformer = customResourceInformer(kc, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger);
   const secretInformer = managedSecretInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
   const configMapInformer = managedConfigMapInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
+  // A GET of an object one of these caches held is a read the cache might have served (omkeys_kube_requests_total).
+  const caches: Record<string, { get(namespace: string, name: string): unknown }> = {
+    [OPS_MANAGER_API_KEY_PLURAL]: keyInformer,
+    [PROJECT_KEY_BINDING_PLURAL]: bindingInformer,
+    secrets: secretInformer,
+    configmaps: configMapInformer,
+  };
+  countKubeRequests(kc, metrics.kubeRequests, (resource, namespace, name) => caches[resource]?.get(namespace, name) !== undefined);
   const recorder = new EventRecorder({ kc, component: 'omkeys', clock, logger });
   const events: EventSink = { record: (obj, type, reason, message) => recorder.record(obj, type, reason, message) };
   const keyWrites = new OwnWrites();
@@ -69,6 +79,8 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   };
   // One list per project per resync: long enough for a resync pass, short enough that hand edits show at the next one.
   const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(5_000, config.resyncPeriodMs / 2) });
+  // One list per organization (500 keys a page) serves a resync pass of its keys.
+  const keyLists = new KeyListCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2) });
   const bindings = createBindingController({
     bindings: bindingInformer,
     keys: keyInformer,
@@ -100,6 +112,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
       events,
       clock,
       freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
+      keyLists,
       onAssigned: (client, projectId, keyId, roles) => projectKeys.noteAssigned(client, projectId, keyId, roles),
       onCounted: (tally) => countTally(metrics, tally),
       ...(onStep ? { onStep } : {}),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import { isTerminal, summarizeError, TransientError } from './errors.ts';
 import type { ManagedInformer } from './informer.ts';
+import { InitialPass } from './initial-pass.ts';
 import { initControllerSeries, type Metrics } from './metrics.ts';
 import type { OwnWrites } from './own-writes.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -60,6 +61,14 @@ export class Controller<T extends KubernetesObject> {
   private readonly log: Logger;
   private queue: WorkQueue | undefined;
   private resyncHandle: unknown;
+  /** The objects found at start until each has been reconciled once (logged: the end of a cold start). */
+  private initialPass: InitialPass | undefined;
+  /**
+   * Keys being reconciled, with the events that arrived meanwhile: the watch may deliver the
+   * echo of a write before the write's own answer has been read, so whether an event is an
+   * echo is judged once the reconcile is over, not as it arrives.
+   */
+  private readonly inFlight = new Map<string, KubernetesObject[]>();
   /** Keys that failed terminally, with the primary's resourceVersion at the time. */
   private readonly terminal = new Map<string, string | undefined>();
 
@@ -79,15 +88,17 @@ export class Controller<T extends KubernetesObject> {
     spec.primary.onChange((obj, kind) => {
       const key = objectKey(obj);
       if (kind === 'delete') this.terminal.delete(key);
+      if (kind !== 'delete' && this.hold(key, obj)) return;
       if (echo(obj, kind)) return;
       this.enqueue(key);
     });
     for (const w of spec.watches ?? []) {
       w.informer.onChange((obj: KubernetesObject, kind, old?: KubernetesObject) => {
-        if (echo(obj, kind)) return;
         const keys = new Set(w.map(obj));
         if (old) for (const k of w.map(old)) keys.add(k);
-        for (const k of keys) this.enqueue(k);
+        const free = kind === 'delete' ? [...keys] : [...keys].filter((k) => !this.hold(k, obj));
+        if (free.length === 0 || echo(obj, kind)) return;
+        for (const k of free) this.enqueue(k);
       });
     }
   }
@@ -128,6 +139,14 @@ export class Controller<T extends KubernetesObject> {
     this.log.info('controller stopped');
   }
 
+  /** Keeps an event for a key being reconciled, to be judged when the reconcile ends. */
+  private hold(key: string, obj: KubernetesObject): boolean {
+    const held = this.inFlight.get(key);
+    if (!held) return false;
+    held.push(obj);
+    return true;
+  }
+
   /** Ignored while the controller is not running: start() enqueues everything anyway. */
   enqueue(key: string): void {
     if (this.spec.inScope && !this.spec.inScope(splitKey(key).namespace)) return;
@@ -135,12 +154,19 @@ export class Controller<T extends KubernetesObject> {
   }
 
   private resync(initial: boolean): void {
+    const keys: string[] = [];
     for (const obj of this.spec.primary.list()) {
       const key = objectKey(obj);
       // A terminal failure is not retried by resync until the object itself changes.
       if (!initial && this.terminal.has(key) && this.terminal.get(key) === obj.metadata?.resourceVersion) continue;
-      this.enqueue(key);
+      if (this.spec.inScope && !this.spec.inScope(splitKey(key).namespace)) continue;
+      keys.push(key);
     }
+    if (initial) {
+      const now = this.deps.clock.now();
+      this.initialPass = new InitialPass(keys, now, (summary) => this.log.info(summary, 'initial reconcile pass done'));
+    }
+    for (const key of keys) this.enqueue(key);
     const period = this.spec.resyncPeriodMs ?? 600_000;
     if (period > 0 && this.queue) {
       this.resyncHandle = this.deps.clock.setTimeout(() => this.resync(false), period);
@@ -153,6 +179,7 @@ export class Controller<T extends KubernetesObject> {
     const clock = this.deps.clock;
     const metrics = this.deps.metrics;
     const started = clock.now();
+    this.inFlight.set(key, []);
     let result: 'success' | 'requeue' | 'error' | 'terminal';
     try {
       const res = await this.spec.reconcile(key, log);
@@ -180,6 +207,11 @@ export class Controller<T extends KubernetesObject> {
         result = 'error';
       }
     }
+    const held = this.inFlight.get(key) ?? [];
+    this.inFlight.delete(key);
+    // Anything but the echoes of this reconcile's own writes is news: reconcile again.
+    if (held.some((o) => !(this.spec.ownWrites?.isEcho(o) ?? false))) this.enqueue(key);
+    this.initialPass?.settle(key, result === 'success' || result === 'requeue', clock.now());
     metrics?.reconcileTotal.inc({ controller: this.name, result });
     metrics?.reconcileDuration.observe({ controller: this.name }, (clock.now() - started) / 1000);
   }

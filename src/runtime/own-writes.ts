@@ -15,19 +15,27 @@ function idOf(obj: Versioned): string {
  * reconcile that writes status and then fails from being re-run at once by its own write,
  * which would defeat the backoff.
  */
+/**
+ * A reconcile may write one object several times (the pending mark, then a status); the watch
+ * delivers the echo of each, possibly after the next write: the last few versions are kept.
+ */
+const VERSIONS_KEPT = 8;
+
 export class OwnWrites {
-  private readonly versions = new Map<string, string>();
+  private readonly versions = new Map<string, string[]>();
 
   /** Notes the object a write returned (kind, namespace, name and resourceVersion). */
   record(obj: Versioned, kind?: string): void {
     const rv = obj.metadata?.resourceVersion;
     if (!rv) return;
-    this.versions.set(idOf(kind ? { ...obj, kind } : obj), rv);
+    const id = idOf(kind ? { ...obj, kind } : obj);
+    const kept = this.versions.get(id) ?? [];
+    this.versions.set(id, [...kept.slice(1 - VERSIONS_KEPT), rv]);
   }
 
   isEcho(obj: Versioned): boolean {
     const rv = obj.metadata?.resourceVersion;
-    return rv !== undefined && this.versions.get(idOf(obj)) === rv;
+    return rv !== undefined && (this.versions.get(idOf(obj)) ?? []).includes(rv);
   }
 
   forget(obj: Versioned): void {

@@ -17,6 +17,16 @@ describe('OwnWrites', () => {
     expect(w.size).to.equal(0);
   });
 
+  it('knows the echo of each of several writes to one object, delivered late, and not of versions it never wrote', () => {
+    const w = new OwnWrites();
+    for (const rv of ['10', '11', '12']) w.record({ metadata: { namespace: 'ns', name: 'a', resourceVersion: rv } }, 'OpsManagerApiKey');
+    const at = (rv: string): boolean => w.isEcho({ kind: 'OpsManagerApiKey', metadata: { namespace: 'ns', name: 'a', resourceVersion: rv } });
+    expect([at('10'), at('11'), at('12'), at('9'), at('13')]).to.deep.equal([true, true, true, false, false]);
+    for (let rv = 13; rv < 30; rv++) w.record({ metadata: { namespace: 'ns', name: 'a', resourceVersion: String(rv) } }, 'OpsManagerApiKey');
+    expect(at('10'), 'only the last few are kept').to.equal(false);
+    expect(at('29')).to.equal(true);
+  });
+
   it('keeps the controller from reconciling the echo of its own write, but not other changes', async () => {
     const clock = new FakeClock();
     const primary = fakeInformer<KubernetesObject>(clock, 'primary');
@@ -39,6 +49,47 @@ describe('OwnWrites', () => {
     primary.lw.emit('delete', { ...configMap('ns', 'a', '7'), kind: 'ConfigMap' });
     await flush();
     expect(calls, 'a deletion always is').to.deep.equal(['ns/a', 'ns/a']);
+    await controller.stop();
+  });
+
+  it('an echo that arrives before the write\'s own answer (a race between two connections) is still not news', async () => {
+    const clock = new FakeClock();
+    const primary = fakeInformer<KubernetesObject>(clock, 'primary');
+    const writes = new OwnWrites();
+    const calls: string[] = [];
+    let round = 0;
+    const controller = new Controller(
+      {
+        name: 'race',
+        primary: primary.informer,
+        resyncPeriodMs: 0,
+        ownWrites: writes,
+        reconcile: async (key) => {
+          calls.push(key);
+          round++;
+          if (round === 1) {
+            // The watch shows our write first; its answer (and so its version) is read after.
+            primary.lw.emit('update', { ...configMap('ns', 'a', '9'), kind: 'ConfigMap' });
+            await flush();
+            writes.record({ ...configMap('ns', 'a', '9'), kind: 'ConfigMap' });
+          }
+          if (round === 2) {
+            // Someone else's change during the reconcile is news: one more reconcile after it.
+            primary.lw.emit('update', { ...configMap('ns', 'a', '20'), kind: 'ConfigMap' });
+            await flush();
+          }
+        },
+      },
+      { clock, logger: silentLogger() },
+    );
+    await primary.informer.start();
+    controller.start();
+    primary.lw.emit('add', { ...configMap('ns', 'a', '8'), kind: 'ConfigMap' });
+    await flush(6);
+    expect(calls, 'the early echo did not cause a second reconcile').to.deep.equal(['ns/a']);
+    primary.lw.emit('update', { ...configMap('ns', 'a', '10'), kind: 'ConfigMap' });
+    await flush(10);
+    expect(calls, 'a change during a reconcile runs it once more').to.deep.equal(['ns/a', 'ns/a', 'ns/a']);
     await controller.stop();
   });
 });

@@ -1,12 +1,14 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { OpsManagerApiKey } from '../../api/types.ts';
+import { ANNOTATION_CREATE_PENDING, type OpsManagerApiKey } from '../../api/types.ts';
 import { isNotFound } from '../../kube/api-errors.ts';
 import type { OpsManagerClient } from '../../opsmanager/client.ts';
 import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from '../../opsmanager/errors.ts';
 import { withFinalizer, withoutFinalizer } from '../shared/finalizers.ts';
 import type { ConfigMapStore, EventSink, ObjectStore, SecretStore, StepHook } from '../shared/ports.ts';
 import type { Connection } from '../shared/connections.ts';
-import type { AfterCreate, Created, KeyRef, Plan, Step, Tally } from './plan.ts';
+import type { KeyListCache } from '../shared/key-list-cache.ts';
+import { markValue } from './facts.ts';
+import { CREATED, type AfterCreate, type Created, type KeyRef, type Plan, type Step, type Tally } from './plan.ts';
 
 export interface ActDeps {
   keys: ObjectStore<OpsManagerApiKey>;
@@ -14,6 +16,8 @@ export interface ActDeps {
   /** For spec.opsManagerConfigMap. */
   configMaps?: ConfigMapStore;
   events: EventSink;
+  /** Shared key lists (see gather): told about every key the plan writes to. */
+  keyLists?: KeyListCache;
   /** Called before and after each step (`before-create`, `after-secret-write`…): failpoints and crash tests. */
   onStep?: StepHook;
   /** Told about project roles given to a new key, so that the bindings' project cache stays current. */
@@ -39,15 +43,25 @@ export async function act(deps: ActDeps, plan: Plan, obj: OpsManagerApiKey, conn
   for (const step of plan.steps) {
     const point = kebab(step.kind);
     deps.onStep?.('opsmanagerapikey', `before-${point}`);
+    noteKeyWrite(deps, run, step);
     try {
       await perform(deps, run, step);
     } catch (err) {
       return { ok: false, obj: run.obj, step, error: err };
     }
+    if (step.kind === 'Create') noteKeyWrite(deps, run, step);
     if (step.counts) deps.onCounted?.(step.counts);
     deps.onStep?.('opsmanagerapikey', `after-${point}`);
   }
   return { ok: true, obj: run.obj };
+}
+
+/** Shared key lists no longer speak for a key the plan writes to (noted before the write: it may apply and still fail). */
+function noteKeyWrite(deps: ActDeps, run: Run, step: Step): void {
+  if (!deps.keyLists || !run.conn) return;
+  const ref: KeyRef | undefined = 'keyId' in step ? step.keyId : step.kind === 'Create' ? CREATED : undefined;
+  if (ref === undefined || (typeof ref !== 'string' && !run.created)) return;
+  deps.keyLists.noteWritten(run.conn.client, keyId(run, ref));
 }
 
 function kebab(kind: string): string {
@@ -83,9 +97,11 @@ async function perform(deps: ActDeps, run: Run, step: Step): Promise<void> {
         if (!isNotFound(err)) throw err;
       }
       return;
-    case 'PendingMark':
-      run.obj = await deps.keys.replaceStatus({ ...run.obj, status: step.status });
+    case 'PendingMark': {
+      const annotations = { ...run.obj.metadata.annotations, [ANNOTATION_CREATE_PENDING]: JSON.stringify(step.mark) };
+      run.obj = await deps.keys.replace(withFinalizer({ ...run.obj, metadata: { ...run.obj.metadata, annotations } }));
       return;
+    }
     case 'StatusWrite':
       run.obj = await deps.keys.replaceStatus({ ...run.obj, status: after(run, step.status) });
       return;

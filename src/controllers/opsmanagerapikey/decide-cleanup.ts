@@ -1,6 +1,6 @@
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { currentKeyId, finalizeKeyIds, secretKeyId } from './facts.ts';
+import { currentKeyId, finalizeKeyIds, openMark, secretKeyId } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
 
@@ -54,8 +54,8 @@ export function sweepPlan(g: Gathered): Plan {
     const message = `deleted ${orphans.length} key(s) whose creation was interrupted before the pair reached the Secret: ${orphans.join(', ')}`;
     steps.push({ kind: 'Event', type: 'Warning', reason: 'OrphanKeyDeleted', message });
   }
-  const { pendingCreate: mark, ...rest } = g.obj.status ?? {};
-  const status: OpsManagerApiKeyStatus = rest;
+  const mark = openMark(g.obj);
+  const status: OpsManagerApiKeyStatus = { ...g.obj.status, ...(mark ? { createSettled: mark.value } : {}) };
   if (status.previousKeyId !== undefined && status.previousKeyId === inSecret) {
     delete status.previousKeyId;
     delete status.previousKeyRevokeAt;
@@ -65,7 +65,7 @@ export function sweepPlan(g: Gathered): Plan {
   // is not due again and the rotation request it answered is handled.
   const published = inSecret !== undefined && inSecret !== g.obj.status?.previousKeyId && inSecret !== g.obj.status?.keyId;
   if (published && mark) {
-    status.rotatedAt = mark.startedAt;
+    if (mark.startedAt) status.rotatedAt = mark.startedAt;
     if (mark.rotationRequest !== undefined) status.lastRotationRequest = mark.rotationRequest;
   }
   steps.push({ kind: 'StatusWrite', status });

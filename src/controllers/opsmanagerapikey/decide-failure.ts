@@ -3,6 +3,7 @@ import { isConflict } from '../../kube/api-errors.ts';
 import { AmbiguousCreateError, ForbiddenError, OpsManagerError } from '../../opsmanager/errors.ts';
 import { classifyError } from '../shared/classify.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
+import { openMark } from './facts.ts';
 import type { Gathered, Plan, Step } from './plan.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
 
@@ -27,8 +28,8 @@ export function failurePlan(g: Gathered, latest: OpsManagerApiKey, failure: { st
   }
   let base: OpsManagerApiKeyStatus = { ...latest.status };
   if (step?.kind === 'Create' && error instanceof OpsManagerError && !(error instanceof AmbiguousCreateError)) {
-    const { pendingCreate: _p, ...rest } = base;
-    base = { ...rest, previousKeyId: g.obj.status?.previousKeyId, previousKeyRevokeAt: g.obj.status?.previousKeyRevokeAt };
+    const mark = openMark(latest);
+    base = { ...base, ...(mark ? { createSettled: mark.value } : {}), previousKeyId: g.obj.status?.previousKeyId, previousKeyRevokeAt: g.obj.status?.previousKeyRevokeAt };
   }
   const detail = step?.kind === 'SecretWrite' ? 'SecretSynced' : 'KeyProvisioned';
   const status = notReadyStatus(latest, detail, c.reason, c.message, g.now, base);

@@ -8,7 +8,7 @@ import { diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
 import { configMapSync, desiredConfigMap } from './decide-converge.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
-import { adopting, currentKeyId, rotationRequest } from './facts.ts';
+import { adopting, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
 import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
 import { plannedCheckMs, readyStatus } from './status.ts';
@@ -55,7 +55,11 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   }
   const retireNow = previous && Date.parse(previous.revokeAt) <= now.getTime() ? previous.keyId : undefined;
 
-  steps.push({ kind: 'PendingMark', status: markStatus(g, why, previous, request) });
+  const mark: CreateMark = { id: now.toISOString(), tag: pendingTag(obj), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) };
+  steps.push({ kind: 'PendingMark', mark });
+  // A first key needs no status before it exists; a replacement says what it is doing, and
+  // records the key it will retire, so that a crash after the Secret write forgets neither.
+  if (why !== 'Initial') steps.push({ kind: 'StatusWrite', status: markStatus(g, why, previous) });
   if (why === 'OnDemand') steps.push({ kind: 'Event', type: 'Normal', reason: Reason.Rotating, message: `rotation requested (omkeys.io/rotate=${request ?? ''}): creating a new key` });
   const scope = obj.spec.projectId ? { projectId: obj.spec.projectId } : { orgId };
   steps.push({ kind: 'Create', scope, desc: pendingTag(obj), roles: [...obj.spec.roles] });
@@ -69,10 +73,10 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
   if (retireNow) steps.push(keyDelete(g, retireNow));
 
-  const { pendingCreate: _p, ...rest } = obj.status ?? {};
   const kept = retireNow ? undefined : previous;
   const base: OpsManagerApiKeyStatus = {
-    ...rest,
+    ...obj.status,
+    createSettled: markValue(mark),
     rotatedAt: iso(now),
     previousKeyId: kept?.keyId,
     previousKeyRevokeAt: kept?.revokeAt,
@@ -91,7 +95,7 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
 }
 
-function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined, request: string | undefined): OpsManagerApiKeyStatus {
+function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined): OpsManagerApiKeyStatus {
   const { obj, now } = g;
   const rotating = why === 'Rotation' || why === 'OnDemand';
   const creating = {
@@ -106,7 +110,6 @@ function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string
   if (!rotating) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
   return {
     ...obj.status,
-    pendingCreate: { tag: pendingTag(obj), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) },
     previousKeyId: previous?.keyId,
     previousKeyRevokeAt: previous?.revokeAt,
     conditions,

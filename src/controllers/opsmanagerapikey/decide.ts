@@ -7,7 +7,7 @@ import { blockedPlan, finalizePlan, sweepPlan } from './decide-cleanup.ts';
 import { provisionPlan, type ProvisionReason } from './decide-provision.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
 import { adoptPlan } from './decide-adopt.ts';
-import { adopting, finalizeKeyIds, rotationDue, rotationRequest } from './facts.ts';
+import { adopting, finalizeKeyIds, openMark, rotationDue, rotationRequest } from './facts.ts';
 import type { Decision, Gathered, Plan, Read } from './plan.ts';
 import { secretName } from './secret-builder.ts';
 
@@ -19,7 +19,8 @@ import { secretName } from './secret-builder.ts';
 export function decide(g: Gathered): Decision {
   const { obj } = g;
   if (obj.metadata.deletionTimestamp) return needs(g, finalizeReads(g)) ?? act(finalizePlan(g));
-  if (!hasFinalizer(obj.metadata)) return act({ name: 'AddFinalizer', steps: [{ kind: 'AddFinalizer' }], then: { kind: 'again' } });
+  // A first key's pending mark carries the finalizer (one write); anything else adds it first.
+  if (!hasFinalizer(obj.metadata) && !firstKeyNext(g)) return act({ name: 'AddFinalizer', steps: [{ kind: 'AddFinalizer' }], then: { kind: 'again' } });
   if (g.templateError) return act(blockedPlan(g, 'SecretSynced', Reason.InvalidSpec, g.templateError, true));
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
   if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', Reason.PolicyDenied, policy.message, true));
@@ -32,17 +33,17 @@ export function decide(g: Gathered): Decision {
     return act(blockedPlan(g, 'SecretSynced', Reason.ConfigMapConflict, message, false));
   }
   // Deleting the keys of an interrupted create must never rest on a cache that may lag the Secret naming one of them.
-  if (obj.status?.pendingCreate) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
+  if (openMark(obj)) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
 
   if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);
-  if (early) return needs(g, provisionReads(g)) ?? act(provisionPlan(g, early));
-  if (rotationRequest(g)) return needs(g, provisionReads(g)) ?? act(provisionPlan(g, 'OnDemand'));
+  if (early) return needs(g, provisionReads(g, early)) ?? act(provisionPlan(g, early));
+  if (rotationRequest(g)) return needs(g, provisionReads(g, 'OnDemand')) ?? act(provisionPlan(g, 'OnDemand'));
   if (isFresh(g)) return act(inSyncPlan(g));
   const missing = needs(g, ['connection', 'remote']);
   if (missing) return missing;
   const late = provisionAfterRemote(g);
-  if (late) return needs(g, provisionReads(g)) ?? act(provisionPlan(g, late));
+  if (late) return needs(g, provisionReads(g, late)) ?? act(provisionPlan(g, late));
   // A ConfigMap missing from the cache may be one we do not own (not cached): look before creating it.
   if (obj.spec.opsManagerConfigMap && g.configMap.state === 'absent') return needs(g, ['live']) ?? act(convergePlan(g));
   return act(convergePlan(g));
@@ -69,7 +70,7 @@ function needs(g: Gathered, wanted: Read[]): Decision | undefined {
 function finalizeReads(g: Gathered): Read[] {
   if (!hasFinalizer(g.obj.metadata)) return [];
   const reads: Read[] = ['live'];
-  if (g.obj.status?.pendingCreate) reads.push('connection', 'pending');
+  if (openMark(g.obj)) reads.push('connection', 'pending');
   if (!g.live) return reads;
   if (finalizeKeyIds(g).length > 0) reads.push('connection');
   return reads;
@@ -80,8 +81,18 @@ function finalizeReads(g: Gathered): Read[] {
  * that Ops Manager refused, a read goes first, so that while Ops Manager still refuses nothing
  * is written and backoff is not undone by the operator's own status writes.
  */
-function provisionReads(g: Gathered): Read[] {
-  return lastCreateRefused(g.obj) ? ['live', 'connection', 'pending'] : ['live', 'connection'];
+function provisionReads(g: Gathered, why: ProvisionReason): Read[] {
+  // A first key may rest on the cache: a stale resource fails its pending-mark write (409), a
+  // Secret the cache has not seen fails the Secret create, and the key made is then swept.
+  const reads: Read[] = why === 'Initial' ? ['connection'] : ['live', 'connection'];
+  return lastCreateRefused(g.obj) ? [...reads, 'pending'] : reads;
+}
+
+/** Whether, all else being in order, this reconcile's plan is a resource's first key. */
+function firstKeyNext(g: Gathered): boolean {
+  const { obj } = g;
+  const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
+  return g.secret.state === 'absent' && !obj.status?.keyId && !openMark(obj) && !obj.spec.adopt && !g.templateError && policy.allowed && g.configMap.state !== 'foreign';
 }
 
 const REFUSALS = new Set<string>([

@@ -1,4 +1,5 @@
-import { ANNOTATION_ROTATE } from '../../api/types.ts';
+import { ANNOTATION_CREATE_PENDING, ANNOTATION_ROTATE, type OpsManagerApiKey } from '../../api/types.ts';
+import { pendingTag } from './secret-builder.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { Gathered } from './plan.ts';
 
@@ -40,4 +41,38 @@ export function rotationRequest(g: Gathered): string | undefined {
 /** Taking over an existing key is under way: asked for, and no key of ours is recorded or in a Secret yet. */
 export function adopting(g: Gathered): boolean {
   return g.obj.spec.adopt !== undefined && !g.obj.status?.keyId && g.secret.state !== 'ours';
+}
+
+/** A create about to be sent to Ops Manager, as the annotation omkeys.io/create-pending records it. */
+export interface CreateMark {
+  /** Unique per create of this resource. */
+  id: string;
+  /** The description the key carries until its pair is safe (see pendingTag). */
+  tag: string;
+  startedAt: string;
+  /** The omkeys.io/rotate value the create answers. */
+  rotationRequest?: string;
+}
+
+/** The annotation's value for a mark; status.createSettled holds the same string once it is settled. */
+export function markValue(mark: CreateMark): string {
+  return JSON.stringify(mark);
+}
+
+/**
+ * The create-pending mark, if one is open: written, and not settled in status. Settled means
+ * status.createSettled holds exactly the annotation's value, a comparison that tools without a
+ * JSON parser (Argo CD's health scripts) can make too.
+ */
+export function openMark(obj: OpsManagerApiKey): (CreateMark & { value: string }) | undefined {
+  const raw = obj.metadata.annotations?.[ANNOTATION_CREATE_PENDING];
+  if (!raw || raw === obj.status?.createSettled) return undefined;
+  let mark: CreateMark;
+  try {
+    mark = JSON.parse(raw) as CreateMark;
+  } catch {
+    // Mangled by hand: still a create that may have happened, so it is swept like any other.
+    mark = { id: raw, tag: pendingTag(obj), startedAt: '' };
+  }
+  return { ...mark, tag: pendingTag(obj), value: raw };
 }

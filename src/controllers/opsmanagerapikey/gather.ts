@@ -3,6 +3,7 @@ import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import { isNotFound } from '../../kube/api-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Connection, ConnectionPool } from '../shared/connections.ts';
+import type { KeyListCache } from '../shared/key-list-cache.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
 import type { ConfigMapStore, ObjectStore, SecretStore } from '../shared/ports.ts';
 import { readAdopt } from './gather-adopt.ts';
@@ -27,6 +28,8 @@ export interface GatherDeps {
   policy: KeyPolicy;
   clock: Clock;
   freshnessMs: number;
+  /** Shared key lists for a resync pass (fewer Ops Manager reads per key); absent: one read per key. */
+  keyLists?: KeyListCache;
 }
 
 /** What gather read, and the Ops Manager client that act will use. */
@@ -117,7 +120,7 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   const client = conn?.client;
   if (client && reads.includes('remote')) {
     const keyId = g.secret.state === 'ours' ? g.secret.reading.keyId : undefined;
-    g = { ...g, remote: keyId ? await readRemoteKey(client, obj, keyId, orgId) : { state: 'absent' } };
+    g = { ...g, remote: keyId ? await readRemoteKey(client, obj, keyId, orgId, deps.keyLists) : { state: 'absent' } };
   }
   if (client && reads.includes('pending')) g = { ...g, pending: { state: 'read', keyIds: await findPendingKeys(client, obj, orgId) } };
   if (conn && reads.includes('adopt')) g = { ...g, ...(await readAdopt(deps, conn, obj, orgId)) };

@@ -3,6 +3,7 @@ import type { OpsManagerApiKey, OpsManagerApiKeyStatus, ProjectKeyBinding } from
 import type { AccessListInput } from '../../opsmanager/types.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
 import type { ProvisionReason } from './decide-provision.ts';
+import type { CreateMark } from './facts.ts';
 import type { SecretReading } from './secret-builder.ts';
 
 /** The Ops Manager key as far as this resource cares: roles in its own scope only. */
@@ -104,8 +105,11 @@ export type Tally = { kind: 'KeyMinted'; why: ProvisionReason } | { kind: 'Orpha
 type StepBody =
   | { kind: 'AddFinalizer' }
   | { kind: 'RemoveFinalizer' }
-  /** Records that a create is about to be sent (the tag is how a lost answer is found again). */
-  | { kind: 'PendingMark'; status: OpsManagerApiKeyStatus }
+  /**
+   * Records, with the finalizer, that a create is about to be sent (annotation
+   * omkeys.io/create-pending; the tag is how a lost answer is found again): one write.
+   */
+  | { kind: 'PendingMark'; mark: CreateMark }
   | { kind: 'StatusWrite'; status: AfterCreate<OpsManagerApiKeyStatus> }
   | { kind: 'Create'; scope: { orgId: string } | { projectId: string }; desc: string; roles: string[] }
   | { kind: 'AccessListAdd'; orgId: string; keyId: KeyRef; entries: AccessListInput[] }

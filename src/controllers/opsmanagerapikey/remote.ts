@@ -2,6 +2,7 @@ import type { OpsManagerApiKey } from '../../api/types.ts';
 import { collect, type OpsManagerClient } from '../../opsmanager/client.ts';
 import { NotFoundError } from '../../opsmanager/errors.ts';
 import type { ApiKey } from '../../opsmanager/types.ts';
+import type { KeyListCache } from '../shared/key-list-cache.ts';
 import { canonicalCidr } from './access-list.ts';
 import type { RemoteKey, RemoteView } from './plan.ts';
 import { pendingTag } from './secret-builder.ts';
@@ -29,10 +30,13 @@ export function toRemoteKey(obj: OpsManagerApiKey, key: ApiKey, accessList: stri
  * project-scoped connection may read); if it is no longer assigned there, the organization
  * endpoint tells "unassigned" (roles to put back) from "deleted" (a new key is needed).
  */
-export async function readRemoteKey(client: OpsManagerClient, obj: OpsManagerApiKey, keyId: string, orgId: string): Promise<RemoteView> {
+export async function readRemoteKey(client: OpsManagerClient, obj: OpsManagerApiKey, keyId: string, orgId: string, lists?: KeyListCache): Promise<RemoteView> {
   let key: ApiKey | undefined;
+  const scope = obj.spec.projectId ? { projectId: obj.spec.projectId } : { orgId };
   try {
-    if (obj.spec.projectId) key = (await collect(client.listProjectKeys(obj.spec.projectId))).find((k) => k.id === keyId);
+    // A list shared by the resync pass when it can vouch for the key; otherwise the key itself.
+    if (lists) key = await lists.find(client, scope, keyId);
+    else if (obj.spec.projectId) key = (await collect(client.listProjectKeys(obj.spec.projectId))).find((k) => k.id === keyId);
     key ??= await client.getOrgKey(orgId, keyId);
   } catch (err) {
     if (err instanceof NotFoundError && (err.errorCode === 'API_KEY_NOT_FOUND' || err.errorCode === undefined)) return { state: 'absent' };

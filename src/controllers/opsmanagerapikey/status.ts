@@ -16,7 +16,7 @@ export function readyStatus(obj: OpsManagerApiKey, key: RemoteKey, secretName: s
   const retiring = base.previousKeyId ? `; previous key ${base.previousKeyId} is revoked at ${base.previousKeyRevokeAt ?? 'once possible'}` : '';
   conditions = setCondition(conditions, { type: ConditionType.Ready, status: 'True', reason: base.previousKeyId ? Reason.Rotating : Reason.Provisioned, message: `key ${key.publicKey} is ready in Secret ${secretName}${retiring}`, observedGeneration: g }, now);
   const every = obj.spec.rotation?.every;
-  const { nextRotationAt: _drop, pendingCreate: _pending, ...rest } = base;
+  const { nextRotationAt: _drop, ...rest } = base;
   return {
     ...rest,
     observedGeneration: g,

@@ -7,6 +7,10 @@ const ADOPTED = '65a1b2c3d4e5f60718293a4b';
 const unread = { state: 'unread' } as const;
 const absent = { state: 'absent' } as const;
 const hourAgo = new Date(NOW.getTime() - 3_600_000).toISOString();
+/** The rotate annotation with value `value`, and an open create-pending mark answering it. */
+const marked = (value: string): Partial<Parameters<typeof key>[2]> => ({
+  annotations: { 'omkeys.io/rotate': value, 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: value }) },
+});
 const rotate = (value: string): Partial<Parameters<typeof key>[2]> => ({ annotations: { 'omkeys.io/rotate': value } });
 const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
 
@@ -26,8 +30,8 @@ const adoptSpec = { adopt: { keyId: ADOPTED, privateKeySecretRef: { name: 'old',
 const adoptLost = { adopt: { keyId: ADOPTED, rotate: true }, rotation: { every: '720h', gracePeriod: '1h' } };
 
 const rows: Array<{ name: string; g: Gathered; steps: string[] }> = [
-  { name: 'rotate now: a new annotation value rotates once, the Secret in one write, old key kept for no grace without rotation', g: gathered(key({}, { keyId: 'key-1' }, rotate('r1'))), steps: ['PendingMark', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
-  { name: 'rotate now with a rotation spec keeps the old key for the grace period', g: gathered(key({ rotation: { every: '720h', gracePeriod: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo }, rotate('r1'))), steps: ['PendingMark', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'rotate now: a new annotation value rotates once, the Secret in one write, old key kept for no grace without rotation', g: gathered(key({}, { keyId: 'key-1' }, rotate('r1'))), steps: ['PendingMark', 'StatusWrite', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'rotate now with a rotation spec keeps the old key for the grace period', g: gathered(key({ rotation: { every: '720h', gracePeriod: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo }, rotate('r1'))), steps: ['PendingMark', 'StatusWrite', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'] },
   { name: 'the value handled last does not rotate again', g: gathered(key({}, { keyId: 'key-1', lastRotationRequest: 'r1' }, rotate('r1'))), steps: ['StatusWrite'] },
   { name: 'rotate now rests on live reads', g: gathered(key({}, { keyId: 'key-1' }, rotate('r2')), { live: false }), steps: ['read live'] },
   { name: 'adopt: reads the key, the private key and the pair check first', g: gathered(key(adoptSpec), { secret: absent, adopt: unread }), steps: ['read adopt'] },
@@ -43,7 +47,7 @@ const rows: Array<{ name: string; g: Gathered; steps: string[] }> = [
   {
     name: 'adopt a key whose private key is lost: replaced at once, its project roles kept on the new key, the old one kept for the grace period',
     g: gathered(key(adoptLost), { secret: absent, adopt: adoptRead({ pair: undefined }) }),
-    steps: ['PendingMark', 'Create org', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'],
+    steps: ['PendingMark', 'StatusWrite', 'Create org', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'],
   },
   { name: 'once adopted (the Secret names the key) it is an ordinary key', g: gathered(key(adoptSpec, { keyId: ADOPTED }), { secret: ours({ keyId: ADOPTED }), remote: { state: 'present', key: remote({ id: ADOPTED }) } }), steps: ['StatusWrite'] },
   {
@@ -69,27 +73,28 @@ describe('omkey decide: rotation on request, adoption, the MongoDB operator Conf
     const p = plan(decide(gathered(key({}, { keyId: 'key-1' }, rotate('r1')))));
     const mark = p.steps[0];
     if (mark?.kind !== 'PendingMark') throw new Error('no mark');
-    expect(mark.status.pendingCreate?.rotationRequest).to.equal('r1');
-    expect(mark.status.lastRotationRequest).to.equal(undefined);
-    expect(mark.status.conditions?.find((c) => c.type === 'KeyProvisioned')?.reason).to.equal('Rotating');
-    const final = p.steps.find((s) => s.kind === 'StatusWrite');
+    expect(mark.mark.rotationRequest).to.equal('r1');
+    const progress = p.steps[1];
+    if (progress?.kind !== 'StatusWrite' || typeof progress.status === 'function') throw new Error('no status');
+    expect(progress.status.lastRotationRequest).to.equal(undefined);
+    expect(progress.status.conditions?.find((c) => c.type === 'KeyProvisioned')?.reason).to.equal('Rotating');
+    const final = p.steps.findLast((s) => s.kind === 'StatusWrite');
     if (final?.kind !== 'StatusWrite' || typeof final.status !== 'function') throw new Error('no final status');
     expect(final.status({ id: 'n', publicKey: 'p', privateKey: 'x' }).lastRotationRequest).to.equal('r1');
   });
 
   it('a sweep after a crash that came after the Secret write records the request (it never rotates twice)', () => {
-    const mark = { tag: 't', startedAt: hourAgo, rotationRequest: 'r1' };
-    const p = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1', pendingCreate: mark }, rotate('r1')), { secret: ours({ keyId: 'new-1' }), pending: { state: 'read', keyIds: ['new-1'] } })));
+    const p = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1' }, marked('r1')), { secret: ours({ keyId: 'new-1' }), pending: { state: 'read', keyIds: ['new-1'] } })));
     const st = p.steps.find((s) => s.kind === 'StatusWrite');
     if (st?.kind !== 'StatusWrite' || typeof st.status === 'function') throw new Error('no status');
     expect(st.status.lastRotationRequest).to.equal('r1');
     expect(st.status.rotatedAt).to.equal(hourAgo);
     expect(st.status.previousKeyId).to.equal('key-1');
+    expect(st.status.createSettled).to.equal(JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: 'r1' }));
   });
 
   it('a sweep after a crash before the create leaves the request to be handled', () => {
-    const mark = { tag: 't', startedAt: hourAgo, rotationRequest: 'r1' };
-    const p = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1', pendingCreate: mark }, rotate('r1')), { pending: { state: 'read', keyIds: [] } })));
+    const p = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1' }, marked('r1')), { pending: { state: 'read', keyIds: [] } })));
     const st = p.steps.find((s) => s.kind === 'StatusWrite');
     if (st?.kind !== 'StatusWrite' || typeof st.status === 'function') throw new Error('no status');
     expect(st.status.lastRotationRequest).to.equal(undefined);

@@ -9,7 +9,8 @@ const unread = { state: 'unread' } as const;
 const hourAgo = new Date(NOW.getTime() - 3_600_000).toISOString();
 const later = new Date(NOW.getTime() + 600_000).toISOString();
 const deleting = { deletionTimestamp: NOW.toISOString() };
-const pendingMark = { pendingCreate: { tag: 't', startedAt: hourAgo } };
+/** An open create-pending mark: the annotation, not settled in status. */
+const pendingMeta = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo }) } };
 
 function plan(d: Decision): Plan {
   if (d.kind !== 'act') throw new Error(`expected a plan, got reads ${d.reads.join(',')}`);
@@ -24,9 +25,13 @@ interface Row {
 }
 
 const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
+/** A replacement also says in status what it does, and which key it will retire, before the create. */
+const REPLACE = ['PendingMark', 'StatusWrite', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
 const rows: Row[] = [
-  { name: 'adds the finalizer before anything else', g: gathered(key({}, undefined, { finalizers: [] }), { live: false, connection: unread }), steps: ['AddFinalizer'] },
-  { name: 'reads live before creating the first key', g: gathered(key(), { live: false, secret: absent, connection: unread }), steps: ['read live,connection'] },
+  { name: 'adds the finalizer before anything but a first key', g: gathered(key({}, { keyId: 'key-1' }, { finalizers: [] }), { live: false, connection: unread }), steps: ['AddFinalizer'] },
+  { name: 'a first key rests on the cache: only the connection is read', g: gathered(key(), { live: false, secret: absent, connection: unread }), steps: ['read connection'] },
+  { name: 'a first key: its pending mark carries the finalizer (one write)', g: gathered(key({}, undefined, { finalizers: [] }), { live: false, secret: absent }), steps: [...CREATE, 'StatusWrite', 'Event KeyCreated'] },
+  { name: 'a replacement rests on live reads', g: gathered(key({}, { keyId: 'key-1' }), { live: false, secret: absent }), steps: ['read live'] },
   { name: 'creates the first key when there is no Secret', g: gathered(key(), { secret: absent }), steps: [...CREATE, 'StatusWrite', 'Event KeyCreated'], plan: 'Provision' },
   {
     name: 'applies access list and bound project roles before the pair is published',
@@ -39,31 +44,31 @@ const rows: Row[] = [
   {
     name: 'replaces the key when its Secret was deleted, retiring the old key at once',
     g: gathered(key({}, { keyId: 'key-1' }), { secret: absent }),
-    steps: [...CREATE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'],
+    steps: [...REPLACE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'],
   },
   {
     name: 'a project key with a grace key whose Secret is deleted: the grace key is deleted first, never forgotten',
     g: gathered(key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later }), { secret: absent }),
-    steps: [`KeyDelete key-0 or unassign from ${PROJECT}`, 'PendingMark', 'Create project', 'SecretWrite', 'KeyUpdate created desc=team-a/k', `KeyDelete key-1 or unassign from ${PROJECT}`, 'StatusWrite', 'Event KeyReplaced'],
+    steps: [`KeyDelete key-0 or unassign from ${PROJECT}`, 'PendingMark', 'StatusWrite', 'Create project', 'SecretWrite', 'KeyUpdate created desc=team-a/k', `KeyDelete key-1 or unassign from ${PROJECT}`, 'StatusWrite', 'Event KeyReplaced'],
   },
-  { name: 'replaces the key when the pair in the Secret was edited', g: gathered(key({}, { keyId: 'key-1' }), { secret: ours({ pairIntact: false }) }), steps: [...CREATE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
-  { name: 'replaces a key deleted by hand in Ops Manager, with nothing to retire', g: gathered(key({}, { keyId: 'key-1' }), { remote: absent }), steps: [...CREATE, 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'replaces the key when the pair in the Secret was edited', g: gathered(key({}, { keyId: 'key-1' }), { secret: ours({ pairIntact: false }) }), steps: [...REPLACE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'replaces a key deleted by hand in Ops Manager, with nothing to retire', g: gathered(key({}, { keyId: 'key-1' }), { remote: absent }), steps: [...REPLACE, 'StatusWrite', 'Event KeyReplaced'] },
   {
     name: 'rotates when the period is over, keeping the old key for the grace period',
     g: gathered(key({ rotation: { every: '1h', gracePeriod: '10m' } }, { keyId: 'key-1', rotatedAt: hourAgo })),
-    steps: [...CREATE, 'StatusWrite', 'Event KeyReplaced'],
+    steps: [...REPLACE, 'StatusWrite', 'Event KeyReplaced'],
   },
   {
     name: 'a rotation that overtakes a pending retirement deletes the older key first',
     g: gathered(key({ rotation: { every: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo, previousKeyId: 'key-0', previousKeyRevokeAt: later })),
-    steps: ['KeyDelete key-0', ...CREATE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'],
+    steps: ['KeyDelete key-0', ...REPLACE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'],
   },
   { name: 'after a refused create, reads before writing anything', g: gathered(key({}, { conditions: [{ type: 'KeyProvisioned', status: 'False', reason: 'Unauthorized', message: 'x', lastTransitionTime: hourAgo }] }), { secret: absent, pending: unread }), steps: ['read pending'] },
   { name: 'refuses what the policy forbids, terminally', g: gathered(key({ roles: ['ORG_OWNER'] })), steps: ['StatusWrite', 'Event PolicyDenied'], plan: 'Blocked' },
   { name: 'refuses a bad template before minting anything', g: gathered(key(), { secret: absent, templateError: 'unknown placeholder' }), steps: ['StatusWrite', 'Event InvalidSpec'] },
   { name: 'never takes over a Secret it does not own', g: gathered(key(), { secret: { state: 'foreign' } }), steps: ['StatusWrite', 'Event SecretConflict'] },
-  { name: 'sweeps only on live reads', g: gathered(key({}, pendingMark), { live: false }), steps: ['read live'] },
-  { name: 'sweeps keys left by an interrupted create, sparing the one in the Secret', g: gathered(key({}, pendingMark), { pending: { state: 'read', keyIds: ['key-1', 'key-9'] } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
+  { name: 'sweeps only on live reads', g: gathered(key({}, undefined, pendingMeta), { live: false }), steps: ['read live'] },
+  { name: 'sweeps keys left by an interrupted create, sparing the one in the Secret', g: gathered(key({}, undefined, pendingMeta), { pending: { state: 'read', keyIds: ['key-1', 'key-9'] } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
   { name: 'on deletion reads live first', g: gathered(key({}, { keyId: 'key-1' }, deleting), { live: false }), steps: ['read live'] },
   { name: 'on deletion removes the key, the previous key and pending ones', g: gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0' }, deleting), { pending: { state: 'read', keyIds: ['key-7'] } }), steps: ['KeyDelete key-7', 'KeyDelete key-0', 'KeyDelete key-1', 'RemoveFinalizer'] },
   { name: 'on deletion with Retain keeps the current key', g: gathered(key({ deletionPolicy: 'Retain' }, { keyId: 'key-1' }, deleting)), steps: ['Event KeyRetained', 'RemoveFinalizer'] },
@@ -92,16 +97,19 @@ describe('omkey decide: reads and plans', () => {
 });
 
 describe('omkey decide: details', () => {
-  it('a create marks the pending tag and the key to retire before anything reaches Ops Manager', () => {
+  it('a create marks the pending tag (with the finalizer) and, for a replacement, the key to retire, before anything reaches Ops Manager', () => {
     const p = plan(decide(gathered(key({ rotation: { every: '1h', gracePeriod: '10m' } }, { keyId: 'key-1', rotatedAt: hourAgo }))));
     const mark = p.steps[0];
-    expect(mark?.kind).to.equal('PendingMark');
-    if (mark?.kind !== 'PendingMark') return;
-    expect(mark.status.pendingCreate?.tag).to.equal(pendingTag(key()));
-    expect(mark.status.previousKeyId).to.equal('key-1');
-    expect(mark.status.previousKeyRevokeAt).to.equal('2026-11-28T12:10:00Z');
-    const create = p.steps[1];
-    expect(create).to.deep.include({ kind: 'Create', scope: { orgId: ORG }, desc: 'omkeys-pending:uid-1' });
+    if (mark?.kind !== 'PendingMark') throw new Error('no mark');
+    expect(mark.mark).to.deep.include({ tag: pendingTag(key()), startedAt: '2026-11-28T12:00:00Z' });
+    const status = p.steps[1];
+    if (status?.kind !== 'StatusWrite' || typeof status.status === 'function') throw new Error('no status before the create');
+    expect(status.status.previousKeyId).to.equal('key-1');
+    expect(status.status.previousKeyRevokeAt).to.equal('2026-11-28T12:10:00Z');
+    expect(p.steps[2]).to.deep.include({ kind: 'Create', scope: { orgId: ORG }, desc: 'omkeys-pending:uid-1' });
+    const final = p.steps.at(-2);
+    if (final?.kind !== 'StatusWrite' || typeof final.status !== 'function') throw new Error('no final status');
+    expect(final.status({ id: 'n', publicKey: 'p', privateKey: 'x' }).createSettled, 'the final status settles the mark').to.equal(JSON.stringify(mark.mark));
   });
 
   it('Ready is written only after the real description (the status is the last write but the Event)', () => {
@@ -112,7 +120,7 @@ describe('omkey decide: details', () => {
     if (last?.kind !== 'StatusWrite' || typeof last.status !== 'function') throw new Error('expected a final status built from the created key');
     const st = last.status({ id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' });
     expect(st.keyId).to.equal('new');
-    expect(st.pendingCreate).to.equal(undefined);
+    expect(st.createSettled).to.be.a('string');
     expect(st.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
     expect(JSON.stringify(st)).to.not.contain('priv-9f3c2a');
   });

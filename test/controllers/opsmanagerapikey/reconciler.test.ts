@@ -6,12 +6,12 @@ import { KeyWorld, readyStatus } from '../support/key-world.ts';
 import { ORG, PROJECT } from '../support/recording-om.ts';
 
 const TAG = 'omkeys-pending:uid-1';
-const CREATED_ORG = [
-  'key status Ready=False Progressing pending',
-  `om createOrgKey desc=${TAG}`,
-  'secret create k',
-  'om updateOrgKey new-1 desc=team-a/k',
-];
+const MARK = 'key replace finalizers=omkeys.io/finalizer +pending-mark';
+/** A first key: the pending mark (with the finalizer) is the only write before the create. */
+const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k'];
+/** A replacement also states in status what it does before the create. */
+const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k'];
+const READY_SETTLED = 'key status Ready=True Provisioned settles-mark';
 const later = '2026-11-28T13:00:00Z';
 const earlier = '2026-11-28T11:30:00Z';
 const deleting = { deletionTimestamp: '2026-11-28T12:00:00Z' };
@@ -26,14 +26,14 @@ interface Row {
 
 const rows: Row[] = [
   {
-    name: 'org key, first reconcile: finalizer, pending mark, create, Secret, real description, Ready, Event',
+    name: 'org key, first reconcile: three writes and the Event (finalizer with the pending mark, Secret, Ready), no read',
     setup: (w) => w.key({}, undefined, { finalizers: [] }),
-    writes: ['key replace finalizers=omkeys.io/finalizer', ...CREATED_ORG, 'key status Ready=True Provisioned', 'event Normal KeyCreated'],
+    writes: [...CREATED_ORG, READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'project key: created through its project, organization read once, no org-endpoint create',
     setup: (w) => w.projectKey(),
-    writes: ['key status Ready=False Progressing pending', `om createProjectKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Provisioned', 'event Normal KeyCreated'],
+    writes: [MARK, `om createProjectKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'access list and bound project roles are in place before the Secret is written',
@@ -41,7 +41,7 @@ const rows: Row[] = [
       w.key({ accessList: [{ ipAddress: '192.0.2.1' }] });
       w.bindings = [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a' }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }];
     },
-    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Provisioned', 'event Normal KeyCreated'],
+    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'steady state: nothing written anywhere',
@@ -58,7 +58,7 @@ const rows: Row[] = [
       w.om.addKey('key-1');
       w.key({}, readyStatus('key-1'));
     },
-    writes: ['key status Ready=False Progressing pending', `om createOrgKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
+    writes: [...REPLACED_ORG, 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'project key in a grace period loses its Secret: the grace key is deleted first, the old one after the new pair is safe',
@@ -67,7 +67,7 @@ const rows: Row[] = [
       w.om.addKey('key-1', { roles: [{ groupId: PROJECT, roleName: 'GROUP_READ_ONLY' }] });
       w.projectKey(readyStatus('key-1', { previousKeyId: 'key-0', previousKeyRevokeAt: later }));
     },
-    writes: ['om deleteOrgKey key-0', 'key status Ready=False Progressing pending', `om createProjectKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
+    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'pair edited by hand: replaced (the Secret updated in place), old key deleted',
@@ -76,7 +76,7 @@ const rows: Row[] = [
       w.secretFor(w.key({}, readyStatus('key-1')), 'key-1');
       w.editSecret('pair');
     },
-    writes: ['key status Ready=False Progressing pending', `om createOrgKey desc=${TAG}`, 'secret update k', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
+    writes: [...REPLACED_ORG.map((l) => l.replace('secret create', 'secret update')), 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'Secret metadata edited by hand: re-rendered, no new key',
@@ -107,7 +107,7 @@ const rows: Row[] = [
   {
     name: 'Ops Manager key deleted by hand: a new key, nothing to retire',
     setup: (w) => w.secretFor(w.key({}, readyStatus('key-1')), 'key-1'),
-    writes: [...CREATED_ORG.map((l) => l.replace('secret create', 'secret update')), 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
+    writes: [...REPLACED_ORG.map((l) => l.replace('secret create', 'secret update')), READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'rotation due: the old key is kept for its grace period, Ready stays True while it runs',
@@ -115,7 +115,7 @@ const rows: Row[] = [
       w.om.addKey('key-1');
       w.secretFor(w.key({ rotation: { every: '1h', gracePeriod: '10m' } }, readyStatus('key-1', { rotatedAt: '2026-11-28T10:00:00Z' })), 'key-1');
     },
-    writes: ['key status no Ready pending', `om createOrgKey desc=${TAG}`, 'secret update k', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
+    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating settles-mark', 'event Normal KeyReplaced'],
   },
   {
     name: 'grace period over: the previous key is deleted',
@@ -149,7 +149,7 @@ const rows: Row[] = [
       w.key();
       w.om.failOnce('create', new UnauthorizedError('no', { status: 401 }));
     },
-    writes: ['key status Ready=False Progressing pending', `om createOrgKey desc=${TAG}`, 'key status Ready=False Unauthorized', 'event Warning Unauthorized'],
+    writes: [MARK, `om createOrgKey desc=${TAG}`, 'key status Ready=False Unauthorized settles-mark', 'event Warning Unauthorized'],
     error: TransientError,
   },
   {
@@ -159,16 +159,16 @@ const rows: Row[] = [
       w.om.failOnce('addAccessList', new UnavailableError('down', { status: 503 }));
       w.stored().spec.accessList = [{ ipAddress: '192.0.2.1' }];
     },
-    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', 'key status Ready=False OpsManagerUnreachable pending', 'event Warning OpsManagerUnreachable'],
+    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', 'key status Ready=False OpsManagerUnreachable', 'event Warning OpsManagerUnreachable'],
     error: TransientError,
   },
   {
     name: 'after an interrupted create: the unconfirmed key is deleted, then a key is made',
     setup: (w) => {
       w.om.addKey('orphan', { desc: TAG });
-      w.key({}, { pendingCreate: { tag: TAG, startedAt: earlier } });
+      w.key({}, undefined, { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm0', tag: TAG, startedAt: earlier }) } });
     },
-    writes: ['om deleteOrgKey orphan', 'event Warning OrphanKeyDeleted', 'key status no Ready', ...CREATED_ORG, 'key status Ready=True Provisioned', 'event Normal KeyCreated'],
+    writes: ['om deleteOrgKey orphan', 'event Warning OrphanKeyDeleted', 'key status no Ready settles-mark', ...CREATED_ORG, READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'project key unassigned from its project by hand: its roles are put back there',
@@ -214,6 +214,6 @@ describe('omkey reconciler: exact writes (recording fakes of Kubernetes and Ops 
     const ready = w.stored().status?.conditions?.find((c) => c.type === ConditionType.Ready);
     expect(ready?.status).to.equal('True');
     expect(w.om.keys.get(w.stored().status?.keyId ?? '')?.desc).to.equal('team-a/k');
-    expect(w.writes.indexOf('om updateOrgKey new-1 desc=team-a/k')).to.be.lessThan(w.writes.indexOf('key status Ready=True Provisioned'));
+    expect(w.writes.indexOf('om updateOrgKey new-1 desc=team-a/k')).to.be.lessThan(w.writes.indexOf(READY_SETTLED));
   });
 });

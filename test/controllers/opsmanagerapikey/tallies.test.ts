@@ -16,6 +16,9 @@ function tallied(d: Decision): string[] {
   return d.plan.steps.filter((s) => s.counts).map((s) => `${stepLine(s)} => ${s.counts?.kind === 'KeyMinted' ? `KeyMinted ${s.counts.why}` : s.counts?.kind}`);
 }
 
+
+/** An open create-pending mark (annotation), as a create interrupted by a crash leaves it. */
+const openMark = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm0', tag: 'omkeys-pending:uid-1', startedAt: '2026-11-28T11:30:00Z' }) } };
 describe('omkey plans: which step counts for the metrics', () => {
   it('a create counts once, on the Secret write that publishes the pair', () => {
     expect(tallied(decide(gathered(key(), { secret: { state: 'absent' } })))).to.deep.equal(['SecretWrite => KeyMinted Initial']);
@@ -24,12 +27,12 @@ describe('omkey plans: which step counts for the metrics', () => {
   });
 
   it('a sweep counts each orphan it deletes, not the key the Secret names', () => {
-    const g = gathered(key({}, { keyId: 'key-1', pendingCreate: { tag: TAG, startedAt: earlier } }), { pending: { state: 'read', keyIds: ['key-1', 'key-8', 'key-9'] } });
+    const g = gathered(key({}, { keyId: 'key-1' }, openMark), { pending: { state: 'read', keyIds: ['key-1', 'key-8', 'key-9'] } });
     expect(tallied(decide(g))).to.deep.equal(['KeyDelete key-8 => OrphanDeleted', 'KeyDelete key-9 => OrphanDeleted']);
   });
 
   it('a deletion counts the pending keys it deletes as orphans, not its own key or its grace key', () => {
-    const g = gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later, pendingCreate: { tag: TAG, startedAt: earlier } }, deleting), {
+    const g = gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later }, { ...deleting, ...openMark }), {
       pending: { state: 'read', keyIds: ['key-7', 'key-1'] },
     });
     expect(tallied(decide(g))).to.deep.equal(['KeyDelete key-7 => OrphanDeleted']);
@@ -79,7 +82,7 @@ const rows: Row[] = [
     name: 'interrupted create: the orphan swept, then the first key',
     setup: (w) => {
       w.om.addKey('orphan', { desc: TAG });
-      w.key({}, { pendingCreate: { tag: TAG, startedAt: earlier } });
+      w.key({}, undefined, openMark);
     },
     tallies: ['OrphanDeleted', 'KeyMinted Initial'],
   },
@@ -88,7 +91,7 @@ const rows: Row[] = [
     setup: (w) => {
       w.om.addKey('key-1');
       w.om.addKey('orphan', { desc: TAG });
-      w.secretFor(w.key({}, { ...readyStatus('key-1'), pendingCreate: { tag: TAG, startedAt: earlier } }, deleting), 'key-1');
+      w.secretFor(w.key({}, readyStatus('key-1'), { ...deleting, ...openMark }), 'key-1');
     },
     tallies: ['OrphanDeleted'],
   },

@@ -43,14 +43,17 @@ export class RecordingObjects<T extends Obj> implements ObjectStore<T> {
 
   async replace(obj: T): Promise<T> {
     const was = this.current(obj);
-    this.writes.push(`${this.kind} replace finalizers=${(obj.metadata.finalizers ?? []).join(',') || '-'}`);
+    const mark = (o: Obj): string | undefined => (o.metadata as { annotations?: Record<string, string> }).annotations?.['omkeys.io/create-pending'];
+    const marked = mark(obj) !== undefined && mark(obj) !== mark(was) ? ' +pending-mark' : '';
+    this.writes.push(`${this.kind} replace finalizers=${(obj.metadata.finalizers ?? []).join(',') || '-'}${marked}`);
     return Promise.resolve(this.put({ ...obj, status: was.status }));
   }
 
   async replaceStatus(obj: T): Promise<T> {
     const was = this.current(obj);
-    const pending = (obj.status as { pendingCreate?: unknown } | undefined)?.pendingCreate ? ' pending' : '';
-    this.writes.push(`${this.kind} status ${ready(obj)}${pending}`);
+    const settled = (o: Obj): unknown => (o.status as { createSettled?: unknown } | undefined)?.createSettled;
+    const settles = settled(obj) !== undefined && settled(obj) !== settled(was) ? ' settles-mark' : '';
+    this.writes.push(`${this.kind} status ${ready(obj)}${settles}`);
     return Promise.resolve(this.put({ ...was, status: obj.status }));
   }
 }

@@ -21,7 +21,9 @@ describe('omkey: crash safety (operator killed at the dangerous moments)', funct
       await op.waitForExit();
       // What the crash left behind proves where it happened.
       const dead = await kube.getKey(ns, 'k');
-      expect(dead?.status?.pendingCreate, 'the pending mark').to.not.equal(undefined);
+      const mark = dead?.metadata.annotations?.['omkeys.io/create-pending'];
+      expect(mark, 'the pending mark').to.be.a('string');
+      expect(mark, 'not settled').to.not.equal(dead?.status?.createSettled);
       const tagged = pendingKeys(sim).filter((k) => k.desc.endsWith(dead?.metadata.uid ?? '-'));
       expect(tagged.length, 'keys created before the crash').to.equal(failpoint === 'after-pending-mark' ? 0 : 1);
       const secretBefore = await kube.secretData(ns, 'k');

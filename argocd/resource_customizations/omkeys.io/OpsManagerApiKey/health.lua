@@ -53,7 +53,13 @@ end
 if provisioned ~= nil and provisioned.status ~= "True" and waiting[provisioned.reason] then
   return progressing(provisioned.message)
 end
-if status.pendingCreate ~= nil then
+-- A create-pending mark is open until status.createSettled holds the same value.
+local annotations = obj.metadata.annotations
+local mark = nil
+if annotations ~= nil then
+  mark = annotations["omkeys.io/create-pending"]
+end
+if mark ~= nil and mark ~= status.createSettled then
   return progressing("Creating a key in Ops Manager")
 end
 if ready == nil then

@@ -1,0 +1,63 @@
+import { collect, type OpsManagerClient } from '../../opsmanager/client.ts';
+import type { ApiKey } from '../../opsmanager/types.ts';
+import type { Clock } from '../../runtime/clock.ts';
+
+export type KeyScope = { orgId: string } | { projectId: string };
+
+interface Entry {
+  at: number;
+  value: Promise<ReadonlyMap<string, ApiKey>>;
+}
+
+/**
+ * One paginated list (500 keys a page) of an organization's or a project's keys serves every
+ * key of it in a resync pass, instead of one GET per key: a resync enqueues all keys at once,
+ * so the first reconcile of an organization lists it and the others (at the same time, or
+ * within `ttlMs`) share the answer. A key the operator wrote to since the list was fetched is
+ * not answered from it (the caller reads it directly), nor is one missing from it: a key is
+ * never judged deleted on the strength of a list. A failed list is not cached.
+ */
+export class KeyListCache {
+  private readonly byClient = new WeakMap<OpsManagerClient, { lists: Map<string, Entry>; written: Map<string, number> }>();
+
+  constructor(private readonly opts: { clock: Clock; ttlMs: number }) {}
+
+  /** The key as the list shows it, or undefined when the list cannot vouch for it. */
+  async find(client: OpsManagerClient, scope: KeyScope, keyId: string): Promise<ApiKey | undefined> {
+    const c = this.client(client);
+    const name = 'orgId' in scope ? `org:${scope.orgId}` : `project:${scope.projectId}`;
+    const now = this.opts.clock.now();
+    let entry = c.lists.get(name);
+    if (!entry || now - entry.at >= this.opts.ttlMs) {
+      const value = list(client, scope);
+      const fresh: Entry = { at: now, value };
+      entry = fresh;
+      c.lists.set(name, fresh);
+      value.catch(() => {
+        if (c.lists.get(name) === fresh) c.lists.delete(name);
+      });
+    }
+    const writtenAt = c.written.get(keyId);
+    if (writtenAt !== undefined && writtenAt >= entry.at) return undefined;
+    return (await entry.value).get(keyId);
+  }
+
+  /** The operator changed (or created, or deleted) this key: lists fetched before now do not speak for it. */
+  noteWritten(client: OpsManagerClient, keyId: string): void {
+    this.client(client).written.set(keyId, this.opts.clock.now());
+  }
+
+  private client(client: OpsManagerClient): { lists: Map<string, Entry>; written: Map<string, number> } {
+    let c = this.byClient.get(client);
+    if (!c) {
+      c = { lists: new Map(), written: new Map() };
+      this.byClient.set(client, c);
+    }
+    return c;
+  }
+}
+
+async function list(client: OpsManagerClient, scope: KeyScope): Promise<ReadonlyMap<string, ApiKey>> {
+  const source = 'orgId' in scope ? client.listOrgKeys(scope.orgId) : client.listProjectKeys(scope.projectId);
+  return new Map((await collect(source)).map((k) => [k.id, k]));
+}
