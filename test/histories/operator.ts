@@ -9,7 +9,7 @@ import { DEFAULT_POLICY } from '../../src/controllers/shared/policy.ts';
 import { TerminalError, TransientError } from '../../src/runtime/errors.ts';
 import type { ManagedInformer } from '../../src/runtime/informer.ts';
 import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
-import type { FakeClock } from '../runtime/fake-clock.ts';
+import type { HistoryClock } from './history-clock.ts';
 import type { FakeKube } from '../support/fake-kube.ts';
 import type { RecordingEvents } from '../support/recording-events.ts';
 
@@ -24,7 +24,7 @@ export class CrashSignal extends Error {
 export interface OperatorEnv {
   kube: FakeKube;
   sim: SimHandle;
-  clock: FakeClock;
+  clock: HistoryClock;
   events: RecordingEvents;
   logger: Logger;
 }

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
 import { decodeSecretData, isOwnedBy, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { FakeClock } from '../runtime/fake-clock.ts';
 import { FakeKube, type KubeObject } from '../support/fake-kube.ts';
+import { HistoryClock } from './history-clock.ts';
 import { checkAlways, checkAtOnce } from './invariants.ts';
 import { RecordingEvents } from '../support/recording-events.ts';
 import type { History, HistoryEvent } from './model.ts';
@@ -34,7 +34,7 @@ type Work = `key:${string}` | `binding:${string}`;
  */
 export class World {
   readonly kube: FakeKube;
-  readonly clock = new FakeClock(START);
+  readonly clock = new HistoryClock(START);
   readonly events = new RecordingEvents();
   readonly logLines: string[] = [];
   readonly logger: Logger;
@@ -57,7 +57,8 @@ export class World {
 
   constructor(readonly fixture: SimFixture) {
     this.privateKeys = fixture.reset();
-    this.kube = new FakeKube(() => this.clock.now());
+    // Each API call takes a millisecond of the fake clock: time moves during a reconcile as it does for real.
+    this.kube = new FakeKube(() => this.clock.now(), () => Promise.resolve(this.clock.tick(1)));
     const lines = this.logLines;
     const sink = new Writable({
       write(chunk: Buffer | string, _enc, done) {

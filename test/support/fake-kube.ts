@@ -68,7 +68,8 @@ export class FakeKube {
   private epoch = 0;
   private frozen: Map<string, KubeObject> | undefined;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `latency` is awaited by every call through an adapter: a fake clock may move as it does during real API calls. */
+  constructor(private readonly now: () => number = Date.now, private readonly latency: () => Promise<void> = () => Promise.resolve()) {}
 
   get(kind: Kind, namespace: string, name: string): KubeObject | undefined {
     const o = this.objects.get(id(kind, namespace, name));
@@ -175,7 +176,7 @@ export class FakeKube {
   secrets(): SecretStore {
     const guard = this.guard();
     return {
-      get: (ns, name) => Promise.resolve(this.get('Secret', ns, name) as V1Secret | undefined),
+      get: (ns, name) => this.async(() => this.get('Secret', ns, name) as V1Secret | undefined),
       create: (s) => this.async(() => (guard(), this.create('Secret', s as KubeObject, 'operator') as V1Secret)),
       update: (current, desired) =>
         this.async(() => {
@@ -233,7 +234,7 @@ export class FakeKube {
 
   /** API calls answer asynchronously, as over the network, and fail as rejected promises. */
   private async async<T>(fn: () => T): Promise<T> {
-    await Promise.resolve();
+    await this.latency();
     return fn();
   }
 
