@@ -98,7 +98,7 @@ async function perform(deps: ActDeps, run: Run, step: Step): Promise<void> {
       }
       return;
     case 'PendingMark': {
-      const annotations = { ...run.obj.metadata.annotations, [ANNOTATION_CREATE_PENDING]: JSON.stringify(step.mark) };
+      const annotations = { ...run.obj.metadata.annotations, [ANNOTATION_CREATE_PENDING]: markValue(step.mark) };
       run.obj = await deps.keys.replace(withFinalizer({ ...run.obj, metadata: { ...run.obj.metadata, annotations } }));
       return;
     }

@@ -12,7 +12,6 @@ const marked = (value: string): Partial<Parameters<typeof key>[2]> => ({
   annotations: { 'omkeys.io/rotate': value, 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: value }) },
 });
 const rotate = (value: string): Partial<Parameters<typeof key>[2]> => ({ annotations: { 'omkeys.io/rotate': value } });
-const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
 
 function plan(d: Decision): Plan {
   if (d.kind !== 'act') throw new Error(`expected a plan, got reads ${d.reads.join(',')}`);

@@ -83,7 +83,7 @@ describe('omkey: adopting keys made by hand (spec.adopt)', () => {
     const roles = sim.state.apiKeys.get(data.keyId ?? '')?.roles ?? [];
     expect(roles.filter((r) => r.groupId === project).map((r) => r.roleName), 'project assignment kept on the new key').to.deep.equal(['GROUP_DATA_ACCESS_READ_ONLY']);
     if (sim.state.apiKeys.has(hand.id)) expect(obj.status?.previousKeyId, 'the adopted key is the grace key').to.equal(hand.id);
-    await waitFor('adopted key deleted after the grace period', async () => !sim.state.apiKeys.has(hand.id), 30_000);
+    await waitFor('adopted key deleted after the grace period', () => Promise.resolve(!sim.state.apiKeys.has(hand.id)), 30_000);
   });
 
   it('a crash while adopting (after the Secret write): the adoption completes, one key', async () => {

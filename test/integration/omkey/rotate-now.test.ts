@@ -27,7 +27,7 @@ describe('omkey: rotation on request (annotation omkeys.io/rotate)', () => {
     // Touching the object again with the same value (another annotation) rotates nothing.
     await kube.annotateKey(ns, 'k', { 'example.com/touched': 'yes' });
     await kube.updateKeySpec(ns, 'k', (spec) => (spec.description = 'touched'));
-    await waitFor('description applied', async () => sim.state.apiKeys.get(data.keyId ?? '')?.desc === 'touched', 30_000);
+    await waitFor('description applied', () => Promise.resolve(sim.state.apiKeys.get(data.keyId ?? '')?.desc === 'touched'), 30_000);
     expect((await kube.getKey(ns, 'k'))?.status?.keyId, 'same key after a touch').to.equal(data.keyId);
   });
 
@@ -73,7 +73,7 @@ describe('omkey: rotation on request (annotation omkeys.io/rotate)', () => {
       const { data } = await expectOneLiveKey(s(), ns, 'k', 60_000);
       expect(data.keyId).to.not.equal(first.keyId);
       expect(settled.status?.keyId).to.equal(data.keyId);
-      await waitFor('old key retired', async () => !sim.state.apiKeys.has(first.keyId ?? ''), 30_000);
+      await waitFor('old key retired', () => Promise.resolve(!sim.state.apiKeys.has(first.keyId ?? '')), 30_000);
       expect(pendingKeys(sim)).to.deep.equal([]);
       expect(creates() - before, 'keys created: one rotation, not two').to.equal(expectedCreates[failpoint]);
       const obj = await kube.getKey(ns, 'k');
