@@ -209,4 +209,19 @@ describe('Controller', () => {
     expect(hello).to.include({ controller: 'test', namespace: 'team-a', name: 'billing' });
     await t.controller.stop();
   });
+  it('logs when every object present at start has been reconciled once, failures included', async () => {
+    const lines: string[] = [];
+    const gate = deferred<void>();
+    const t = await setup((key) => (key === 'ns/slow' ? gate.promise : key === 'ns/bad' ? Promise.reject(new Error('no')) : Promise.resolve()), { lines });
+    for (const name of ['a', 'bad', 'slow']) t.primary.emit('add', configMap('ns', name));
+    const passes = (): Array<Record<string, unknown>> => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'initial reconcile pass done');
+    t.controller.start();
+    await t.clock.advance(40);
+    expect(passes()).to.deep.equal([]);
+    gate.resolve();
+    await flush();
+    expect(passes()).to.have.length(1);
+    expect(passes()[0]).to.include({ controller: 'test', objects: 3, failed: 1, ms: 40 });
+    await t.controller.stop();
+  });
 });
