@@ -11,10 +11,16 @@ export interface SteadyWindow {
   /** Writes seen by the watches (ADDED/MODIFIED/DELETED) in the bench namespaces. */
   kubeWrites: Record<TrackedKind, number>;
   profile: PhaseProfile;
+  /** Ops Manager reads answered (Digest challenges apart) per OpsManagerApiKey. */
+  omReadsPerKey: number;
+  /** The operator's live GETs of Secrets its cache held / did not hold (connection Secrets). */
+  secretGetsHeld: number;
+  secretGetsNotHeld: number;
 }
 
 export interface SteadyResult {
   objects: number;
+  keys: number;
   resyncPeriodMs: number;
   windows: SteadyWindow[];
   pass: boolean;
@@ -25,7 +31,7 @@ export interface SteadyResult {
  * empty memory, then again one period later), and counts over each pass the Ops Manager
  * requests (by method) and the Kubernetes writes the watches see. Both kinds of writes should be 0.
  */
-export async function runSteady(b: BenchEnv, o: { objects: number; resyncPeriodMs: number; quietMs: number; log: (s: string) => void }): Promise<SteadyResult> {
+export async function runSteady(b: BenchEnv, o: { objects: number; keys: number; resyncPeriodMs: number; quietMs: number; log: (s: string) => void }): Promise<SteadyResult> {
   b.sim.faults.clear();
   // Let the echoes of the previous phase (status writes, informer events) settle first.
   await settle(b, o.quietMs, 60_000);
@@ -44,13 +50,7 @@ export async function runSteady(b: BenchEnv, o: { objects: number; resyncPeriodM
   // The operator's process is new: all of its CPU and counters belong to this window, start-up included.
   const profileA = await probeA.finish(true);
   const probeB = await Probe.start(b);
-  const windows: SteadyWindow[] = [{
-    what: 'restart (initial pass)',
-    durationMs: round(tA - tRestart, 0),
-    opsManager: summarizeSim(b.sim.stats.list()),
-    kubeWrites: b.tracker.writesBetween(tRestart, tA, ours),
-    profile: profileA,
-  }];
+  const windows: SteadyWindow[] = [window('restart (initial pass)', tA - tRestart, summarizeSim(b.sim.stats.list()), b.tracker.writesBetween(tRestart, tA, ours), profileA, o.keys)];
 
   // Pass 2: the periodic resync, one period after the controller started.
   b.sim.stats.reset();
@@ -60,15 +60,22 @@ export async function runSteady(b: BenchEnv, o: { objects: number; resyncPeriodM
   await settle(b, o.quietMs, o.resyncPeriodMs - 2 * o.quietMs);
   const tB = performance.now();
   const profileB = await probeB.finish();
-  windows.push({
-    what: 'one periodic resync',
-    durationMs: round(tB - tA, 0),
-    opsManager: summarizeSim(b.sim.stats.list()),
-    kubeWrites: b.tracker.writesBetween(tA, tB, ours),
-    profile: profileB,
-  });
+  windows.push(window('one periodic resync', tB - tA, summarizeSim(b.sim.stats.list()), b.tracker.writesBetween(tA, tB, ours), profileB, o.keys));
   const pass = windows.every((w) => w.opsManager.nonGet === 0 && Object.values(w.kubeWrites).every((n) => n === 0));
-  return { objects: o.objects, resyncPeriodMs: o.resyncPeriodMs, windows, pass };
+  return { objects: o.objects, keys: o.keys, resyncPeriodMs: o.resyncPeriodMs, windows, pass };
+}
+
+function window(what: string, ms: number, opsManager: SimCallSummary, kubeWrites: Record<TrackedKind, number>, profile: PhaseProfile, keys: number): SteadyWindow {
+  return {
+    what,
+    durationMs: round(ms, 0),
+    opsManager,
+    kubeWrites,
+    profile,
+    omReadsPerKey: round(opsManager.readsAnswered / Math.max(1, keys), 3),
+    secretGetsHeld: profile.kube.getsHeld.secrets ?? 0,
+    secretGetsNotHeld: profile.kube.getsNotHeld.secrets ?? 0,
+  };
 }
 
 /** Waits until neither the simulator nor the watches have seen anything for `quietMs`. */

@@ -4,6 +4,8 @@ import { stepTimeline, type Timeline } from './lib/timeline.ts';
 import { percentile, round, summarizeSim, type SimCallSummary } from './lib/measure.ts';
 import { Probe, type PhaseProfile } from './lib/probe.ts';
 import { orgsFor, prepareOrgs, type BenchOrg } from './lib/orgs.ts';
+import { apiServerWrites } from './lib/apiserver.ts';
+import { perKey as kubePerKey, type KubePerKey } from './lib/kube-calls.ts';
 
 export const THROUGHPUT_GOAL_RATIO = 1.2;
 
@@ -45,7 +47,12 @@ export interface ThroughputResult {
   /** Per key (and per binding): where the time went, from the watches. */
   timeline: Timeline;
   bindingTimeline: Timeline;
+  /** Kubernetes requests per key (bindings' included when there are bindings). */
+  kube: KubePerKey;
 }
+
+/** The kinds whose writes are the operator's work per key (Events and Leases apart). */
+export const isKeyResource = (r: string): boolean => /^(opsmanagerapikeys|projectkeybindings|secrets|configmaps)(\/|$)/.test(r);
 
 export async function runThroughput(b: BenchEnv, o: ThroughputOptions): Promise<ThroughputResult> {
   const orgs = await prepareOrgs(b, o.prefix, orgsFor(o.keys), o.withBindings ? 4 : 0);
@@ -116,6 +123,7 @@ export async function runThroughput(b: BenchEnv, o: ThroughputOptions): Promise<
     pass: limitMs > 0 && wallMs <= THROUGHPUT_GOAL_RATIO * limitMs,
     sim,
     profile,
+    kube: kubePerKey(profile.kube, apiServerWrites(profile.apiServer, isKeyResource), o.keys * (o.withBindings ? 2 : 1), o.keys),
     timeline: stepTimeline(b.tracker.events, spans.map((s, i) => ({ ...s, ready: readyTimes[i] ?? 0 }))),
     bindingTimeline: stepTimeline(b.tracker.events, bindingSpans.map((s, i) => ({ ...s, ready: bindingTimes[i] ?? 0 }))),
   };

@@ -52,3 +52,15 @@ export function apiServerBetween(a: ApiServerSnapshot, b: ApiServerSnapshot): Ap
   }
   return { calls: calls.sort((x, y) => y.count - x.count) };
 }
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'DELETECOLLECTION', 'APPLY']);
+
+/** Mutating requests the API server served on resources accepted by `resource` (e.g. `opsmanagerapikeys/status`). */
+export function apiServerWrites(a: ApiServerCalls, resource: (r: string) => boolean): number {
+  let n = 0;
+  for (const c of a.calls) {
+    const [verb = '', res = ''] = c.call.split(' ');
+    if (MUTATING.has(verb) && resource(res)) n += c.count;
+  }
+  return n;
+}

@@ -1,7 +1,9 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ControlPlane } from '../../tools/envtest/control-plane.ts';
 import { installCrds } from '../../tools/envtest/crds.ts';
 import { TestEnv } from '../../tools/envtest/env.ts';
+import { compileOperator, type CompiledOperator } from '../../test/deploy/compiled.ts';
 import { Kube } from '../../test/integration/support/kube.ts';
 import { OperatorProcess, repoRoot } from '../../test/integration/support/operator-process.ts';
 import { startSimulator, type SimHandle } from '../../tools/opsmanager-sim/server.ts';
@@ -16,38 +18,55 @@ export interface BenchEnv {
   tracker: ResourceTracker;
   /** The operator settings it was started with (OMKEYS_*), for the report. */
   operatorEnv: Record<string, string>;
+  /** How the operator runs: `node <flags> dist/main.js` in a copy laid out like the image's /app. */
+  operatorCommand: string;
+  /** Where the operator's process writes CPU profiles (--cpu-prof) and heap snapshots; also its cwd. */
+  operatorDir: string;
+  /** When the bench started (performance.now()), for the whole run's time. */
+  startedAt: number;
   /** The processes whose CPU the bench reports. */
   pids(): Record<string, number | undefined>;
   close(): Promise<void>;
 }
 
+export interface BenchEnvOptions {
+  binDir: string;
+  operatorEnv: Record<string, string>;
+  log: (s: string) => void;
+  /** Write a V8 CPU profile of every operator process into this directory (node --cpu-prof). */
+  cpuProfDir?: string;
+  startedAt: number;
+}
+
 /**
  * A fresh control plane with the CRDs, the simulator in this process (so faults and stats are
- * direct calls) and the operator as its own process under deploy/rbac.yaml, exactly as the
- * integration tests run it; plus a watch-based tracker started before any object exists.
+ * direct calls) and the operator compiled (`npm run build`) and run as the image runs it,
+ * `node dist/main.js`, as its own process under deploy/rbac.yaml; plus a watch-based tracker
+ * started before any object exists. `--heapsnapshot-signal` only acts on SIGUSR2.
  */
-export async function startBenchEnv(opts: { binDir: string; operatorEnv: Record<string, string>; log: (s: string) => void }): Promise<BenchEnv> {
+export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const t0 = performance.now();
-  const plane = new ControlPlane({ binDir: opts.binDir });
-  try {
-    await plane.start();
-  } catch (err) {
-    console.error(plane.logs(60));
-    throw err;
-  }
+  const [compiled, plane] = await Promise.all([compileOperator(), startPlane(opts.binDir)]);
   const env = new TestEnv(plane);
   await installCrds(env.kc, path.join(repoRoot, 'crds'));
-  opts.log(`control plane + CRDs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${plane.dir})`);
+  opts.log(`operator compiled (${compiled.mainJs}); control plane + CRDs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${plane.dir})`);
   const tracker = new ResourceTracker(env.kc);
   await tracker.start();
   const sim = await startSimulator({ admin: true });
+  const nodeArgs = ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${compiled.root}`];
+  if (opts.cpuProfDir) {
+    mkdirSync(opts.cpuProfDir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
+  }
+  const command = { file: process.execPath, args: [...nodeArgs, 'dist/main.js'], cwd: compiled.root };
   let op: OperatorProcess;
   try {
-    op = await OperatorProcess.start(env, sim, { env: opts.operatorEnv });
+    op = await OperatorProcess.start(env, sim, { env: opts.operatorEnv, command });
   } catch (err) {
     tracker.stop();
     await sim.close();
     await plane.stop();
+    compiled.remove();
     throw err;
   }
   opts.log(`operator pid ${op.pid ?? '?'} started (log ${op.logPath}); simulator ${sim.url}`);
@@ -59,12 +78,31 @@ export async function startBenchEnv(opts: { binDir: string; operatorEnv: Record<
     kube: new Kube(env),
     tracker,
     operatorEnv: opts.operatorEnv,
+    operatorCommand: `node ${command.args.join(' ')} (cwd: a copy of the build laid out as the image's /app)`,
+    operatorDir: compiled.root,
+    startedAt: opts.startedAt,
     pids: () => ({ operator: op.pid, ...plane.pids() }),
     close: async () => {
       tracker.stop();
       await op.stop();
       await sim.close();
       await plane.stop({ keepDir: process.env.OMKEYS_KEEP_CP === '1' });
+      removeBuild(compiled);
     },
   };
+}
+
+async function startPlane(binDir: string): Promise<ControlPlane> {
+  const plane = new ControlPlane({ binDir });
+  try {
+    await plane.start();
+  } catch (err) {
+    console.error(plane.logs(60));
+    throw err;
+  }
+  return plane;
+}
+
+function removeBuild(compiled: CompiledOperator): void {
+  if (process.env.OMKEYS_KEEP_CP !== '1') compiled.remove();
 }

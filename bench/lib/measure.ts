@@ -19,6 +19,8 @@ export interface SimCallSummary {
   /** Digest challenges (401 with a fresh nonce): each one costs a round trip too. */
   unauthorized: number;
   reads: number;
+  /** GETs less their Digest challenges: the reads Ops Manager answered. */
+  readsAnswered: number;
   /** Non-GET requests that were answered 2xx: what changed Ops Manager. */
   writes: number;
   /** Non-GET requests whatever the answer. */
@@ -31,6 +33,7 @@ export function summarizeSim(rows: readonly StatRow[]): SimCallSummary {
   let total = 0;
   let unauthorized = 0;
   let reads = 0;
+  let readsAnswered = 0;
   let writes = 0;
   let nonGet = 0;
   for (const r of rows) {
@@ -38,13 +41,15 @@ export function summarizeSim(rows: readonly StatRow[]): SimCallSummary {
     const call = `${r.method} ${r.route} ${r.status}`;
     byRoute.set(call, (byRoute.get(call) ?? 0) + r.count);
     if (r.status === 401) unauthorized += r.count;
-    if (r.method === 'GET') reads += r.count;
-    else {
+    if (r.method === 'GET') {
+      reads += r.count;
+      if (r.status !== 401) readsAnswered += r.count;
+    } else {
       nonGet += r.count;
       if (r.status >= 200 && r.status < 300) writes += r.count;
     }
   }
-  return { total, unauthorized, reads, writes, nonGet, byRoute: [...byRoute].map(([call, count]) => ({ call, count })).sort((a, b) => b.count - a.count) };
+  return { total, unauthorized, reads, readsAnswered, writes, nonGet, byRoute: [...byRoute].map(([call, count]) => ({ call, count })).sort((a, b) => b.count - a.count) };
 }
 
 /** A Prometheus text exposition as series -> value (histogram buckets left out). */

@@ -1,12 +1,15 @@
 import { apiServerBetween, scrapeApiServer, type ApiServerCalls, type ApiServerSnapshot } from './apiserver.ts';
 import type { BenchEnv } from './bench-env.ts';
 import { cpuBetween, cpuSnapshot, type CpuSnapshot, type CpuUsage } from './cpu.ts';
+import { kubeCallsBetween, type KubeCalls } from './kube-calls.ts';
 import { profileBetween, scrapeMetrics, type MetricsSnapshot, type OperatorProfile } from './measure.ts';
 
 /** Where a phase's time went: the operator's metrics, the API server's, and CPU per process. */
 export interface PhaseProfile {
   operator: OperatorProfile;
   apiServer: ApiServerCalls;
+  /** The operator's own count of its Kubernetes requests (omkeys_kube_requests_total). */
+  kube: KubeCalls;
   cpu: CpuUsage;
 }
 
@@ -27,10 +30,7 @@ export class Probe {
   async finish(operatorRestarted = false): Promise<PhaseProfile> {
     const cpu = cpuBetween(this.cpu, cpuSnapshot(this.b.pids()), operatorRestarted ? ['operator'] : []);
     const [metrics, api] = await Promise.all([scrapeMetrics(this.b.op.httpUrl), scrapeApiServer(this.b.plane)]);
-    return {
-      operator: profileBetween(operatorRestarted ? new Map<string, number>() : this.metrics, metrics),
-      apiServer: apiServerBetween(this.api, api),
-      cpu,
-    };
+    const before = operatorRestarted ? new Map<string, number>() : this.metrics;
+    return { operator: profileBetween(before, metrics), apiServer: apiServerBetween(this.api, api), kube: kubeCallsBetween(before, metrics), cpu };
   }
 }

@@ -34,7 +34,8 @@ export class ResourceTracker {
   /** Secret key -> first moment it held a keyId, and which. */
   private readonly secretKeyId = new Map<string, { t: number; keyId: string }>();
   private readonly statusKeyId = new Map<string, string>();
-  private waiters: Waiter[] = [];
+  /** By `<kind> <key>`: an event wakes only the waiters of its own object (20,000 of them at scale). */
+  private readonly waiters = new Map<string, Waiter[]>();
   private readonly aborts = new Map<TrackedKind, AbortController>();
   private readonly lastRv = new Map<TrackedKind, string>();
   private stopped = false;
@@ -72,13 +73,16 @@ export class ResourceTracker {
   private when(kind: 'omkey' | 'binding', key: string, timeoutMs: number): Promise<number> {
     const done = this.doneAt(kind, key);
     if (done !== undefined) return Promise.resolve(done);
+    const slot = `${kind} ${key}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
+        const rest = (this.waiters.get(slot) ?? []).filter((w) => w !== waiter);
+        if (rest.length > 0) this.waiters.set(slot, rest);
+        else this.waiters.delete(slot);
         reject(new Error(`${kind} ${key} not ready within ${timeoutMs} ms`));
       }, timeoutMs);
       const waiter: Waiter = { kind, key, resolve: (t) => (clearTimeout(timer), resolve(t)) };
-      this.waiters.push(waiter);
+      this.waiters.set(slot, [...(this.waiters.get(slot) ?? []), waiter]);
     });
   }
 
@@ -136,7 +140,8 @@ export class ResourceTracker {
         this.checkMismatch(key);
       }
     }
-    this.wake();
+    // A Secret is named after its key in the bench, so its event may complete that key.
+    this.wake(kind === 'binding' ? 'binding' : 'omkey', key);
   }
 
   private checkMismatch(key: string): void {
@@ -145,14 +150,13 @@ export class ResourceTracker {
     if (s && st && s.keyId !== st) this.mismatched.add(key);
   }
 
-  private wake(): void {
-    if (this.waiters.length === 0) return;
-    const still: Waiter[] = [];
-    for (const w of this.waiters) {
-      const done = this.doneAt(w.kind, w.key);
-      if (done === undefined) still.push(w);
-      else w.resolve(done);
-    }
-    this.waiters = still;
+  private wake(kind: 'omkey' | 'binding', key: string): void {
+    const slot = `${kind} ${key}`;
+    const list = this.waiters.get(slot);
+    if (!list) return;
+    const done = this.doneAt(kind, key);
+    if (done === undefined) return;
+    this.waiters.delete(slot);
+    for (const w of list) w.resolve(done);
   }
 }

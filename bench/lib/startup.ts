@@ -1,0 +1,59 @@
+import { sleep } from './measure.ts';
+
+/** A cold start as the operator's own log lines time it, in ms after the process was spawned. */
+export interface Startup {
+  /** `omkeys starting`: node up, modules loaded, configuration read. */
+  startingMs: number;
+  /** `caches synced`: every informer has listed and is watching. */
+  syncedMs: number;
+  /** The last `controller started`: the Lease is held and the controllers run. */
+  leadingMs: number;
+  /** The last `initial reconcile pass done`: every object present at start reconciled once. */
+  reconciledMs: number;
+  passes: Array<{ controller: string; objects: number; failed: number; ms: number }>;
+}
+
+interface Line { msg?: string; time?: number | string; controller?: string; objects?: number; failed?: number; ms?: number }
+
+/** Waits until `controllers` controllers have logged the end of their initial pass. */
+export async function readStartup(text: () => string, spawnedAt: number, controllers: number, timeoutMs: number): Promise<Startup> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const lines = parse(text());
+    const passes = lines.filter((l) => l.msg === 'initial reconcile pass done');
+    if (passes.length >= controllers) {
+      const at = (msg: string, last = false): number => {
+        const hits = lines.filter((l) => l.msg === msg).map(timeOf);
+        const t = last ? Math.max(...hits) : (hits[0] ?? NaN);
+        return t - spawnedAt;
+      };
+      return {
+        startingMs: at('omkeys starting'),
+        syncedMs: at('caches synced'),
+        leadingMs: at('controller started', true),
+        reconciledMs: Math.max(...passes.map((p) => timeOf(p) - spawnedAt)),
+        passes: passes.map((p) => ({ controller: p.controller ?? '?', objects: p.objects ?? 0, failed: p.failed ?? 0, ms: p.ms ?? NaN })),
+      };
+    }
+    if (performance.now() > deadline) throw new Error(`only ${passes.length} of ${controllers} controllers finished their initial pass within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** pino writes ISO times here (src/runtime/logger.ts); epoch ms would do too. */
+function timeOf(l: Line): number {
+  return typeof l.time === 'string' ? Date.parse(l.time) : (l.time ?? NaN);
+}
+
+function parse(text: string): Line[] {
+  const out: Line[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(raw) as Line);
+    } catch {
+      // A line being written as we read.
+    }
+  }
+  return out;
+}
