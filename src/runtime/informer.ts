@@ -183,6 +183,10 @@ export class ManagedInformer<T extends KubernetesObject> {
   }
 
   private apply(obj: T, kind: ChangeKind): void {
+    // managedFields (server-side apply bookkeeping) is often the larger part of an object and
+    // nothing here reads it; client-node's own cache holds this same object, so dropping it
+    // here frees it there too. Objects in the cache are never written back whole.
+    if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
     const key = keyOf(obj);
     const old = this.store.get(key);
     if (kind === 'delete') this.store.delete(key);

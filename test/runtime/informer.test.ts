@@ -25,6 +25,16 @@ describe('ManagedInformer', () => {
     expect(seen).to.deep.equal(['add:x:-', 'add:y:-', 'update:x:1', 'delete:x:3']);
   });
 
+  it('drops managedFields from what it caches (nothing reads them; they are much of an object\'s size)', async () => {
+    const { informer, lw } = fakeInformer<KubernetesObject>(clock);
+    await informer.start();
+    const obj = configMap('a', 'x', '1');
+    obj.metadata = { ...obj.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } }] };
+    lw.emit('add', obj);
+    expect(informer.get('a', 'x')?.metadata?.managedFields).to.equal(undefined);
+    expect(informer.get('a', 'x')?.metadata?.resourceVersion).to.equal('1');
+  });
+
   it('is synced after a clean start and resolves waiters', async () => {
     const { informer } = fakeInformer(clock);
     expect(informer.hasSynced()).to.equal(false);
