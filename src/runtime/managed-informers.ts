@@ -17,31 +17,31 @@ interface InformerOpts {
 /** An informer over the operator's own Secrets, in one namespace or (namespace undefined) all. */
 export function managedSecretInformer(opts: InformerOpts): ManagedInformer<V1Secret> {
   const core = opts.kc.makeApiClient(CoreV1Api);
-  const ns = opts.namespace;
-  const labelSelector = MANAGED_BY_SELECTOR;
-  return new ManagedInformer<V1Secret>({
-    kc: opts.kc,
-    path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
-    list: () => (ns ? core.listNamespacedSecret({ namespace: ns, labelSelector }) : core.listSecretForAllNamespaces({ labelSelector })),
-    labelSelector,
-    clock: opts.clock,
-    logger: opts.logger,
-    name: opts.name ?? (ns ? `secrets-${ns}` : 'secrets'),
-  });
+  return managed(opts, 'secrets', (namespace, labelSelector) =>
+    namespace ? core.listNamespacedSecret({ namespace, labelSelector }) : core.listSecretForAllNamespaces({ labelSelector }));
 }
 
 /** The same for the ConfigMaps the operator writes for the MongoDB operator (spec.opsManagerConfigMap). */
 export function managedConfigMapInformer(opts: InformerOpts): ManagedInformer<V1ConfigMap> {
   const core = opts.kc.makeApiClient(CoreV1Api);
+  return managed(opts, 'configmaps', (namespace, labelSelector) =>
+    namespace ? core.listNamespacedConfigMap({ namespace, labelSelector }) : core.listConfigMapForAllNamespaces({ labelSelector }));
+}
+
+function managed<T extends V1Secret | V1ConfigMap>(
+  opts: InformerOpts,
+  resource: 'secrets' | 'configmaps',
+  list: (namespace: string | undefined, labelSelector: string) => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+): ManagedInformer<T> {
   const ns = opts.namespace;
   const labelSelector = MANAGED_BY_SELECTOR;
-  return new ManagedInformer<V1ConfigMap>({
+  return new ManagedInformer<T>({
     kc: opts.kc,
-    path: ns ? `/api/v1/namespaces/${ns}/configmaps` : '/api/v1/configmaps',
-    list: () => (ns ? core.listNamespacedConfigMap({ namespace: ns, labelSelector }) : core.listConfigMapForAllNamespaces({ labelSelector })),
+    path: ns ? `/api/v1/namespaces/${ns}/${resource}` : `/api/v1/${resource}`,
+    list: () => list(ns, labelSelector),
     labelSelector,
     clock: opts.clock,
     logger: opts.logger,
-    name: opts.name ?? (ns ? `configmaps-${ns}` : 'configmaps'),
+    name: opts.name ?? (ns ? `${resource}-${ns}` : resource),
   });
 }

@@ -89,15 +89,7 @@ export class ConnectionPool {
    * key lacks the role, or the address is not on its list); only a 401 disproves it.
    */
   async pairAuthenticates(conn: Connection, pair: { publicKey: string; privateKey: string }, probe: { orgId: string; keyId: string }): Promise<boolean> {
-    const make = this.deps.makeClient ?? ((o: OpsManagerClientOptions) => new OpsManagerClient(o));
-    const client = make({
-      ...this.deps.clientOptions,
-      baseUrl: conn.baseUrl,
-      publicKey: pair.publicKey,
-      privateKey: pair.privateKey,
-      ...(conn.caPem ? { caPem: conn.caPem } : {}),
-      ...(this.deps.defaults.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
-    });
+    const client = this.newClient({ baseUrl: conn.baseUrl, ...pair, ...(conn.caPem ? { caPem: conn.caPem } : {}) });
     try {
       await client.getOrgKey(probe.orgId, probe.keyId);
       return true;
@@ -182,8 +174,14 @@ export class ConnectionPool {
     const existing = this.clients.get(source);
     if (existing?.id === id) return existing.client;
     existing?.client.close();
+    const client = this.newClient(c);
+    this.clients.set(source, { id, client });
+    return client;
+  }
+
+  private newClient(c: Credentials): OpsManagerClient {
     const make = this.deps.makeClient ?? ((o: OpsManagerClientOptions) => new OpsManagerClient(o));
-    const client = make({
+    return make({
       ...this.deps.clientOptions,
       baseUrl: c.baseUrl,
       publicKey: c.publicKey,
@@ -191,7 +189,5 @@ export class ConnectionPool {
       ...(c.caPem ? { caPem: c.caPem } : {}),
       ...(this.deps.defaults.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
     });
-    this.clients.set(source, { id, client });
-    return client;
   }
 }
