@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultRuleError } from './faults.ts';
 import type { FaultRule, Faults } from './faults.ts';
 import { readBody, send } from './http-io.ts';
+import type { RequestLog } from './request-log.ts';
 import type { SimState } from './state.ts';
 import type { Stats } from './stats.ts';
 
-export interface AdminDeps { state: SimState; faults: Faults; stats: Stats }
+export interface AdminDeps { state: SimState; faults: Faults; stats: Stats; requests: RequestLog }
 
 const fail = (res: ServerResponse, status: number, message: string) => send(res, status, { error: message });
 
@@ -29,6 +30,16 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, raw
     if (rawPath === '/__sim/stats') {
       if (method === 'GET') return send(res, 200, { requests: deps.stats.list() });
       if (method === 'DELETE') return (deps.stats.reset(), send(res, 204));
+    }
+    if (rawPath === '/__sim/requests') {
+      if (method === 'GET') return send(res, 200, { enabled: deps.requests.enabled, requests: deps.requests.list() });
+      if (method === 'DELETE') return (deps.requests.reset(), send(res, 204));
+      if (method === 'PUT') {
+        const input = json() as { enabled?: unknown } | undefined;
+        if (typeof input?.enabled !== 'boolean') return fail(res, 400, 'body must be {"enabled": boolean}');
+        deps.requests.enable(input.enabled);
+        return send(res, 200, { enabled: deps.requests.enabled });
+      }
     }
     if (rawPath === '/__sim/faults') {
       if (method === 'GET') return send(res, 200, { rules: deps.faults.list() });

@@ -10,6 +10,7 @@ import { readBody, send, sendError, toApiError } from './http-io.ts';
 import { normaliseCaller } from './ip.ts';
 import { matchRoute } from './router.ts';
 import type { Route } from './router.ts';
+import { bodyHash, type RequestLog } from './request-log.ts';
 import type { SimState } from './state.ts';
 import type { Stats } from './stats.ts';
 
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   nonces: NonceStore;
   faults: Faults;
   stats: Stats;
+  /** Timestamped requests, recorded only while enabled. */
+  requests: RequestLog;
   routes: Route[];
   admin: boolean;
   tls: boolean;
@@ -43,17 +46,33 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   const apiPath = rawPath.slice(API_PREFIX.length);
   const match = matchRoute(deps.routes, method, apiPath);
   const label = match.kind === 'none' ? '(unmatched)' : match.kind === 'ok' ? match.route.template : match.template;
+  const arrivedAt = deps.now();
+  const target = rawUrl.slice(API_PREFIX.length);
+  // The body is read up front only while the request log is on, so that it can tell a retry
+  // (same body) from another resource's request to the same path; otherwise nothing changes.
+  const early = deps.requests.enabled ? readBody(req) : undefined;
+  const logged = async (status: number, extra: { retryAfter?: number; answered?: boolean } = {}): Promise<void> => {
+    deps.stats.record(method, label, status);
+    if (!deps.requests.enabled) return;
+    const body = early ? await early.catch(() => '') : '';
+    deps.requests.record({
+      arrivedAt, method, target, route: label, status, bodyHash: bodyHash(body),
+      ...(extra.answered === false ? {} : { answeredAt: deps.now() }),
+      ...(extra.retryAfter !== undefined ? { retryAfter: extra.retryAfter } : {}),
+      ...(fault ? { fault: fault.fault === 'status' ? `status ${fault.status ?? 500}` : fault.fault } : {}),
+    });
+  };
 
   const decision = deps.faults.decide(method, apiPath);
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   const fault = decision.terminal;
   if (fault?.fault === 'reset') {
-    deps.stats.record(method, label, 0);
+    await logged(0);
     req.socket.destroy();
     return;
   }
   if (fault?.fault === 'timeout') {
-    deps.stats.record(method, label, 0);
+    await logged(0, { answered: false });
     deps.held.add(req);
     req.socket.once('close', () => deps.held.delete(req));
     req.resume();
@@ -62,15 +81,16 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   if (fault?.fault === 'status') {
     const status = fault.status ?? 500;
     const err = status === 429 ? errors.rateLimited() : status === 502 ? errors.badGateway() : status === 503 ? errors.serviceUnavailable() : errors.unexpected();
-    deps.stats.record(method, label, status);
-    const headers: Record<string, string> = status === 429 && fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+    const retryAfter = status === 429 ? fault.retryAfter : undefined;
+    await logged(status, retryAfter !== undefined ? { retryAfter } : {});
+    const headers: Record<string, string> = retryAfter !== undefined ? { 'Retry-After': String(retryAfter) } : {};
     return send(res, status, err.body(), headers);
   }
 
   let reply: Reply;
   let headers: Record<string, string> = {};
   try {
-    const body = await readBody(req);
+    const body = await (early ?? readBody(req));
     const callerAddress = normaliseCaller(req.socket.remoteAddress ?? '');
     const caller = authenticate({ method, rawUrl, authorization: req.headers.authorization, callerAddress }, deps.state, deps.nonces, deps.now);
     if (match.kind === 'none') throw errors.resourceNotFound(API_PREFIX + apiPath);
@@ -85,10 +105,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     reply = { status: apiErr.status, body: apiErr.body() };
     headers = apiErr.headers;
   }
-  deps.stats.record(method, label, reply.status);
   if (fault?.fault === 'drop-after-apply') {
+    await logged(reply.status);
     req.socket.destroy();
     return;
   }
+  await logged(reply.status, headers['Retry-After'] !== undefined ? { retryAfter: Number(headers['Retry-After']) } : {});
   send(res, reply.status, reply.body, headers);
 }
