@@ -2,6 +2,7 @@ import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { currentKeyId, finalizeKeyIds, openMark, secretKeyId } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
+import { desiredDescription } from './secret-builder.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
 
 /** Not Ready for a reason only the user can fix (`terminal`) or that may pass: state it once, then wait or back off. */
@@ -48,7 +49,10 @@ export function finalizePlan(g: Gathered): Plan {
  */
 export function sweepPlan(g: Gathered): Plan {
   const inSecret = secretKeyId(g);
-  const orphans = g.pending.state === 'read' ? g.pending.keyIds.filter((id) => id !== inSecret) : [];
+  // Tracked keys are never orphans, whatever their description says (a crash can leave a kept key tagged).
+  const tracked = new Set([inSecret, g.obj.status?.keyId, g.obj.status?.previousKeyId].filter((id): id is string => id !== undefined));
+  const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];
+  const orphans = tagged.filter((id) => !tracked.has(id));
   const steps: Step[] = orphans.map((id) => ({ ...keyDelete(g, id), counts: ORPHAN }));
   if (orphans.length > 0) {
     const message = `deleted ${orphans.length} key(s) whose creation was interrupted before the pair reached the Secret: ${orphans.join(', ')}`;
@@ -61,13 +65,20 @@ export function sweepPlan(g: Gathered): Plan {
     delete status.previousKeyRevokeAt;
   }
   // The new pair reached the Secret before the crash (it names neither the key the create
-  // replaces nor the one status still records): the create happened, so a scheduled rotation
-  // is not due again and the rotation request it answered is handled.
+  // replaces nor the one status still records): the create happened. Status records the key
+  // (so that losing the Secret now orphans nothing), a scheduled rotation is not due again, and
+  // the rotation request it answered is handled.
   const published = inSecret !== undefined && inSecret !== g.obj.status?.previousKeyId && inSecret !== g.obj.status?.keyId;
-  if (published && mark) {
+  if (published && mark && g.secret.state === 'ours') {
+    status.keyId = inSecret;
+    if (g.secret.reading.publicKey !== undefined) status.publicKey = g.secret.reading.publicKey;
     if (mark.startedAt) status.rotatedAt = mark.startedAt;
     if (mark.rotationRequest !== undefined) status.lastRotationRequest = mark.rotationRequest;
   }
+  // Recorded first, then renamed: a kept key must not keep the tag a later sweep looks for.
   steps.push({ kind: 'StatusWrite', status });
+  if (inSecret !== undefined && tagged.includes(inSecret) && g.connection.state === 'read') {
+    steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: inSecret, desc: desiredDescription(g.obj) });
+  }
   return { name: 'SweepPending', steps, then: { kind: 'again' } };
 }

@@ -8,7 +8,7 @@ import { diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
 import { configMapSync, desiredConfigMap } from './decide-converge.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
-import { adopting, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
+import { adopting, currentKeyId, markValue, rotationRequest, secretKeyId, type CreateMark } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
 import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
 import { plannedCheckMs, readyStatus } from './status.ts';
@@ -41,7 +41,10 @@ const GRACEFUL = new Set<ProvisionReason>(['Rotation', 'OnDemand', 'Adopted']);
 export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   const { obj, now } = g;
   const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
-  const old = why === 'KeyDeletedInOpsManager' ? undefined : why === 'Adopted' ? obj.spec.adopt?.keyId : currentKeyId(g);
+  // A key deleted by hand needs no retiring, but a Secret naming a key that is not status's
+  // (its keyId edited by hand) leaves status's key, which may well exist, to retire.
+  const recorded = obj.status?.keyId !== secretKeyId(g) ? obj.status?.keyId : undefined;
+  const old = why === 'KeyDeletedInOpsManager' ? recorded : why === 'Adopted' ? obj.spec.adopt?.keyId : currentKeyId(g);
   const request = rotationRequest(g);
   const prev = obj.status?.previousKeyId;
   const steps: Step[] = [];
@@ -55,7 +58,9 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   }
   const retireNow = previous && Date.parse(previous.revokeAt) <= now.getTime() ? previous.keyId : undefined;
 
-  const mark: CreateMark = { id: now.toISOString(), tag: pendingTag(obj), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) };
+  // Unique by construction: two marks cannot both be written from one resourceVersion.
+  const id = `${obj.metadata.resourceVersion ?? ''}@${now.toISOString()}`;
+  const mark: CreateMark = { id, tag: pendingTag(obj), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) };
   steps.push({ kind: 'PendingMark', mark });
   // A first key needs no status before it exists; a replacement says what it is doing, and
   // records the key it will retire, so that a crash after the Secret write forgets neither.
@@ -70,8 +75,6 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   // The key counts as minted once its pair is published: a create interrupted before is swept, not counted.
   const desired = (c: Created): V1Secret => buildSecret(obj, material(g, c, baseUrl));
   steps.push({ kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired, counts: { kind: 'KeyMinted', why } });
-  steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
-  if (retireNow) steps.push(keyDelete(g, retireNow));
 
   const kept = retireNow ? undefined : previous;
   const base: OpsManagerApiKeyStatus = {
@@ -86,6 +89,12 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
     const key = { id: c.id, publicKey: c.publicKey, desc: desiredDescription(obj), roles: [...obj.spec.roles].sort(), accessList: wantedCidrs(obj.spec.accessList) };
     return readyStatus(obj, key, secretName(obj), now, base);
   };
+  // Recorded before its tag goes: once renamed, only status and the Secret name the key, and
+  // the Secret may be deleted at any moment. Ready waits for the real description.
+  // The key to retire stays recorded until it is deleted.
+  steps.push({ kind: 'StatusWrite', status: (c: Created) => ({ ...markStatus(g, why, previous, base), keyId: c.id, publicKey: c.publicKey, secretName: secretName(obj) }) });
+  steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
+  if (retireNow) steps.push(keyDelete(g, retireNow));
   steps.push(...configMapSync(g));
   steps.push({ kind: 'StatusWrite', status: finalStatus });
   const message = (c: Created): string => `Ops Manager key ${c.publicKey} (${c.id}) ${WHY_TEXT[why]}; pair written to Secret ${secretName(obj)}`;
@@ -95,7 +104,7 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
 }
 
-function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined): OpsManagerApiKeyStatus {
+function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined, base: OpsManagerApiKeyStatus = g.obj.status ?? {}): OpsManagerApiKeyStatus {
   const { obj, now } = g;
   const rotating = why === 'Rotation' || why === 'OnDemand';
   const creating = {
@@ -104,12 +113,12 @@ function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string
     message: `creating a key in Ops Manager (${WHY_TEXT[why]})`,
     observedGeneration: obj.metadata.generation,
   };
-  let conditions = setCondition(obj.status?.conditions, { type: ConditionType.KeyProvisioned, ...creating }, now);
+  let conditions = setCondition(base.conditions, { type: ConditionType.KeyProvisioned, ...creating }, now);
   // Until the new pair is written the Secret holds no usable pair (gone, edited, or naming a
   // deleted key), so Ready must not keep saying True; in a rotation the old pair still works.
   if (!rotating) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
   return {
-    ...obj.status,
+    ...base,
     previousKeyId: previous?.keyId,
     previousKeyRevokeAt: previous?.revokeAt,
     conditions,

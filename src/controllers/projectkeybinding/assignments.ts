@@ -1,5 +1,6 @@
 import { findCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
+import { hasFinalizer } from '../shared/finalizers.ts';
 import type { PolicyVerdict } from '../shared/policy.ts';
 
 // Rules about bindings that both controllers apply: which binding owns a key's assignment to a
@@ -38,7 +39,8 @@ export function assignmentsForNewKey(
 ): Array<{ binding: string; projectId: string; roles: string[] }> {
   const out: Array<{ binding: string; projectId: string; roles: string[] }> = [];
   for (const b of bindings) {
-    if (b.metadata.deletionTimestamp || b.spec.apiKeyRef.name !== key.metadata.name || ownProjectOfKey(b, key)) continue;
+    // A binding without its finalizer yet could go without cleaning up: it is served once it has one.
+    if (b.metadata.deletionTimestamp || !hasFinalizer(b.metadata) || b.spec.apiKeyRef.name !== key.metadata.name || ownProjectOfKey(b, key)) continue;
     const siblings = bindings.filter((s) => s !== b && s.spec.projectId === b.spec.projectId && s.spec.apiKeyRef.name === b.spec.apiKeyRef.name);
     if (olderRival(b, siblings) || !policy(b).allowed) continue;
     out.push({ binding: b.metadata.name ?? '', projectId: b.spec.projectId, roles: [...new Set(b.spec.roles)].sort() });

@@ -24,9 +24,9 @@ interface Row {
   plan?: Plan['name'];
 }
 
-const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
+const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k'];
 /** A replacement also says in status what it does, and which key it will retire, before the create. */
-const REPLACE = ['PendingMark', 'StatusWrite', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
+const REPLACE = ['PendingMark', 'StatusWrite', 'Create org', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k'];
 const rows: Row[] = [
   { name: 'adds the finalizer before anything but a first key', g: gathered(key({}, { keyId: 'key-1' }, { finalizers: [] }), { live: false, connection: unread }), steps: ['AddFinalizer'] },
   { name: 'a first key rests on the cache: only the connection is read', g: gathered(key(), { live: false, secret: absent, connection: unread }), steps: ['read connection'] },
@@ -37,9 +37,9 @@ const rows: Row[] = [
     name: 'applies access list and bound project roles before the pair is published',
     g: gathered(key({ accessList: [{ ipAddress: '192.0.2.1' }] }), {
       secret: absent,
-      bindings: [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a' }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }],
+      bindings: [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a', finalizers: ['omkeys.io/finalizer'] }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }],
     }),
-    steps: ['PendingMark', 'Create org', 'AccessListAdd 192.0.2.1', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyCreated'],
+    steps: ['PendingMark', 'Create org', 'AccessListAdd 192.0.2.1', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyCreated'],
   },
   {
     name: 'replaces the key when its Secret was deleted, retiring the old key at once',
@@ -49,7 +49,7 @@ const rows: Row[] = [
   {
     name: 'a project key with a grace key whose Secret is deleted: the grace key is deleted first, never forgotten',
     g: gathered(key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later }), { secret: absent }),
-    steps: [`KeyDelete key-0 or unassign from ${PROJECT}`, 'PendingMark', 'StatusWrite', 'Create project', 'SecretWrite', 'KeyUpdate created desc=team-a/k', `KeyDelete key-1 or unassign from ${PROJECT}`, 'StatusWrite', 'Event KeyReplaced'],
+    steps: [`KeyDelete key-0 or unassign from ${PROJECT}`, 'PendingMark', 'StatusWrite', 'Create project', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', `KeyDelete key-1 or unassign from ${PROJECT}`, 'StatusWrite', 'Event KeyReplaced'],
   },
   { name: 'replaces the key when the pair in the Secret was edited', g: gathered(key({}, { keyId: 'key-1' }), { secret: ours({ pairIntact: false }) }), steps: [...REPLACE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
   { name: 'replaces a key deleted by hand in Ops Manager, with nothing to retire', g: gathered(key({}, { keyId: 'key-1' }), { remote: absent }), steps: [...REPLACE, 'StatusWrite', 'Event KeyReplaced'] },
@@ -68,7 +68,7 @@ const rows: Row[] = [
   { name: 'refuses a bad template before minting anything', g: gathered(key(), { secret: absent, templateError: 'unknown placeholder' }), steps: ['StatusWrite', 'Event InvalidSpec'] },
   { name: 'never takes over a Secret it does not own', g: gathered(key(), { secret: { state: 'foreign' } }), steps: ['StatusWrite', 'Event SecretConflict'] },
   { name: 'sweeps only on live reads', g: gathered(key({}, undefined, pendingMeta), { live: false }), steps: ['read live'] },
-  { name: 'sweeps keys left by an interrupted create, sparing the one in the Secret', g: gathered(key({}, undefined, pendingMeta), { pending: { state: 'read', keyIds: ['key-1', 'key-9'] } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
+  { name: 'sweeps keys left by an interrupted create, sparing the one in the Secret', g: gathered(key({}, undefined, pendingMeta), { pending: { state: 'read', keyIds: ['key-1', 'key-9'] } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite', 'KeyUpdate key-1 desc=team-a/k'], plan: 'SweepPending' },
   { name: 'on deletion reads live first', g: gathered(key({}, { keyId: 'key-1' }, deleting), { live: false }), steps: ['read live'] },
   { name: 'on deletion removes the key, the previous key and pending ones', g: gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-0' }, deleting), { pending: { state: 'read', keyIds: ['key-7'] } }), steps: ['KeyDelete key-7', 'KeyDelete key-0', 'KeyDelete key-1', 'RemoveFinalizer'] },
   { name: 'on deletion with Retain keeps the current key', g: gathered(key({ deletionPolicy: 'Retain' }, { keyId: 'key-1' }, deleting)), steps: ['Event KeyRetained', 'RemoveFinalizer'] },
@@ -112,15 +112,23 @@ describe('omkey decide: details', () => {
     expect(final.status({ id: 'n', publicKey: 'p', privateKey: 'x' }).createSettled, 'the final status settles the mark').to.equal(JSON.stringify(mark.mark));
   });
 
-  it('Ready is written only after the real description (the status is the last write but the Event)', () => {
+  it('the new key is recorded in status before it loses its tag, and Ready is written only after the real description', () => {
     const p = plan(decide(gathered(key(), { secret: absent })));
     const kinds = p.steps.map((s) => s.kind);
-    expect(kinds.indexOf('KeyUpdate')).to.be.lessThan(kinds.indexOf('StatusWrite'));
+    const rename = kinds.indexOf('KeyUpdate');
+    expect(kinds.indexOf('StatusWrite'), 'recorded first').to.be.lessThan(rename);
+    expect(kinds.lastIndexOf('StatusWrite'), 'Ready after').to.be.greaterThan(rename);
+    const recorded = p.steps[kinds.indexOf('StatusWrite')];
+    if (recorded?.kind !== 'StatusWrite' || typeof recorded.status !== 'function') throw new Error('no recorded status');
+    const mid = recorded.status({ id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' });
+    expect(mid.keyId).to.equal('new');
+    expect(mid.conditions?.find((c) => c.type === 'Ready')?.status, 'not Ready before the real description').to.equal('False');
     const last = p.steps.at(-2);
     if (last?.kind !== 'StatusWrite' || typeof last.status !== 'function') throw new Error('expected a final status built from the created key');
     const st = last.status({ id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' });
     expect(st.keyId).to.equal('new');
     expect(st.createSettled).to.be.a('string');
+    expect(JSON.stringify(mid)).to.not.contain('priv-9f3c2a');
     expect(st.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
     expect(JSON.stringify(st)).to.not.contain('priv-9f3c2a');
   });

@@ -8,10 +8,12 @@ import { ORG, PROJECT } from '../support/recording-om.ts';
 const TAG = 'omkeys-pending:uid-1';
 const MARK = 'key replace finalizers=omkeys.io/finalizer +pending-mark';
 /** A first key: the pending mark (with the finalizer) is the only write before the create. */
-const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k'];
+/** The new key recorded in status before it loses its tag (not Ready until its real description). */
+const RECORDED = 'key status Ready=False Progressing settles-mark';
+const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k'];
 /** A replacement also states in status what it does before the create. */
-const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k'];
-const READY_SETTLED = 'key status Ready=True Provisioned settles-mark';
+const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k'];
+const READY_SETTLED = 'key status Ready=True Provisioned';
 const later = '2026-11-28T13:00:00Z';
 const earlier = '2026-11-28T11:30:00Z';
 const deleting = { deletionTimestamp: '2026-11-28T12:00:00Z' };
@@ -33,15 +35,15 @@ const rows: Row[] = [
   {
     name: 'project key: created through its project, organization read once, no org-endpoint create',
     setup: (w) => w.projectKey(),
-    writes: [MARK, `om createProjectKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
+    writes: [MARK, `om createProjectKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'access list and bound project roles are in place before the Secret is written',
     setup: (w) => {
       w.key({ accessList: [{ ipAddress: '192.0.2.1' }] });
-      w.bindings = [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a' }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }];
+      w.bindings = [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a', finalizers: ['omkeys.io/finalizer'] }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }];
     },
-    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
+    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'steady state: nothing written anywhere',
@@ -67,7 +69,7 @@ const rows: Row[] = [
       w.om.addKey('key-1', { roles: [{ groupId: PROJECT, roleName: 'GROUP_READ_ONLY' }] });
       w.projectKey(readyStatus('key-1', { previousKeyId: 'key-0', previousKeyRevokeAt: later }));
     },
-    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
+    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'pair edited by hand: replaced (the Secret updated in place), old key deleted',
@@ -115,7 +117,7 @@ const rows: Row[] = [
       w.om.addKey('key-1');
       w.secretFor(w.key({ rotation: { every: '1h', gracePeriod: '10m' } }, readyStatus('key-1', { rotatedAt: '2026-11-28T10:00:00Z' })), 'key-1');
     },
-    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating settles-mark', 'event Normal KeyReplaced'],
+    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', 'key status no Ready settles-mark', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
   },
   {
     name: 'grace period over: the previous key is deleted',
