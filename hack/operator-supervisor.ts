@@ -12,14 +12,23 @@ export interface SupervisorOptions {
   logPath: string;
   /** Delay before a restart after a run that lasted; doubles (to 10 s) while runs stay short. */
   restartDelayMs?: number;
+  /**
+   * Ceiling of that doubling (default 10 s). The chaos run kills the operator every few seconds
+   * on purpose, each kill one crash of an otherwise healthy pod, and wants it back within a
+   * second each time rather than in crash-loop backoff.
+   */
+  maxRestartDelayMs?: number;
+  /** Run this instead of `node --import tsx src/main.ts`, e.g. the compiled `node dist/main.js` of the image. */
+  command?: { file: string; args: string[]; cwd?: string };
 }
 
 const STABLE_RUN_MS = 10_000;
 const MAX_DELAY_MS = 10_000;
 
 /**
- * Runs the operator (`node --import tsx src/main.ts`) and starts it again when it dies, as a
- * kubelet restarts a crashed container: quickly after a crash, backing off while it crash-loops.
+ * Runs the operator (`node --import tsx src/main.ts`, or `command`) and starts it again when it
+ * dies, as a kubelet restarts a crashed container: quickly after a crash, backing off while it
+ * crash-loops.
  */
 export class OperatorSupervisor {
   private child: ChildProcess | undefined;
@@ -50,8 +59,9 @@ export class OperatorSupervisor {
     const fd = openSync(this.opts.logPath, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', path.join(this.opts.repoRoot, 'src', 'main.ts')], {
-        cwd: this.opts.repoRoot,
+      const cmd = this.opts.command ?? { file: process.execPath, args: ['--import', 'tsx', path.join(this.opts.repoRoot, 'src', 'main.ts')] };
+      child = spawn(cmd.file, cmd.args, {
+        cwd: cmd.cwd ?? this.opts.repoRoot,
         env,
         stdio: ['ignore', fd, fd],
       });
@@ -89,7 +99,7 @@ export class OperatorSupervisor {
     if (this.stopping) return;
     this.quickExits = ranMs >= STABLE_RUN_MS ? 0 : this.quickExits + 1;
     const base = this.opts.restartDelayMs ?? 500;
-    const delay = Math.min(base * 2 ** Math.max(0, this.quickExits - 1), MAX_DELAY_MS);
+    const delay = Math.min(base * 2 ** Math.max(0, this.quickExits - 1), this.opts.maxRestartDelayMs ?? MAX_DELAY_MS);
     this.note(`operator exited (${signal ?? `code ${code}`}) after ${ranMs} ms; starting it again in ${delay} ms`);
     this.timer = setTimeout(() => {
       // Checked again here: a Ctrl-C reaches the operator and this process at the same moment.

@@ -30,6 +30,7 @@ export class ControlPlane {
   readonly kubeconfigPath: string;
   readonly adminToken = randomBytes(24).toString('hex');
   apiServerUrl = '';
+  private etcdUrl = '';
   private etcd: LoggedProcess | undefined;
   private apiServer: LoggedProcess | undefined;
   private controllerManager: LoggedProcess | undefined;
@@ -57,6 +58,7 @@ export class ControlPlane {
 
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    this.etcdUrl = etcdUrl;
     this.etcd = new LoggedProcess('etcd', this.bin('etcd'), [
       '--name=default',
       `--data-dir=${path.join(this.dir, 'etcd')}`,
@@ -119,6 +121,30 @@ export class ControlPlane {
 
   async stopApiServer(): Promise<void> {
     await this.apiServer?.stop();
+  }
+
+  /**
+   * Stops kube-controller-manager and starts it again. Its garbage collector learns of CRDs
+   * installed after it started only at its next discovery sync (30 s); a restart makes it read
+   * them at once.
+   */
+  async restartControllerManager(): Promise<void> {
+    if (!this.controllerManager) throw new Error('control plane not started');
+    await this.controllerManager.stop();
+    this.controllerManager.start();
+  }
+
+  /**
+   * Stops etcd and starts it again on the same port and data directory, after `downMs`; resolves
+   * once it is healthy. The API server is left running, to reconnect by itself as it would to a
+   * restarted etcd member (the chaos run's control-plane faults).
+   */
+  async restartEtcd(downMs = 0): Promise<void> {
+    if (!this.etcd) throw new Error('control plane not started');
+    await this.etcd.stop();
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    this.etcd.start();
+    await waitFor('etcd /health after a restart', async () => (await httpGet(`${this.etcdUrl}/health`)).status === 200, this.startTimeoutMs);
   }
 
   /** GET on the API server as the admin. */

@@ -1,0 +1,140 @@
+// The kill storm and the Ops Manager storm: churn while the operator is killed over and over,
+// or while 30 % of Ops Manager's answers fail; then the storm stops and the world must settle.
+import type { FaultRule } from '../../tools/opsmanager-sim/server.ts';
+import { waitFor } from '../../tools/envtest/process.ts';
+import { Churn } from './churn.ts';
+import { checkRetryAfter } from './retry-after.ts';
+import { settle } from './settle.ts';
+import { faultedAnswers, settleFigures, sleep, verdict, type Ctx, type ScenarioResult, type Violation } from './verdict.ts';
+import { createNamespaces } from './world.ts';
+
+export async function killStorm(ctx: Ctx): Promise<ScenarioResult> {
+  const { world, rng, short, log } = ctx;
+  const t0 = Date.now();
+  const kills = short ? 3 : 100;
+  const namespaces = await createNamespaces(world, 'kill', short ? 1 : 3);
+  const churn = new Churn({ kube: world.kube, sim: world.sim, rng, journal: ctx.journal, namespaces, targetKeys: short ? 8 : 30 });
+  const replica = world.replicas[0]!;
+  // Leader election off while the storm lasts: with it, every restart would first wait out the
+  // dead process's Lease (3 s in which nothing runs), and 100 kills would not fit the time box.
+  // Restarts are what is tested here; handovers are the control-plane scenario's.
+  replica.settings.OMKEYS_LEADER_ELECTION = 'false';
+  await churn.populate(short ? 4 : 12);
+  const stop = new AbortController();
+  const churning = churn.run(stop.signal, [150, 450]);
+  const ages: number[] = [];
+  let lastPid: number | undefined;
+  for (let i = 0; i < kills; i++) {
+    // The last incarnation leads through the Lease again, as the scenarios after it expect.
+    if (i === kills - 1) replica.settings.OMKEYS_LEADER_ELECTION = 'true';
+    const pid = await waitFor('the supervisor to start the operator again', () => Promise.resolve(replica.pid !== lastPid ? replica.pid : undefined), 30_000, 20);
+    const bornAt = Date.now();
+    // Anywhere from start-up (loading, cache sync) to the middle of its work.
+    await sleep(rng.int(200, 3000));
+    const killed = replica.kill();
+    if (killed !== undefined) {
+      ages.push(Date.now() - bornAt);
+      ctx.journal(`kill ${i + 1}: SIGKILL pid ${killed} (${replica.identity()}) ${Date.now() - bornAt} ms after it started`);
+    }
+    lastPid = pid;
+    if ((i + 1) % 20 === 0) log(`  kill storm: ${i + 1}/${kills} kills, ${churn.total} churn ops`);
+  }
+  stop.abort();
+  await churning;
+  const end = Date.now();
+  const s = await settle(world, { reported: ctx.reported, since: end, deadlineMs: short ? 60_000 : 120_000 });
+  const violations = await verdict(ctx, 'kill storm', s);
+  return {
+    name: 'kill storm',
+    durationMs: Date.now() - t0,
+    events: churn.total,
+    kills: ages.length,
+    faults: 0,
+    settle: settleFigures(s),
+    violations,
+    figures: { churn: Object.fromEntries(churn.done), refusedOps: churn.failed, killAgeMs: { min: Math.min(...ages), max: Math.max(...ages) }, killsDuringStartup: ages.filter((a) => a < 700).length, restarts: replica.supervisor.restarts },
+  };
+}
+
+/**
+ * 30 % of all calls fail: each rule's rate is its share divided by what the rules before it
+ * leave, since the first rule that hits decides.
+ */
+export function stormRules(): FaultRule[] {
+  const shares: Array<[Omit<FaultRule, 'rate'>, number]> = [
+    [{ fault: 'status', status: 503 }, 0.06],
+    [{ fault: 'status', status: 500 }, 0.04],
+    [{ fault: 'reset' }, 0.05],
+    [{ fault: 'status', status: 429, retryAfter: 1 }, 0.04],
+    [{ fault: 'status', status: 429, retryAfter: 2 }, 0.02],
+    [{ fault: 'timeout' }, 0.03],
+    // The answer is lost after the call was carried out: a create whose key exists unseen.
+    [{ fault: 'drop-after-apply' }, 0.06],
+  ];
+  let left = 1;
+  return shares.map(([rule, share]) => {
+    const rate = Math.round((share / left) * 10_000) / 10_000;
+    left -= share;
+    return { ...rule, rate };
+  });
+}
+
+export async function opsManagerStorm(ctx: Ctx): Promise<ScenarioResult> {
+  const { world, rng, short, log } = ctx;
+  const t0 = Date.now();
+  const target = short ? 8 : 20;
+  const namespaces = await createNamespaces(world, 'om', 2);
+  const churn = new Churn({ kube: world.kube, sim: world.sim, rng, journal: ctx.journal, namespaces, targetKeys: target });
+  await churn.populate(target);
+  const violations: Violation[] = [];
+  const before = await settle(world, { reported: ctx.reported, since: Date.now(), deadlineMs: 90_000 });
+  if (!before.settled) violations.push(...(await verdict(ctx, 'Ops Manager storm (before it)', before)));
+  // RSS is read from one process that lives through the storm, after a quiet moment each time.
+  const leader = await world.waitForLeader(60_000);
+  await sleep(3000);
+  const pidBefore = leader.pid;
+  const rssBefore = leader.rssKiB();
+  const stormStart = Date.now();
+  world.sim.faults.set(stormRules());
+  ctx.journal(`Ops Manager storm on: ${JSON.stringify(stormRules())}`);
+  const stop = new AbortController();
+  const churning = churn.run(stop.signal, [100, 300]);
+  await sleep(short ? 8000 : 60_000);
+  stop.abort();
+  await churning;
+  world.sim.faults.clear();
+  ctx.journal('Ops Manager storm off');
+  const end = Date.now();
+  const faults = faultedAnswers(world, stormStart);
+  log(`  Ops Manager storm over: ${churn.total} churn ops, ${faults.total} faulted answers; settling`);
+  const s = await settle(world, { reported: ctx.reported, since: end, deadlineMs: short ? 60_000 : 120_000 });
+  violations.push(...(await verdict(ctx, 'Ops Manager storm', s)));
+  await sleep(5000);
+  const rssAfter = leader.rssKiB();
+  if (leader.pid !== pidBefore) {
+    violations.push({ scenario: 'Ops Manager storm', invariant: 'RSS after the storm within 20 % of before', subject: `replica ${leader.name}`, detail: `the operator process was restarted during the storm (pid ${pidBefore ?? '?'} → ${leader.pid ?? '?'})` });
+  } else if (rssBefore !== undefined && rssAfter !== undefined && rssAfter > rssBefore * 1.2) {
+    violations.push({ scenario: 'Ops Manager storm', invariant: 'RSS after the storm within 20 % of before', subject: `pid ${pidBefore ?? '?'}`, detail: `VmRSS ${Math.round(rssBefore / 1024)} MiB before, ${Math.round(rssAfter / 1024)} MiB after` });
+  }
+  const retry = checkRetryAfter(world.sim.requests.list(stormStart));
+  for (const e of retry.early) {
+    violations.push({ scenario: 'Ops Manager storm', invariant: 'no retry before a 429\'s Retry-After', subject: `${e.method} ${e.target}`, detail: `retried after ${e.waitedMs} ms, Retry-After ${e.retryAfter} s` });
+  }
+  return {
+    name: 'Ops Manager storm',
+    durationMs: Date.now() - t0,
+    events: churn.total,
+    kills: 0,
+    faults: faults.total,
+    settle: settleFigures(s),
+    violations,
+    figures: {
+      faultShare: Math.round((faults.total / Math.max(1, world.sim.requests.list(stormStart).filter((e) => e.arrivedAt <= end).length)) * 1000) / 10,
+      faultsByKind: faults.byKind,
+      retryAfter: retry,
+      rssMiB: { before: rssBefore && Math.round(rssBefore / 1024), after: rssAfter && Math.round(rssAfter / 1024) },
+      churn: Object.fromEntries(churn.done),
+      refusedOps: churn.failed,
+    },
+  };
+}
