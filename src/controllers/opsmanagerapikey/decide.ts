@@ -21,6 +21,9 @@ export function decide(g: Gathered): Decision {
   if (obj.metadata.deletionTimestamp) return needs(g, finalizeReads(g)) ?? act(finalizePlan(g));
   // A first key's pending mark carries the finalizer (one write); anything else adds it first.
   if (!hasFinalizer(obj.metadata) && !firstKeyNext(g)) return act({ name: 'AddFinalizer', steps: [{ kind: 'AddFinalizer' }], then: { kind: 'again' } });
+  // An interrupted create is swept before anything else (a Secret found foreign only after the
+  // create, say); deleting its keys never rests on a cache that may lag the Secret naming one.
+  if (openMark(obj)) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
   if (g.templateError) return act(blockedPlan(g, 'SecretSynced', Reason.InvalidSpec, g.templateError, true));
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
   if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', Reason.PolicyDenied, policy.message, true));
@@ -32,8 +35,6 @@ export function decide(g: Gathered): Decision {
     const message = `ConfigMap ${obj.spec.opsManagerConfigMap?.name ?? ''} exists and is not owned by this OpsManagerApiKey; it is left untouched. Delete it or choose spec.opsManagerConfigMap.name`;
     return act(blockedPlan(g, 'SecretSynced', Reason.ConfigMapConflict, message, false));
   }
-  // Deleting the keys of an interrupted create must never rest on a cache that may lag the Secret naming one of them.
-  if (openMark(obj)) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
 
   if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);

@@ -38,6 +38,8 @@ export interface Session {
   conn?: Connection;
   /** The resource itself came from the API server (a write's answer): a live read need only fetch the Secret. */
   objLive?: boolean;
+  /** The Secret and ConfigMap as read (ours or not), so that a next round of the same reconcile keeps what a live read saw. */
+  read: { secret: V1Secret | undefined; configMap: V1ConfigMap | undefined };
 }
 
 function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): SecretView {
@@ -97,17 +99,19 @@ export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { liv
       ...(opts.lastSync ? { lastSync: opts.lastSync } : {}),
       freshnessMs: deps.freshnessMs,
     },
+    read: { secret, configMap },
   };
 }
 
 /** Adds what decide asked for. Returns undefined when the resource turned out to be gone. */
 export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly Read[]): Promise<Session | undefined> {
-  let { g, conn } = s;
+  let { g, conn, read } = s;
   if (reads.includes('live')) {
     const live = await readLive(deps, g.obj, s.objLive === true);
     if (!live) return undefined;
     const fresh = gatherLocal(deps, live.obj, { live: true, secret: live.secret, configMap: live.configMap, ...(g.lastSync ? { lastSync: g.lastSync } : {}) });
     g = { ...fresh.g, connection: g.connection };
+    read = fresh.read;
   }
   const obj = g.obj;
   if (!conn && (reads.includes('connection') || reads.includes('remote') || reads.includes('pending'))) {
@@ -124,7 +128,7 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   }
   if (client && reads.includes('pending')) g = { ...g, pending: { state: 'read', keyIds: await findPendingKeys(client, obj, orgId) } };
   if (conn && reads.includes('adopt')) g = { ...g, ...(await readAdopt(deps, conn, obj, orgId)) };
-  return { g, ...(conn ? { conn } : {}), objLive: s.objLive === true || reads.includes('live') };
+  return { g, ...(conn ? { conn } : {}), objLive: s.objLive === true || reads.includes('live'), read };
 }
 
 async function readLive(deps: GatherDeps, obj: OpsManagerApiKey, objLive: boolean): Promise<{ obj: OpsManagerApiKey; secret: V1Secret | undefined; configMap: V1ConfigMap | undefined } | undefined> {

@@ -1,4 +1,3 @@
-import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OpsManagerApiKey } from '../../api/types.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
@@ -49,10 +48,9 @@ export class OpsManagerApiKeyReconciler {
       const out = await act(this.deps, plan, s.g.obj, s.conn);
       if (!out.ok) return this.fail(s, out.obj, out.step, out.error, log);
       if (plan.then.kind === 'again') {
-        // The plans that go round again wrote only the resource: the Secret read still holds.
-        const secret = s.g.secret.state === 'ours' ? s.g.secret.raw : undefined;
-        const next = this.local(out.obj, s.g.live, secret);
-        s = { g: { ...next.g, connection: s.g.connection }, ...(s.conn ? { conn: s.conn } : {}), objLive: true };
+        // The plans that go round again wrote only the resource: the Secret (and ConfigMap) read still hold.
+        const next = this.local(out.obj, s.g.live, s.read);
+        s = { ...next, g: { ...next.g, connection: s.g.connection }, ...(s.conn ? { conn: s.conn } : {}), objLive: true };
         continue;
       }
       return this.finish(out.obj, plan.then);
@@ -60,9 +58,9 @@ export class OpsManagerApiKeyReconciler {
     throw new TransientError(`internal: no settled plan after ${MAX_ROUNDS} rounds`);
   }
 
-  private local(obj: OpsManagerApiKey, live: boolean, secret?: V1Secret): Session {
+  private local(obj: OpsManagerApiKey, live: boolean, read?: Session['read']): Session {
     const last = this.lastSync.get(obj.metadata.uid ?? '');
-    return gatherLocal(this.deps, obj, { live, ...(secret !== undefined || live ? { secret } : {}), ...(last ? { lastSync: last } : {}) });
+    return gatherLocal(this.deps, obj, { live, ...(read ? read : {}), ...(last ? { lastSync: last } : {}) });
   }
 
   private finish(obj: OpsManagerApiKey, then: Then): ReconcileResult | void {
