@@ -110,6 +110,10 @@ function lastCreateRefused(obj: OpsManagerApiKey): boolean {
 function provisionBeforeRemote(g: Gathered): ProvisionReason | undefined {
   if (g.secret.state === 'absent') return g.obj.status?.keyId ? 'SecretDeleted' : 'Initial';
   if (g.secret.state === 'ours' && (!g.secret.reading.pairIntact || !g.secret.reading.keyId)) return 'PairEdited';
+  // A Secret naming another key than status (its keyId edited by hand) is not trusted: that
+  // key may be anyone's, so it is neither changed nor deleted; the pair is replaced.
+  const recorded = g.obj.status?.keyId;
+  if (g.secret.state === 'ours' && recorded !== undefined && g.secret.reading.keyId !== recorded) return 'PairEdited';
   return undefined;
 }
 

@@ -16,8 +16,13 @@ export function finalizeKeyIds(g: Gathered): string[] {
   return [...ids];
 }
 
+/**
+ * The key this resource holds: the one status records (outside an interrupted create, which
+ * the sweep settles first, status and Secret agree unless the Secret was edited by hand), else
+ * the one its Secret names.
+ */
 export function currentKeyId(g: Gathered): string | undefined {
-  return secretKeyId(g) ?? g.obj.status?.keyId;
+  return g.obj.status?.keyId ?? secretKeyId(g);
 }
 
 export function secretKeyId(g: Gathered): string | undefined {
