@@ -64,11 +64,11 @@ export function sweepPlan(g: Gathered): Plan {
     delete status.previousKeyId;
     delete status.previousKeyRevokeAt;
   }
-  // The new pair reached the Secret before the crash (it names neither the key the create
-  // replaces nor the one status still records): the create happened. Status records the key
-  // (so that losing the Secret now orphans nothing), a scheduled rotation is not due again, and
-  // the rotation request it answered is handled.
-  const published = inSecret !== undefined && inSecret !== g.obj.status?.previousKeyId && inSecret !== g.obj.status?.keyId;
+  // The new pair reached the Secret before the crash: the Secret names a key still carrying
+  // the tag (a key loses it only after status records it, which settles the mark). The create
+  // happened: status records the key (so that losing the Secret now orphans nothing), a
+  // scheduled rotation is not due again, and the rotation request it answered is handled.
+  const published = inSecret !== undefined && tagged.includes(inSecret);
   if (published && mark && g.secret.state === 'ours') {
     status.keyId = inSecret;
     if (g.secret.reading.publicKey !== undefined) status.publicKey = g.secret.reading.publicKey;

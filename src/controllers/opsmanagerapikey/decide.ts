@@ -9,7 +9,7 @@ import { configMapFingerprint } from './config-map-builder.ts';
 import { adoptPlan } from './decide-adopt.ts';
 import { adopting, finalizeKeyIds, openMark, rotationDue, rotationRequest } from './facts.ts';
 import type { Decision, Gathered, Plan, Read } from './plan.ts';
-import { secretName } from './secret-builder.ts';
+import { pendingTag, secretName } from './secret-builder.ts';
 
 /**
  * The one place where an OpsManagerApiKey's reconcile decides anything: what must still be
@@ -39,10 +39,12 @@ export function decide(g: Gathered): Decision {
   if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);
   if (early) return needs(g, provisionReads(g, early)) ?? act(provisionPlan(g, early));
-  if (rotationRequest(g)) return needs(g, provisionReads(g, 'OnDemand')) ?? act(provisionPlan(g, 'OnDemand'));
-  if (isFresh(g)) return act(inSyncPlan(g));
+  if (isFresh(g) && !rotationRequest(g)) return act(inSyncPlan(g));
   const missing = needs(g, ['connection', 'remote']);
   if (missing) return missing;
+  // A key that still carries its pending tag (a crash before it was named) is named before it is
+  // rotated, so that no grace key keeps the tag a later sweep looks for.
+  if (g.remote.state === 'present' && g.remote.key.desc === pendingTag(obj)) return act({ ...convergePlan(g), then: { kind: 'again' } });
   const late = provisionAfterRemote(g);
   if (late) return needs(g, provisionReads(g, late)) ?? act(provisionPlan(g, late));
   // A ConfigMap missing from the cache may be one we do not own (not cached): look before creating it.
@@ -119,6 +121,7 @@ function provisionBeforeRemote(g: Gathered): ProvisionReason | undefined {
 
 function provisionAfterRemote(g: Gathered): ProvisionReason | undefined {
   if (g.remote.state === 'absent') return 'KeyDeletedInOpsManager';
+  if (rotationRequest(g)) return 'OnDemand';
   if (rotationDue(g)) return 'Rotation';
   return undefined;
 }
