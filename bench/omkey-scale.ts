@@ -4,6 +4,7 @@ import type { BenchEnv } from './lib/bench-env.ts';
 import { takeHeapSnapshot, summarizeHeapSnapshot, type HeapSnapshotSummary } from './lib/heap-snapshot.ts';
 import { round, sleep, summarizeSim, type SimCallSummary } from './lib/measure.ts';
 import { sampleMemory, type MemorySample } from './lib/memory.ts';
+import { objectSizes, type ObjectSize } from './lib/object-sizes.ts';
 import { prepareOrgs, KEYS_PER_ORG, type BenchOrg } from './lib/orgs.ts';
 import { Probe, type PhaseProfile } from './lib/probe.ts';
 import { readStartup, type Startup } from './lib/startup.ts';
@@ -24,6 +25,8 @@ export interface ScaleResult {
   /** Right when the last first reconcile ended, and `settleMs` later. */
   memory: { afterPass: MemorySample; settled: MemorySample; settleMs: number };
   heap?: HeapSnapshotSummary;
+  /** JSON bytes per object as listed (a sample): what a cache keeping objects whole holds. */
+  objectSizes: ObjectSize[];
 }
 
 export interface ScaleOptions {
@@ -91,6 +94,7 @@ export async function runScale(b: BenchEnv, o: ScaleOptions): Promise<ScaleResul
   await b.op.stop();
   const stopMs = round(performance.now() - tStop, 0);
   const secrets = await countOf(b, 'secrets');
+  const sizes = await objectSizes(b.plane);
   const totals = { keys: have.keys + addKeys, bindings: have.bindings + addBindings };
 
   b.sim.stats.reset();
@@ -123,6 +127,7 @@ export async function runScale(b: BenchEnv, o: ScaleOptions): Promise<ScaleResul
     coldStart: { ...startup, opsManager, omReadsPerKey: round(opsManager.readsAnswered / totals.keys, 3), profile },
     memory: { afterPass, settled, settleMs },
     ...(heap ? { heap } : {}),
+    objectSizes: sizes,
   };
 }
 

@@ -1,7 +1,8 @@
 // `make bench`: the operator end to end against the simulator and a fresh control plane.
 // `npx tsx bench/run.ts [--quick] [--latency-keys 100] [--keys 1000] [--latency-ms 50] [--no-floor]
 //   [--concurrency 32] [--om-max-concurrency 32] [--resync-period 20] [--log-level info]
-//   [--scale-keys 10000] [--scale-bindings 10000] [--no-scale] [--no-heap-snapshot] [--cpu-prof]` (needs OMKEYS_CP_BIN).
+//   [--scale-keys 10000] [--scale-bindings 10000] [--no-scale] [--no-heap-snapshot] [--cpu-prof]
+//   [--node-options=--max-old-space-size=256]` (needs OMKEYS_CP_BIN).
 // Prints tables, then one `GOAL` line per goal, and writes bench/results/<timestamp>.json. See bench/README.md.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'no-scale': { type: 'boolean', default: false },
     'no-heap-snapshot': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-options': { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -51,6 +53,8 @@ const scaleBindings = Number(values['scale-bindings'] ?? scaleKeys);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const cpuProfDir = values['cpu-prof'] ? path.join(repoRoot, 'bench', 'results', `cpu-prof-${stamp}`) : undefined;
 const operatorEnv = {
+  // As the image sets it (Dockerfile); its NODE_OPTIONS=--enable-source-maps is passed as a flag.
+  NODE_ENV: 'production',
   OMKEYS_CONCURRENCY: String(concurrency),
   OMKEYS_OM_MAX_CONCURRENCY: String(Number(values['om-max-concurrency'])),
   OMKEYS_LOG_LEVEL: values['log-level'],
@@ -64,9 +68,13 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2).join(' ');
   const commands = [`make bench${argv ? ` ARGS="${argv}"` : ''}`, `OMKEYS_CP_BIN=${binDir} npx tsx bench/run.ts ${argv}`.trim()];
   for (const c of commands) log(c);
+  const rev = revision();
+  log(`commit ${rev.commit}${rev.dirty.length > 0 ? `; src/ differs from it (the build compiles the working tree): ${rev.dirty.join(', ')}` : '; src/ as committed'}`);
   const landed = bindingControllerLanded();
   const results: Results = {};
-  const b = await startBenchEnv({ binDir, operatorEnv, log, startedAt, ...(cpuProfDir ? { cpuProfDir } : {}) });
+  const nodeArgs = (values['node-options'] ?? '').split(' ').filter(Boolean);
+  if (nodeArgs.length > 0) log(`EXPERIMENT: the operator runs with extra node flags ${nodeArgs.join(' ')}, not as the image runs it`);
+  const b = await startBenchEnv({ binDir, operatorEnv, log, startedAt, nodeArgs, ...(cpuProfDir ? { cpuProfDir } : {}) });
   commands.push(`operator: ${b.operatorCommand} with ${Object.entries(operatorEnv).map(([k, v]) => `${k}=${v}`).join(' ')} (+ default connection, leader election; RBAC of deploy/rbac.yaml)`);
   log(commands[2] ?? '');
   let failure: unknown;
@@ -137,15 +145,20 @@ function writeResults(r: Results, b: BenchEnv, commands: string[], extra: Record
   const dir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${stamp}.json`);
-  let commit = '';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-  } catch {
-    // Outside git the results still stand.
-  }
+  const { commit, dirty } = revision();
   const machine = { cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, platform: `${os.platform()} ${os.release()}` };
-  writeFileSync(file, `${JSON.stringify({ commit, commands, operatorEnv: b.operatorEnv, quick, machine, ...extra, results: r }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ commit, uncommittedInSrc: dirty, commands, operatorEnv: b.operatorEnv, quick, machine, ...extra, results: r }, null, 2)}\n`);
   log(`results written to ${path.relative(repoRoot, file)}`);
+}
+
+/** The commit, and the files under src/ that differ from it: the build compiles the working tree. */
+function revision(): { commit: string; dirty: string[] } {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean) };
+  } catch {
+    return { commit: '', dirty: [] };
+  }
 }
 
 await main();

@@ -35,14 +35,17 @@ export interface BenchEnvOptions {
   log: (s: string) => void;
   /** Write a V8 CPU profile of every operator process into this directory (node --cpu-prof). */
   cpuProfDir?: string;
+  /** Extra node flags for experiments (e.g. --max-old-space-size=256): not how the image runs it. */
+  nodeArgs?: string[];
   startedAt: number;
 }
 
 /**
  * A fresh control plane with the CRDs, the simulator in this process (so faults and stats are
  * direct calls) and the operator compiled (`npm run build`) and run as the image runs it,
- * `node dist/main.js`, as its own process under deploy/rbac.yaml; plus a watch-based tracker
- * started before any object exists. `--heapsnapshot-signal` only acts on SIGUSR2.
+ * `node dist/main.js` with the image's NODE_OPTIONS and NODE_ENV, as its own process under
+ * deploy/rbac.yaml; plus a watch-based tracker started before any object exists.
+ * `--heapsnapshot-signal` only acts on SIGUSR2.
  */
 export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const t0 = performance.now();
@@ -53,7 +56,8 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const tracker = new ResourceTracker(env.kc);
   await tracker.start();
   const sim = await startSimulator({ admin: true });
-  const nodeArgs = ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${compiled.root}`];
+  // --enable-source-maps is the image's NODE_OPTIONS (Dockerfile); NODE_ENV=production comes with operatorEnv.
+  const nodeArgs = ['--enable-source-maps', '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${compiled.root}`, ...(opts.nodeArgs ?? [])];
   if (opts.cpuProfDir) {
     mkdirSync(opts.cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);

@@ -36,6 +36,10 @@ export function scaleText(r: ScaleResult): string[] {
     profileText(r.provision.profile),
     kubeCallsTable(r.provision.profile.kube, r.added.keys, 'per added key'),
   ];
+  out.push('what one object weighs as listed (JSON, mean of a sample):', table([
+    ['kind', 'sampled', 'bytes', 'of which managedFields', 'of which data'],
+    ...r.objectSizes.map((o) => [o.kind, o.sampled, o.bytes, o.managedFieldsBytes, o.dataBytes]),
+  ]));
   if (r.heap) out.push(...heapText(r.heap));
   return out;
 }
