@@ -63,7 +63,7 @@ export async function controlPlaneFaults(ctx: Ctx): Promise<ScenarioResult> {
     log('  control plane: etcd restarted');
     at = Date.now();
     ctx.journal('etcd stopping');
-    await world.plane.restartEtcd(2000);
+    await world.plane.restartEtcd(short ? 500 : 2000);
     ctx.journal('etcd healthy again');
     faults++;
     figures.etcdDownMs = Date.now() - at;

@@ -91,7 +91,7 @@ export async function opsManagerStorm(ctx: Ctx): Promise<ScenarioResult> {
   if (!before.settled) violations.push(...(await verdict(ctx, 'Ops Manager storm (before it)', before)));
   // RSS is read from one process that lives through the storm, after a quiet moment each time.
   const leader = await world.waitForLeader(60_000);
-  await sleep(3000);
+  await sleep(short ? 2000 : 3000);
   const pidBefore = leader.pid;
   const rssBefore = leader.rssKiB();
   const stormStart = Date.now();
