@@ -1,6 +1,6 @@
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { currentKeyId, finalizeKeyIds, openMark, secretKeyId } from './facts.ts';
+import { finalizeKeyIds, keyInUse, openMark, secretKeyId } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
 import { desiredDescription } from './secret-builder.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
@@ -29,7 +29,7 @@ export function keyDelete(g: Gathered, keyId: string): Step {
  */
 export function finalizePlan(g: Gathered): Plan {
   if (!hasFinalizer(g.obj.metadata)) return { name: 'Finalize', steps: [], then: { kind: 'done', synced: false } };
-  const current = currentKeyId(g);
+  const current = keyInUse(g);
   // Keys of an interrupted create that were never published (not the current or the grace key) are orphans, as in a sweep.
   const published = new Set([current, g.obj.status?.previousKeyId]);
   const orphans = new Set(g.pending.state === 'read' ? g.pending.keyIds.filter((id) => !published.has(id)) : []);

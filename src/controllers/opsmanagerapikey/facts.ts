@@ -7,13 +7,24 @@ import type { Gathered } from './plan.ts';
 
 /** Keys a deletion removes from Ops Manager: its own (unless Retain), a grace-period key, keys of a lost create. */
 export function finalizeKeyIds(g: Gathered): string[] {
-  const current = currentKeyId(g);
-  const ids = new Set<string>(g.pending.state === 'read' ? g.pending.keyIds : []);
-  const prev = g.obj.status?.previousKeyId;
-  if (prev && prev !== current) ids.add(prev);
+  const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];
+  const current = keyInUse(g);
+  const ids = new Set<string>(tagged);
+  for (const id of [g.obj.status?.keyId, g.obj.status?.previousKeyId]) if (id && id !== current) ids.add(id);
   if (current && g.obj.spec.deletionPolicy !== 'Retain') ids.add(current);
   if (current && g.obj.spec.deletionPolicy === 'Retain') ids.delete(current);
   return [...ids];
+}
+
+/**
+ * The key whose pair workloads use, as a deletion sees it: while a create interrupted after
+ * its Secret write is open, the new key (still tagged, named by the Secret); else the current one.
+ */
+export function keyInUse(g: Gathered): string | undefined {
+  const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];
+  const inSecret = secretKeyId(g);
+  if (openMark(g.obj) !== undefined && inSecret !== undefined && tagged.includes(inSecret)) return inSecret;
+  return currentKeyId(g);
 }
 
 /**
