@@ -72,4 +72,26 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
     name: 'a rotation on request, interrupted after the rename',
     history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'drain', healthy: true }, { t: 'rotate-now', slot: 0 }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }],
   },
+  {
+    name: 'a Secret whose keyId and pair are edited, then a crash at the start of the replacement',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'drain', healthy: false }, { t: 'edit-secret', slot: 0, edit: 'pair' }, { t: 'edit-secret', slot: 0, edit: 'key-id' }],
+  },
+  {
+    name: 'a Secret whose keyId is edited, then a crash at the first step of the replacement',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'drain', healthy: false }, { t: 'edit-secret', slot: 0, edit: 'key-id' }, { t: 'reconcile', pick: 0, crashAt: 1 }],
+  },
+  {
+    name: 'a key still tagged after a crash is rotated on request (the grace key must not keep the tag)',
+    history: [{ t: 'create-key', slot: 0, spec: rotating }, { t: 'reconcile', pick: 0, crashAt: 7 }, { t: 'rotate-now', slot: 0 }],
+  },
+  {
+    name: 'a Retain key deleted while its replacement is interrupted after the Secret write keeps the key in use',
+    history: [
+      { t: 'create-key', slot: 0, spec: { ...orgKey, retain: true } },
+      { t: 'drain', healthy: false },
+      { t: 'edit-secret', slot: 0, edit: 'pair' },
+      { t: 'reconcile', pick: 0, crashAt: 7 },
+      { t: 'delete-key', slot: 0 },
+    ],
+  },
 ];
