@@ -225,7 +225,9 @@ export class World {
     for (const k of this.liveKeys()) {
       const uid = k.metadata.uid ?? '';
       present.add(uid);
-      const current = this.secretKeyId(k) ?? k.status?.keyId;
+      // What a Retain deletion keeps: the key status records (a Secret naming another was edited
+      // by hand and is not trusted), else the one the Secret names.
+      const current = k.status?.keyId ?? this.secretKeyId(k);
       this.lastSeen.set(uid, { retain: k.spec.deletionPolicy === 'Retain', ...(current ? { current } : {}) });
     }
     for (const [uid, seen] of this.lastSeen) {
