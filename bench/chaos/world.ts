@@ -58,6 +58,9 @@ export class Replica {
         return Promise.resolve({
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '',
+          // The image's environment (Dockerfile ENV).
+          NODE_ENV: 'production',
+          NODE_OPTIONS: '--enable-source-maps',
           KUBECONFIG: opts.kubeconfig,
           OMKEYS_OM_CREDENTIALS_SECRET: `${OPERATOR_NAMESPACE}/${CONNECTION_SECRET}`,
           OMKEYS_HTTP_PORT: String(opts.httpPort),
