@@ -243,7 +243,8 @@ describe('CRD admission (real kube-apiserver)', function () {
         nextRotationAt: '2026-01-31T00:00:00Z',
         previousKeyId: '65a1b2c3d4e5f60718293a4c',
         previousKeyRevokeAt: '2026-01-01T01:00:00Z',
-        pendingCreate: { tag: 'omkeys:abc', startedAt: '2026-01-01T00:00:00Z' },
+        lastRotationRequest: '2026-01-01T00:00:00Z',
+        createSettled: '{"id":"7@2026-01-01T00:00:00.000Z","tag":"omkeys-pending:abc","startedAt":"2026-01-01T00:00:00Z"}',
         conditions: [{ type: 'Ready', status: 'True', reason: 'Provisioned', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }],
       };
       await api().replaceNamespacedCustomObjectStatus({
