@@ -94,4 +94,12 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
       { t: 'delete-key', slot: 0 },
     ],
   },
+  {
+    name: 'an adoption interrupted after the rename, then the resource deleted, leaves the key made by hand changed and untracked',
+    history: [
+      { t: 'adopt-key', slot: 0, spec: orgKey, how: 'pair', target: 0, rotate: false },
+      { t: 'reconcile', pick: 0, crashAt: 'after-key-update' },
+      { t: 'delete-key', slot: 0 },
+    ],
+  },
 ];

@@ -4,6 +4,7 @@ import { canonicalCidr, wantedCidrs } from '../../src/controllers/opsmanagerapik
 import { buildSecret, decodeSecretData, desiredDescription, isOwnedBy, materialFromSecret, secretMatches, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { collect, OpsManagerClient } from '../../src/opsmanager/client.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
+import { adoptedKeys, adoptionExpected, checkAdoption } from './adoption.ts';
 import type { Violation, World } from './world.ts';
 
 // The promises of docs/crash-safety.md and issue 10, checked on a settled world. Each check
@@ -37,8 +38,10 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
     if (k.metadata.deletionTimestamp) v('deletion-completes', `${refOf(k)} is still being deleted (finalizers ${JSON.stringify(k.metadata.finalizers)})`);
     if (openCreateMark(k)) v('no-pending-create', `${refOf(k)} still has an open create-pending mark`);
   }
+  // A key made by hand is the administrator's, like the keys of Retain resources, until a resource adopts it.
+  const adopted = adoptedKeys(w);
   for (const key of omKeys) {
-    if (w.foreignKeys.has(key.id) || w.retained.has(key.id)) continue;
+    if ((w.foreignKeys.has(key.id) && !adopted.has(key.id)) || w.retained.has(key.id)) continue;
     const by = trackers.get(key.id) ?? [];
     if (by.length === 0) v('no-orphan-key', `Ops Manager key ${key.id} (${key.desc}; roles ${roleText(key)}) is tracked by no resource`);
     if (by.length > 1) v('tracked-once', `Ops Manager key ${key.id} is tracked by ${by.join(', ')}`);
@@ -46,16 +49,23 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
   }
   for (const [id, before] of w.foreignKeys) {
     const now = sim.state.apiKeys.get(id);
-    if (!now || JSON.stringify(now) !== before) v('foreign-keys-untouched', `key ${id}, made by hand, was ${now ? 'changed' : 'deleted'} by the operator`);
+    if (adopted.has(id)) continue;
+    const claims = keys.filter((k) => k.spec.adopt?.keyId === id).map(refOf);
+    const by = claims.length > 0 ? ` (adopting it, not Ready with it: ${claims.join(', ')})` : '';
+    if (!now || JSON.stringify(now) !== before) v('foreign-keys-untouched', `key ${id}, made by hand and adopted by no resource, was ${now ? 'changed' : 'deleted'} by the operator${by}`);
   }
 
   for (const k of keys) {
     if (k.metadata.deletionTimestamp) continue;
+    const expected = adoptionExpected(w, k, keys);
     if (!isReady(k.status?.conditions)) {
       const c = findCondition(k.status?.conditions, 'Ready');
-      v('eventually-ready', `${refOf(k)} is not Ready after settling: ${c ? `${c.reason}: ${c.message}` : 'no Ready condition'}`);
+      if (expected !== undefined && expected !== 'Ready' && c?.status === 'False' && c.reason === expected) continue;
+      const check = expected !== undefined && expected !== 'Ready' ? 'adoption-refused-truly' : 'eventually-ready';
+      v(check, `${refOf(k)} is not Ready after settling: ${c ? `${c.reason}: ${c.message}` : 'no Ready condition'}${check === 'eventually-ready' ? '' : `; expected ${expected ?? ''}`}`);
       continue;
     }
+    if (expected !== undefined && expected !== 'Ready') v('adoption-refused-truly', `${refOf(k)} is Ready adopting ${k.spec.adopt?.keyId ?? ''} without a key of its own; expected ${expected}`);
     await checkReadyKey(w, k, v);
   }
   for (const b of bindings) {
@@ -66,6 +76,7 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
     checkBinding(w, b, keys, bindings, v);
   }
   checkStrayRoles(w, keys, bindings, v);
+  checkAdoption(w, keys, v);
   checkLeaks(w, v);
   return out;
 }
@@ -150,7 +161,8 @@ function checkBinding(w: World, b: ProjectKeyBinding, keys: OpsManagerApiKey[], 
   const cond = findCondition(b.status?.conditions, 'Ready');
   if (cond?.status !== 'True') {
     const rival = all.some((o) => o !== b && o.metadata.namespace === b.metadata.namespace && o.spec.apiKeyRef.name === b.spec.apiKeyRef.name && o.spec.projectId === b.spec.projectId && older(o, b));
-    const excused = !key || !!key.metadata.deletionTimestamp || key.spec.projectId === b.spec.projectId || rival;
+    const refused = key ? adoptionExpected(w, key, keys) : undefined;
+    const excused = !key || !!key.metadata.deletionTimestamp || key.spec.projectId === b.spec.projectId || rival || (refused !== undefined && refused !== 'Ready');
     if (!excused) v('eventually-ready', `${who} is not Ready after settling: ${cond ? `${cond.reason}: ${cond.message}` : 'no Ready condition'}`);
     return;
   }

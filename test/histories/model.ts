@@ -48,6 +48,12 @@ export type SpecChange =
 export type SecretEdit = 'pair' | 'label' | 'annotation' | 'extra-key' | 'key-id';
 export type HandEdit = 'description' | 'roles' | 'delete' | 'access-add' | 'access-remove' | 'unassign';
 export type Advance = '5s' | '61s' | '31m' | '2h1m';
+/**
+ * What an OpsManagerApiKey with spec.adopt names: a key made by hand with its private key in a
+ * Secret (`pair`), a wrong one (`wrong-pair`), no Secret (`no-secret`), or `rotate: true`; or a
+ * key id that names no key (`unknown`), or the key another resource manages (`rival`), either way.
+ */
+export type AdoptHow = 'pair' | 'wrong-pair' | 'no-secret' | 'rotate' | 'unknown' | 'rival';
 
 export type HistoryEvent =
   | { t: 'create-key'; slot: number; spec: KeySpecChoice }
@@ -57,6 +63,8 @@ export type HistoryEvent =
   | { t: 'edit-secret'; slot: number; edit: SecretEdit }
   | { t: 'hand-edit'; slot: number; edit: HandEdit; previous: boolean }
   | { t: 'hand-create' }
+  /** A user creates a resource adopting a key (`target` picks the key made by hand or managed; one is made by hand if there is none). */
+  | { t: 'adopt-key'; slot: number; spec: KeySpecChoice; how: AdoptHow; target: number; rotate: boolean }
   /** A user asks for a rotation now (annotation omkeys.io/rotate with a new value). */
   | { t: 'rotate-now'; slot: number }
   | { t: 'time'; advance: Advance }
@@ -145,6 +153,17 @@ export const eventArb: fc.Arbitrary<HistoryEvent> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'hand-create' as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('adopt-key' as const),
+      slot,
+      spec: keySpec,
+      how: fc.constantFrom<AdoptHow>('pair', 'pair', 'rotate', 'rotate', 'wrong-pair', 'no-secret', 'unknown', 'rival'),
+      target: fc.nat(3),
+      rotate: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rotate-now' as const), slot }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('time' as const), advance: fc.constantFrom<Advance>('5s', '61s', '31m', '2h1m') }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('delete-namespace' as const), ns: fc.constantFrom('ns-a' as const, 'ns-b' as const) }) },

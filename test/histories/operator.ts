@@ -72,8 +72,8 @@ export class OperatorInstance {
       keys: kube.keys(),
       secrets,
       events,
-      // Histories use neither spec.opsManagerConfigMap nor spec.adopt.
-      cache: { key: kube.cache.key, secret: kube.cache.secret, bindingsOf: (ns, name) => index.bindingsOf(ns, name), configMap: () => undefined, allKeys: () => [] },
+      // Histories do not use spec.opsManagerConfigMap; allKeys (the rivals of an adoption) lags with the cache.
+      cache: { key: kube.cache.key, secret: kube.cache.secret, bindingsOf: (ns, name) => index.bindingsOf(ns, name), configMap: () => undefined, allKeys: () => kube.cache.keys() },
       connections: this.pool,
       policy: DEFAULT_POLICY,
       clock,

@@ -6,6 +6,7 @@ import {
   ACCESS_ENTRIES, BINDING_SLOTS, bindingName, bindingNs, GROUP_ROLES, KEY_SLOTS, keyName, keyNs, keySlotsOf, ORG_ROLES,
   type Advance, type HandEdit, type HistoryEvent, type KeySpecChoice, type Rotation, type SecretEdit, type SpecChange,
 } from './model.ts';
+import { handMadeKey, prepareAdoption } from './adoption.ts';
 import type { World } from './world.ts';
 
 // The events of a history that are not the operator's: users editing resources and Secrets,
@@ -135,6 +136,8 @@ function handEdit(w: World, slot: number, edit: HandEdit, previous: boolean): vo
 function retarget<E extends HistoryEvent>(w: World, e: E): E {
   if (e.t === 'change-key' || e.t === 'rotate-now' || e.t === 'delete-key' || e.t === 'delete-secret' || e.t === 'edit-secret' || e.t === 'hand-edit') return { ...e, slot: existingSlot(w, e.slot, 'OpsManagerApiKey') };
   if (e.t === 'change-binding' || e.t === 'delete-binding') return { ...e, slot: existingSlot(w, e.slot, 'ProjectKeyBinding') };
+  // An adoption takes a free slot if there is one: most histories have resources in most slots already.
+  if (e.t === 'adopt-key') return { ...e, slot: [...Array(KEY_SLOTS).keys()].map((i) => (e.slot + i) % KEY_SLOTS).find((i) => !w.kube.get('OpsManagerApiKey', keyNs(i), keyName(i))) ?? e.slot };
   return e;
 }
 
@@ -154,11 +157,14 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
   const { kube } = w;
   const e = retarget(w, event);
   switch (e.t) {
-    case 'create-key': {
+    case 'create-key':
+    case 'adopt-key': {
       const ns = keyNs(e.slot);
       const name = keyName(e.slot);
-      if (kube.get('OpsManagerApiKey', ns, name)) return;
-      const obj: OpsManagerApiKey = { apiVersion: 'omkeys.io/v1alpha1', kind: 'OpsManagerApiKey', metadata: { name, namespace: ns }, spec: keySpec(w, name, e.spec) };
+      if (kube.get('OpsManagerApiKey', ns, name) || (e.t === 'adopt-key' && kube.isTerminating(ns))) return;
+      const spec = keySpec(w, name, e.spec);
+      if (e.t === 'adopt-key') spec.adopt = prepareAdoption(w, ns, name, e);
+      const obj: OpsManagerApiKey = { apiVersion: 'omkeys.io/v1alpha1', kind: 'OpsManagerApiKey', metadata: { name, namespace: ns }, spec };
       tolerate(() => kube.create('OpsManagerApiKey', obj as unknown as KubeObject));
       return;
     }
@@ -188,12 +194,9 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
     }
     case 'hand-edit':
       return handEdit(w, e.slot, e.edit, e.previous);
-    case 'hand-create': {
-      const { sim } = w.fixture;
-      const key = sim.state.addKey(sim.orgId, 'created by hand', [{ orgId: sim.orgId, roleName: 'ORG_READ_ONLY' }]);
-      w.foreignKeys.set(key.id, JSON.stringify(key));
+    case 'hand-create':
+      handMadeKey(w);
       return;
-    }
     case 'time':
       return w.clock.advance(ADVANCE_MS[e.advance]);
     case 'delete-namespace':

@@ -194,6 +194,7 @@ export class FakeKube {
     key: (ns: string, name: string): OpsManagerApiKey | undefined => this.cached('OpsManagerApiKey', ns, name) as OpsManagerApiKey | undefined,
     binding: (ns: string, name: string): ProjectKeyBinding | undefined => this.cached('ProjectKeyBinding', ns, name) as ProjectKeyBinding | undefined,
     secret: (ns: string, name: string): V1Secret | undefined => this.cached('Secret', ns, name) as V1Secret | undefined,
+    keys: (): OpsManagerApiKey[] => [...(this.frozen ?? this.objects)].filter(([k]) => k.startsWith('OpsManagerApiKey/')).map(([, o]) => clone(o) as unknown as OpsManagerApiKey),
   };
 
   /** Informers that lag: from now on the cache views show the state of this moment, the operator's own writes included. */
