@@ -131,6 +131,20 @@ export class World {
   }
 
   /** The key id the resource's own Secret names, if it has one. */
+  /**
+   * What a Retain deletion keeps: while a create interrupted after its Secret write is open, the
+   * new key (the Secret names it and it still carries the tag); else the key status records (a
+   * Secret naming another was edited by hand and is not trusted), else the one the Secret names.
+   */
+  keyInUse(k: OpsManagerApiKey): string | undefined {
+    const inSecret = this.secretKeyId(k);
+    const mark = k.metadata.annotations?.['omkeys.io/create-pending'];
+    const open = mark !== undefined && mark !== k.status?.createSettled;
+    const tagged = inSecret !== undefined && this.fixture.sim.state.apiKeys.get(inSecret)?.desc === `omkeys-pending:${k.metadata.uid ?? ''}`;
+    if (open && tagged) return inSecret;
+    return k.status?.keyId ?? inSecret;
+  }
+
   secretKeyId(k: OpsManagerApiKey): string | undefined {
     const s = this.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
     if (!s || !isOwnedBy(s, k)) return undefined;
@@ -225,9 +239,7 @@ export class World {
     for (const k of this.liveKeys()) {
       const uid = k.metadata.uid ?? '';
       present.add(uid);
-      // What a Retain deletion keeps: the key status records (a Secret naming another was edited
-      // by hand and is not trusted), else the one the Secret names.
-      const current = k.status?.keyId ?? this.secretKeyId(k);
+      const current = this.keyInUse(k);
       this.lastSeen.set(uid, { retain: k.spec.deletionPolicy === 'Retain', ...(current ? { current } : {}) });
     }
     for (const [uid, seen] of this.lastSeen) {

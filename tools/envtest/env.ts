@@ -26,8 +26,8 @@ export class TestEnv {
   }
 
   /** A fresh namespace for one test; deleted (by the real namespace controller) after it. */
-  async newNamespace(prefix = 'test'): Promise<string> {
-    const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+  async newNamespace(prefix = 'test', exactName?: string): Promise<string> {
+    const name = exactName ?? `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;
     await this.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name, labels: { 'omkeys.io/test': 'true' } } } });
     this.created.add(name);
     this.history.push(name);

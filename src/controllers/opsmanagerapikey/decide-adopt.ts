@@ -2,7 +2,7 @@ import { Reason, formatTime as iso } from '../../api/conditions.ts';
 import { blockedPlan } from './decide-cleanup.ts';
 import { configMapSync, convergeTo } from './decide-converge.ts';
 import { provisionPlan } from './decide-provision.ts';
-import type { Gathered, Plan } from './plan.ts';
+import type { Gathered, Plan, Step } from './plan.ts';
 import { buildSecret, secretName } from './secret-builder.ts';
 
 /**
@@ -39,9 +39,14 @@ export function adoptPlan(g: Gathered): Plan {
   const { spec: s } = g.obj;
   const baseUrl = g.connection.state === 'read' ? g.connection.baseUrl : '';
   const material = { keyId: key.id, publicKey: key.publicKey, privateKey: pair.privateKey, baseUrl, ...(s.orgId ? { orgId: s.orgId } : {}), ...(s.projectId ? { projectId: s.projectId } : {}) };
-  const beforeStatus = [
-    { kind: 'SecretWrite' as const, desired: buildSecret(g.obj, material) },
-    { kind: 'Event' as const, type: 'Normal' as const, reason: 'KeyAdopted', message: `Ops Manager key ${key.publicKey} (${key.id}) adopted; its pair is now in Secret ${secretName(g.obj)}` },
+  // The takeover is recorded (Secret, then status) before anything changes in Ops Manager: a
+  // crash in between must leave the key either untouched or tracked, never changed and forgotten.
+  const recorded = { ...g.obj.status, keyId: key.id, publicKey: key.publicKey, secretName: secretName(g.obj), rotatedAt: iso(g.now) };
+  const takeover: Step[] = [
+    { kind: 'SecretWrite', desired: buildSecret(g.obj, material) },
+    { kind: 'StatusWrite', status: recorded },
+    { kind: 'Event', type: 'Normal', reason: 'KeyAdopted', message: `Ops Manager key ${key.publicKey} (${key.id}) adopted; its pair is now in Secret ${secretName(g.obj)}` },
   ];
-  return convergeTo(g, key, { beforeStatus: [...beforeStatus, ...configMapSync(g)], base: { ...g.obj.status, rotatedAt: iso(g.now) }, name: 'Adopt' });
+  const converge = convergeTo({ ...g, obj: { ...g.obj, status: recorded } }, key, { beforeStatus: configMapSync(g), base: recorded, name: 'Adopt' });
+  return { ...converge, steps: [...takeover, ...converge.steps] };
 }

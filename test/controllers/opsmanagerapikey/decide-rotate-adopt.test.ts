@@ -35,9 +35,9 @@ const rows: Array<{ name: string; g: Gathered; steps: string[] }> = [
   { name: 'rotate now rests on live reads', g: gathered(key({}, { keyId: 'key-1' }, rotate('r2')), { live: false }), steps: ['read live'] },
   { name: 'adopt: reads the key, the private key and the pair check first', g: gathered(key(adoptSpec), { secret: absent, adopt: unread }), steps: ['read adopt'] },
   {
-    name: 'adopt with a good pair: made equal to the spec, then its pair written to the managed Secret, then Ready',
+    name: 'adopt with a good pair: the takeover recorded (Secret, status) before the key is made equal to the spec, then Ready',
     g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead() }),
-    steps: ['KeyUpdate 65a1b2c3d4e5f60718293a4b desc=team-a/k roles=ORG_READ_ONLY', 'Event Updated', 'SecretWrite', 'Event KeyAdopted', 'StatusWrite'],
+    steps: ['SecretWrite', 'StatusWrite', 'Event KeyAdopted', 'KeyUpdate 65a1b2c3d4e5f60718293a4b desc=team-a/k roles=ORG_READ_ONLY', 'Event Updated', 'StatusWrite'],
   },
   { name: 'adopt: unknown key changes nothing', g: gathered(key(adoptSpec), { secret: absent, adopt: absent }), steps: ['StatusWrite', 'Event AdoptionKeyNotFound'] },
   { name: 'adopt: a wrong pair changes nothing', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead({ pair: { state: 'checked', valid: false, privateKey: 'x' } }) }), steps: ['StatusWrite', 'Event AdoptionPairInvalid'] },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { waitFor } from '../../../tools/envtest/process.ts';
 import { parsePromText, sampleValue, samples, type Family } from '../../runtime/prom-text.ts';
@@ -10,7 +11,10 @@ const secs = (iso: string | undefined): number => Date.parse(iso ?? '') / 1000;
 
 describe('metrics: /metrics of a running operator, scraped over HTTP and parsed strictly', function () {
   this.timeout(120_000);
-  const s = useOperator();
+  // Its own namespace only: other suites' namespaces may still be finishing their clean-up, and
+  // an operator watching them would count their reconciles in the series checked at zero.
+  const NS = `metrics-${randomBytes(3).toString('hex')}`;
+  const s = useOperator({ env: { OMKEYS_NAMESPACES: NS } });
   /** Every scrape's text, checked at the end for private keys. */
   const scraped: string[] = [];
   /** Every private key the simulator ever held (deleted keys too) and the operator's own. */
@@ -76,7 +80,7 @@ describe('metrics: /metrics of a running operator, scraped over HTTP and parsed 
 
   it('per key and per create: ready, times, created and replaced counters; series gone with the resource', async () => {
     const { kube, sim, env } = s();
-    const ns = await env.newNamespace('metrics');
+    const ns = await env.newNamespace('metrics', NS);
     const before = await scrape();
     const created0 = count(before, 'omkeys_keys_created_total');
     await kube.createKey(ns, 'rotating', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], rotation: { every: '720h', gracePeriod: '1h' } });
