@@ -11,7 +11,8 @@ import { waitFor } from '../../tools/opsmanager-sim/sim-client.ts';
 interface Banner { url: string; orgId: string; projectIds: string[]; adminPublicKey: string; adminPrivateKey: string }
 
 describe('opsmanager-sim: command line (main.ts)', function () {
-  this.timeout(30000);
+  // Generous: a process started with tsx on a busy machine takes seconds to start and to stop.
+  this.timeout(60000);
   let child: ChildProcess | undefined;
   let dir: string;
 
@@ -22,7 +23,7 @@ describe('opsmanager-sim: command line (main.ts)', function () {
     if (child && child.exitCode === null) {
       const c = child;
       c.kill('SIGTERM');
-      await waitFor(() => c.exitCode !== null, 10000);
+      await waitFor(() => c.exitCode !== null, 25000);
     }
     rmSync(dir, { recursive: true, force: true });
   });
