@@ -13,6 +13,7 @@ import { repoRoot } from '../test/integration/support/operator-process.ts';
 import { collectGoals, FLOOR_GOAL_RATIO, type Results } from './goal-list.ts';
 import { startBenchEnv, type BenchEnv } from './lib/bench-env.ts';
 import { summarizeCpuProfiles, type CpuProfileSummary } from './lib/cpu-profile.ts';
+import { cpuBetween, cpuSnapshot } from './lib/cpu.ts';
 import { cpuProfilesText, idleText, scaleText } from './lib/print-scale.ts';
 import { floorText, latencyText, steadyText, throughputText } from './lib/print.ts';
 import { bindingControllerLanded } from './omkey-bindings.ts';
@@ -23,6 +24,7 @@ import { runSteady } from './omkey-steady.ts';
 import { runThroughput } from './omkey-throughput.ts';
 
 const startedAt = performance.now();
+const machineAtStart = cpuSnapshot({});
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -137,7 +139,8 @@ function print(r: Results, profiles: CpuProfileSummary[], watchErrors: string[],
   if (r.scale) out.push(...scaleText(r.scale));
   out.push(...cpuProfilesText(profiles, cpuProfDir ?? ''));
   if (watchErrors.length > 0) out.push(`\nwatch errors: ${watchErrors.slice(0, 5).join('; ')}`);
-  out.push(`\nwhole run: ${(runMs / 60_000).toFixed(1)} min on ${os.cpus().length} cores (load average now ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  const machine = cpuBetween(machineAtStart, cpuSnapshot({}));
+  out.push(`\nwhole run: ${(runMs / 60_000).toFixed(1)} min on ${os.cpus().length} cores, the machine ${Math.round(machine.machineBusy * 100)}% busy (each phase's CPU line says how much of it was other work; load average now ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   console.log(out.join('\n'));
 }
 

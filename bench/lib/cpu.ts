@@ -76,7 +76,15 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, restarted: readonly s
   return { wallS: Math.round(wallS * 10) / 10, procs, machineBusy: total > 0 ? Math.round(((total - idle) / total) * 100) / 100 : NaN, cores: os.cpus().length };
 }
 
+/** CPU seconds the machine spent on anything but the bench's processes in the window (other people's work). */
+export function otherCpuS(u: CpuUsage): number {
+  const ours = u.procs.reduce((s, p) => s + p.cpuS, 0);
+  return Math.max(0, Math.round((u.machineBusy * u.cores * u.wallS - ours) * 10) / 10);
+}
+
 export function cpuText(u: CpuUsage): string {
   const parts = u.procs.map((p) => `${p.name} ${p.cpuS} s (${Math.round(p.coreShare * 100)}% of a core)`);
-  return `CPU over ${u.wallS} s: ${parts.join(', ')}; machine ${Math.round(u.machineBusy * 100)}% busy across ${u.cores} cores (other work on the machine included)`;
+  const other = otherCpuS(u);
+  const share = u.wallS > 0 ? Math.round((other / (u.cores * u.wallS)) * 100) : 0;
+  return `CPU over ${u.wallS} s: ${parts.join(', ')}; machine ${Math.round(u.machineBusy * 100)}% busy across ${u.cores} cores, of which other work (not the bench's processes) ${other} s = ${share}% of the machine`;
 }

@@ -3,7 +3,7 @@ import type { SteadyResult } from '../omkey-steady.ts';
 import { THROUGHPUT_GOAL_RATIO, type ThroughputResult } from '../omkey-throughput.ts';
 import type { KubeCalls, KubePerKey } from './kube-calls.ts';
 import { memoryText, type MemorySample } from './memory.ts';
-import type { CpuUsage } from './cpu.ts';
+import { otherCpuS, type CpuUsage } from './cpu.ts';
 import { ms, profileText, simCallsTable, table, timelineTable, verdict } from './report.ts';
 
 export function latencyText(l: LatencyResult): string[] {
@@ -77,6 +77,7 @@ export function floorText(withLatency: ThroughputResult, floor: ThroughputResult
       ['wall time', ms(withLatency.wallMs), ms(floor.wallMs)],
       ['ratio', ratio, `goal <= ${goal}`],
       ['kube-apiserver + etcd share of the CPU the run used', cpuShare(withLatency.profile.cpu), cpuShare(floor.profile.cpu)],
+      ['CPU s taken by other work on the machine meanwhile', otherCpuS(withLatency.profile.cpu), otherCpuS(floor.profile.cpu)],
     ]),
   ];
 }
@@ -95,7 +96,7 @@ export function steadyText(s: SteadyResult): string[] {
     ['window', 'duration', 'OM reads', 'per key', 'OM non-GET', 'OM 401', 'omkey writes', 'Secret writes', 'binding writes', 'Events', 'Secret GETs cached / not'],
     ...s.windows.map((w) => [w.what, ms(w.durationMs), w.opsManager.readsAnswered, w.omReadsPerKey, w.opsManager.nonGet, w.opsManager.unauthorized, w.kubeWrites.omkey, w.kubeWrites.secret, w.kubeWrites.binding, w.kubeWrites.event, `${w.secretGetsHeld} / ${w.secretGetsNotHeld}`]),
   ]));
-  out.push(verdict(s.pass));
+  out.push(verdict(s.pass), ...s.notes.map((n) => `note: ${n}`));
   for (const w of s.windows) out.push(`${w.what}:`, simCallsTable(w.opsManager, s.keys, 'per key'), profileText(w.profile), kubeCallsTable(w.profile.kube, s.keys, 'per key'));
   return out;
 }
