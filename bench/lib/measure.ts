@@ -72,6 +72,8 @@ export async function scrapeMetrics(httpUrl: string): Promise<MetricsSnapshot> {
 
 export interface OperatorProfile {
   reconciles: Record<string, number>;
+  /** The same by controller: `opsmanagerapikey success` etc. */
+  reconcilesByController: Record<string, number>;
   reconcileMeanMs: number;
   queueWaitMeanMs: number;
   /** Client-side duration of Ops Manager calls, per route (includes injected latency and retries). */
@@ -82,6 +84,7 @@ export interface OperatorProfile {
 export function profileBetween(before: MetricsSnapshot, after: MetricsSnapshot): OperatorProfile {
   const delta = (series: string): number => (after.get(series) ?? 0) - (before.get(series) ?? 0);
   const reconciles: Record<string, number> = {};
+  const reconcilesByController: Record<string, number> = {};
   const calls = new Map<string, { sum: number; count: number }>();
   let recSum = 0;
   let recCount = 0;
@@ -90,7 +93,11 @@ export function profileBetween(before: MetricsSnapshot, after: MetricsSnapshot):
   for (const series of after.keys()) {
     const d = delta(series);
     const result = /^omkeys_reconcile_total\{.*result="([^"]+)"/.exec(series)?.[1];
-    if (result && d > 0) reconciles[result] = (reconciles[result] ?? 0) + d;
+    if (result && d > 0) {
+      reconciles[result] = (reconciles[result] ?? 0) + d;
+      const by = `${/controller="([^"]+)"/.exec(series)?.[1] ?? '?'} ${result}`;
+      reconcilesByController[by] = (reconcilesByController[by] ?? 0) + d;
+    }
     if (series.startsWith('omkeys_reconcile_duration_seconds_sum')) recSum += d;
     if (series.startsWith('omkeys_reconcile_duration_seconds_count')) recCount += d;
     if (series.startsWith('omkeys_workqueue_wait_seconds_sum')) waitSum += d;
@@ -107,6 +114,7 @@ export function profileBetween(before: MetricsSnapshot, after: MetricsSnapshot):
   }
   return {
     reconciles,
+    reconcilesByController,
     reconcileMeanMs: recCount > 0 ? round((recSum / recCount) * 1000) : NaN,
     queueWaitMeanMs: waitCount > 0 ? round((waitSum / waitCount) * 1000) : NaN,
     opsManager: [...calls]

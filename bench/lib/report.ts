@@ -27,7 +27,7 @@ export function simCallsTable(sim: SimCallSummary, per: number, perLabel: string
 
 export function profileText(pp: PhaseProfile): string {
   const p = pp.operator;
-  const rec = Object.entries(p.reconciles).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+  const rec = Object.entries(p.reconcilesByController).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
   const lines = [`operator metrics: reconciles ${rec}; mean reconcile ${p.reconcileMeanMs} ms; mean queue wait ${p.queueWaitMeanMs} ms`];
   if (p.opsManager.length > 0) {
     lines.push(table([['operator-side Ops Manager call', 'count', 'mean ms'], ...p.opsManager.map((c) => [c.call, c.count, c.meanMs])]));
