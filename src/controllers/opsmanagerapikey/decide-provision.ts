@@ -92,7 +92,7 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   // Recorded before its tag goes: once renamed, only status and the Secret name the key, and
   // the Secret may be deleted at any moment. Ready waits for the real description.
   // The key to retire stays recorded until it is deleted.
-  steps.push({ kind: 'StatusWrite', status: (c: Created) => ({ ...markStatus(g, why, previous, base), keyId: c.id, publicKey: c.publicKey, secretName: secretName(obj) }) });
+  steps.push({ kind: 'StatusWrite', status: (c: Created) => ({ ...markStatus(g, why, previous, base, true), keyId: c.id, publicKey: c.publicKey, secretName: secretName(obj) }) });
   steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
   if (retireNow) steps.push(keyDelete(g, retireNow));
   steps.push(...configMapSync(g));
@@ -104,7 +104,13 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
 }
 
-function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined, base: OpsManagerApiKeyStatus = g.obj.status ?? {}): OpsManagerApiKeyStatus {
+function markStatus(
+  g: Gathered,
+  why: ProvisionReason,
+  previous: { keyId: string; revokeAt: string } | undefined,
+  base: OpsManagerApiKeyStatus = g.obj.status ?? {},
+  recordingNewKey = false,
+): OpsManagerApiKeyStatus {
   const { obj, now } = g;
   const rotating = why === 'Rotation' || why === 'OnDemand';
   const creating = {
@@ -115,8 +121,9 @@ function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string
   };
   let conditions = setCondition(base.conditions, { type: ConditionType.KeyProvisioned, ...creating }, now);
   // Until the new pair is written the Secret holds no usable pair (gone, edited, or naming a
-  // deleted key), so Ready must not keep saying True; in a rotation the old pair still works.
-  if (!rotating) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
+  // deleted key), so Ready must not keep saying True; in a rotation the old pair still works,
+  // until status names the new key: Ready then waits for its real description.
+  if (!rotating || recordingNewKey) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
   return {
     ...base,
     previousKeyId: previous?.keyId,

@@ -112,12 +112,12 @@ const rows: Row[] = [
     writes: [...REPLACED_ORG.map((l) => l.replace('secret create', 'secret update')), READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
-    name: 'rotation due: the old key is kept for its grace period, Ready stays True while it runs',
+    name: 'rotation due: the old key is kept for its grace period; Ready stays until status names the new key, which is Ready once named',
     setup: (w) => {
       w.om.addKey('key-1');
       w.secretFor(w.key({ rotation: { every: '1h', gracePeriod: '10m' } }, readyStatus('key-1', { rotatedAt: '2026-11-28T10:00:00Z' })), 'key-1');
     },
-    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', 'key status no Ready settles-mark', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
+    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', 'key status Ready=False Rotating settles-mark', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
   },
   {
     name: 'grace period over: the previous key is deleted',
