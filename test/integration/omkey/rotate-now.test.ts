@@ -39,9 +39,10 @@ describe('omkey: rotation on request (annotation omkeys.io/rotate)', () => {
     await kube.createBinding(ns, 'b', { apiKeyRef: { name: 'pk' }, projectId: p1, roles: ['GROUP_READ_ONLY'] });
     const { data: first } = await expectOneLiveKey(s(), ns, 'pk');
     await kube.annotateKey(ns, 'pk', { 'omkeys.io/rotate': '1' });
-    const rotated = await waitFor('rotated', async () => {
+    const rotated = await waitFor('rotated and Ready again', async () => {
       const o = await kube.getKey(ns, 'pk');
-      return o?.status?.lastRotationRequest === '1' && o.status.keyId !== first.keyId ? o : undefined;
+      const ready = o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      return o?.status?.lastRotationRequest === '1' && o.status.keyId !== first.keyId && ready ? o : undefined;
     }, 30_000);
     expect(rotated.status?.previousKeyId, 'the old key is the grace key').to.equal(first.keyId);
     expect(sim.state.apiKeys.has(first.keyId ?? ''), 'the old key still works during the grace period').to.equal(true);
