@@ -149,7 +149,9 @@ export function checkAdoption(w: World, keys: readonly OpsManagerApiKey[], v: Ch
       if (still && !inGrace) v('adopt-rotates', `${who}: the key ${adopt.keyId} it replaced (rotate: true) is still in Ops Manager, past its grace period`);
       continue;
     }
-    if (!statuses.some((s) => s?.keyId === adopt.keyId)) v('adopt-takes-key', `${who} is Ready but never had ${adopt.keyId}, the key it adopts, as its key (it has ${k.status.keyId})`);
+    // The takeover is recorded by the Secret write first, then status: either shows it happened.
+    const inSecrets = w.kube.writes.some((wr) => wr.by === 'operator' && wr.kind === 'Secret' && wr.namespace === k.metadata.namespace && wr.verb !== 'delete' && decodeSecretData(wr.obj as never).keyId === adopt.keyId);
+    if (!inSecrets && !statuses.some((s) => s?.keyId === adopt.keyId)) v('adopt-takes-key', `${who} is Ready but never had ${adopt.keyId}, the key it adopts, as its key (it has ${k.status.keyId})`);
     if (!handMade) continue;
     const pk = (JSON.parse(handMade) as ApiKey).privateKey;
     for (const wr of w.kube.writes) {
