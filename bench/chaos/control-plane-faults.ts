@@ -44,7 +44,7 @@ export async function controlPlaneFaults(ctx: Ctx): Promise<ScenarioResult> {
   let kills = 0;
   const leaders = watchLeaders(world);
   try {
-    await sleep(short ? 3000 : 8000);
+    await sleep(short ? 2000 : 8000);
     let at = Date.now();
     // The short run restarts etcd only: a kube-apiserver restart takes 15 s on 2 busy cores.
     if (!short) {
@@ -60,15 +60,15 @@ export async function controlPlaneFaults(ctx: Ctx): Promise<ScenarioResult> {
       await sleep(6000);
     }
 
-    log('  control plane: etcd restarted');
+    log('  control plane: etcd killed and started again');
     at = Date.now();
-    ctx.journal('etcd stopping');
+    ctx.journal('etcd killed');
     await world.plane.restartEtcd(short ? 500 : 2000);
     ctx.journal('etcd healthy again');
     faults++;
     figures.etcdDownMs = Date.now() - at;
     figures.leaderAfterEtcdMs = (await timeToLeader(world, at)).ms;
-    await sleep(short ? 2000 : 6000);
+    await sleep(short ? 1000 : 6000);
 
     log('  control plane: a standby replica; the leader killed');
     const standby = world.replicas[1] ?? (await world.addReplica());
@@ -82,7 +82,7 @@ export async function controlPlaneFaults(ctx: Ctx): Promise<ScenarioResult> {
     const takeover = await timeToLeader(world, at, killed);
     figures.takeoverAfterKillMs = takeover.ms;
     figures.takeoverBy = takeover.replica.name;
-    await sleep(short ? 2000 : 6000);
+    await sleep(short ? 1000 : 6000);
 
     if (!short) {
       log('  control plane: the Lease taken by another holder');

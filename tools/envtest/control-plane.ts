@@ -135,13 +135,14 @@ export class ControlPlane {
   }
 
   /**
-   * Stops etcd and starts it again on the same port and data directory, after `downMs`; resolves
-   * once it is healthy. The API server is left running, to reconnect by itself as it would to a
-   * restarted etcd member (the chaos run's control-plane faults).
+   * Kills etcd (SIGKILL: a crash; with --unsafe-no-fsync its data survives in the page cache, as
+   * it would on disk) and starts it again on the same port and data directory after `downMs`;
+   * resolves once it is healthy. The API server is left running, to reconnect by itself as it
+   * would to a restarted etcd member (the chaos run's control-plane faults).
    */
   async restartEtcd(downMs = 0): Promise<void> {
     if (!this.etcd) throw new Error('control plane not started');
-    await this.etcd.stop();
+    await this.etcd.stop(0);
     if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     this.etcd.start();
     await waitFor('etcd /health after a restart', async () => (await httpGet(`${this.etcdUrl}/health`)).status === 200, this.startTimeoutMs);
