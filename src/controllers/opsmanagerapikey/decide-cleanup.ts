@@ -1,6 +1,6 @@
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { finalizeKeyIds, keyInUse, openMark, secretKeyId } from './facts.ts';
+import { finalizeKeyIds, keyInUse, openMark, publishedNewKey, secretKeyId } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
 import { desiredDescription } from './secret-builder.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
@@ -64,21 +64,20 @@ export function sweepPlan(g: Gathered): Plan {
     delete status.previousKeyId;
     delete status.previousKeyRevokeAt;
   }
-  // The new pair reached the Secret before the crash: the Secret names a key still carrying
-  // the tag (a key loses it only after status records it, which settles the mark). The create
-  // happened: status records the key (so that losing the Secret now orphans nothing), a
-  // scheduled rotation is not due again, and the rotation request it answered is handled.
-  const published = inSecret !== undefined && tagged.includes(inSecret);
-  if (published && mark && g.secret.state === 'ours') {
-    status.keyId = inSecret;
+  // The new pair reached the Secret before the crash: the create happened. Status records the
+  // key (so that losing the Secret now orphans nothing), a scheduled rotation is not due again,
+  // and the rotation request it answered is handled.
+  const published = publishedNewKey(g);
+  if (published !== undefined && mark && g.secret.state === 'ours') {
+    status.keyId = published;
     if (g.secret.reading.publicKey !== undefined) status.publicKey = g.secret.reading.publicKey;
     if (mark.startedAt) status.rotatedAt = mark.startedAt;
     if (mark.rotationRequest !== undefined) status.lastRotationRequest = mark.rotationRequest;
   }
   // Recorded first, then renamed: a kept key must not keep the tag a later sweep looks for.
   steps.push({ kind: 'StatusWrite', status });
-  if (inSecret !== undefined && tagged.includes(inSecret) && g.connection.state === 'read') {
-    steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: inSecret, desc: desiredDescription(g.obj) });
+  if (published !== undefined && g.connection.state === 'read') {
+    steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: published, desc: desiredDescription(g.obj) });
   }
   return { name: 'SweepPending', steps, then: { kind: 'again' } };
 }

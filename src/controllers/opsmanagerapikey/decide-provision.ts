@@ -8,7 +8,7 @@ import { diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
 import { configMapSync, desiredConfigMap } from './decide-converge.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
-import { adopting, currentKeyId, markValue, rotationRequest, secretKeyId, type CreateMark } from './facts.ts';
+import { adopting, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
 import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
 import { plannedCheckMs, readyStatus } from './status.ts';
@@ -41,10 +41,9 @@ const GRACEFUL = new Set<ProvisionReason>(['Rotation', 'OnDemand', 'Adopted']);
 export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   const { obj, now } = g;
   const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
-  // A key deleted by hand needs no retiring, but a Secret naming a key that is not status's
-  // (its keyId edited by hand) leaves status's key, which may well exist, to retire.
-  const recorded = obj.status?.keyId !== secretKeyId(g) ? obj.status?.keyId : undefined;
-  const old = why === 'KeyDeletedInOpsManager' ? recorded : why === 'Adopted' ? obj.spec.adopt?.keyId : currentKeyId(g);
+  // A key deleted by hand needs no retiring (a Secret naming another key than status is a
+  // PairEdited replacement, decided before Ops Manager is read).
+  const old = why === 'KeyDeletedInOpsManager' ? undefined : why === 'Adopted' ? obj.spec.adopt?.keyId : currentKeyId(g);
   const request = rotationRequest(g);
   const prev = obj.status?.previousKeyId;
   const steps: Step[] = [];

@@ -21,10 +21,17 @@ export function finalizeKeyIds(g: Gathered): string[] {
  * its Secret write is open, the new key (still tagged, named by the Secret); else the current one.
  */
 export function keyInUse(g: Gathered): string | undefined {
-  const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];
+  return publishedNewKey(g) ?? currentKeyId(g);
+}
+
+/**
+ * The key an open create published before it was interrupted: the Secret names a key still
+ * carrying the tag (a key loses it only after status records it, which settles the mark).
+ */
+export function publishedNewKey(g: Gathered): string | undefined {
   const inSecret = secretKeyId(g);
-  if (openMark(g.obj) !== undefined && inSecret !== undefined && tagged.includes(inSecret)) return inSecret;
-  return currentKeyId(g);
+  const tagged = g.pending.state === 'read' && inSecret !== undefined && g.pending.keyIds.includes(inSecret);
+  return tagged && openMark(g.obj) !== undefined ? inSecret : undefined;
 }
 
 /**

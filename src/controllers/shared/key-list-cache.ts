@@ -39,6 +39,8 @@ export class KeyListCache {
     }
     const writtenAt = c.written.get(keyId);
     if (writtenAt !== undefined && writtenAt >= entry.at) return undefined;
+    // A write older than the list is in it: forgotten, so the map holds only recent writes.
+    if (writtenAt !== undefined) c.written.delete(keyId);
     return (await entry.value).get(keyId);
   }
 

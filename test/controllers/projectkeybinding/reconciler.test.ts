@@ -2,12 +2,11 @@ import { expect } from 'chai';
 import { FINALIZER, type OpsManagerApiKey, type ProjectKeyBinding } from '../../../src/api/types.ts';
 import { ProjectKeyBindingReconciler } from '../../../src/controllers/projectkeybinding/reconciler.ts';
 import { ProjectKeysCache } from '../../../src/controllers/projectkeybinding/project-keys-cache.ts';
-import { ConnectionPool } from '../../../src/controllers/shared/connections.ts';
 import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
 import { UnavailableError } from '../../../src/opsmanager/errors.ts';
 import { TransientError } from '../../../src/runtime/errors.ts';
 import { FakeClock } from '../../runtime/fake-clock.ts';
-import { BASE_URL, silent } from '../support/key-world.ts';
+import { recordingPool, silent } from '../support/key-world.ts';
 import { RecordingEvents, RecordingObjects, RecordingSecrets } from '../support/recording-kube.ts';
 import { ORG, PROJECT, RecordingOm } from '../support/recording-om.ts';
 
@@ -30,13 +29,7 @@ class BindingWorld {
   readonly reconciler: ProjectKeyBindingReconciler;
 
   constructor() {
-    const connections = new ConnectionPool({
-      secrets: new RecordingSecrets([]),
-      defaults: { baseUrl: BASE_URL, publicKey: 'operator', privateKey: 'operator-private' },
-      clientOptions: {},
-      logger: silent,
-      makeClient: () => this.om.client(),
-    });
+    const connections = recordingPool(this.om, new RecordingSecrets([]));
     this.reconciler = new ProjectKeyBindingReconciler({
       bindings: this.bindings,
       events: this.events,

@@ -11,6 +11,17 @@ import { ORG, PROJECT, RecordingOm } from './recording-om.ts';
 export const BASE_URL = 'http://om.test';
 export const silent = pino({ level: 'silent' });
 
+/** The operator's default connection, every client it makes being the recording fake. */
+export function recordingPool(om: RecordingOm, secrets: RecordingSecrets): ConnectionPool {
+  return new ConnectionPool({
+    secrets,
+    defaults: { baseUrl: BASE_URL, publicKey: 'operator', privateKey: 'operator-private' },
+    clientOptions: {},
+    logger: silent,
+    makeClient: () => om.client(),
+  });
+}
+
 /** One OpsManagerApiKey's world, every write recorded in `writes`: the resource, its Secret, Ops Manager, Events. */
 export class KeyWorld {
   readonly writes: string[] = [];
@@ -26,13 +37,7 @@ export class KeyWorld {
   readonly reconciler: OpsManagerApiKeyReconciler;
 
   constructor(opts: { freshnessMs?: number } = {}) {
-    const connections = new ConnectionPool({
-      secrets: this.secrets,
-      defaults: { baseUrl: BASE_URL, publicKey: 'operator', privateKey: 'operator-private' },
-      clientOptions: {},
-      logger: silent,
-      makeClient: () => this.om.client(),
-    });
+    const connections = recordingPool(this.om, this.secrets);
     this.reconciler = new OpsManagerApiKeyReconciler({
       keys: this.keys,
       secrets: this.secrets,
