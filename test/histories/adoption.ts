@@ -73,18 +73,28 @@ export function prepareAdoption(w: World, ns: string, name: string, e: AdoptEven
   return { keyId, privateKeySecretRef: ref };
 }
 
-/** Keys made by hand that the operator took over: some resource's status or Secret named them. */
+/**
+ * Keys made by hand that the operator took over: some resource's status named them, or its
+ * Secret did and the key is no longer as it was made. An adoption writes the Secret, then
+ * status, and only then touches the key: a crash between the two writes followed by the
+ * Secret's deletion (and the resource's) leaves the key untouched and the administrator's, as
+ * docs/rotation-and-adoption.md promises ("untouched or tracked").
+ */
 export function adoptedKeys(w: World): Set<string> {
   const out = new Set<string>();
-  const note = (id: string | undefined): void => void (id && w.foreignKeys.has(id) && out.add(id));
+  const changed = (id: string): boolean => {
+    const now = w.fixture.sim.state.apiKeys.get(id);
+    return !now || JSON.stringify(now) !== w.foreignKeys.get(id);
+  };
+  const note = (id: string | undefined, byStatus: boolean): void => void (id && w.foreignKeys.has(id) && (byStatus || changed(id)) && out.add(id));
   for (const wr of w.kube.writes) {
     if (wr.by !== 'operator') continue;
     if (wr.kind === 'OpsManagerApiKey') {
       const st = (wr.obj as unknown as OpsManagerApiKey).status;
-      note(st?.keyId);
-      note(st?.previousKeyId);
+      note(st?.keyId, true);
+      note(st?.previousKeyId, true);
     }
-    if (wr.kind === 'Secret') note(decodeSecretData(wr.obj as never).keyId);
+    if (wr.kind === 'Secret') note(decodeSecretData(wr.obj as never).keyId, false);
   }
   return out;
 }

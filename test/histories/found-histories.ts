@@ -102,4 +102,13 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
       { t: 'delete-key', slot: 0 },
     ],
   },
+  {
+    name: 'an adoption interrupted between its Secret and status writes, then Secret and resource deleted, leaves the key made by hand as it was',
+    history: [
+      { t: 'adopt-key', slot: 0, spec: orgKey, how: 'pair', target: 0, rotate: false },
+      { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' },
+      { t: 'delete-secret', slot: 0 },
+      { t: 'delete-key', slot: 0 },
+    ],
+  },
 ];
