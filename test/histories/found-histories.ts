@@ -111,4 +111,14 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
       { t: 'delete-key', slot: 0 },
     ],
   },
+  {
+    name: 'a rotation on request interrupted after the Secret write, then after the sweep recorded the new key: Ready while it still carries the tag',
+    history: [
+      { t: 'create-key', slot: 0, spec: { ...orgKey, rotation: 'plain' } },
+      { t: 'drain', healthy: true },
+      { t: 'rotate-now', slot: 0 },
+      { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' },
+      { t: 'reconcile', pick: 0, crashAt: 'after-status-write' },
+    ],
+  },
 ];

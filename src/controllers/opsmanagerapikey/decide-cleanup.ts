@@ -1,3 +1,4 @@
+import { ConditionType, Reason, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { finalizeKeyIds, keyInUse, openMark, publishedNewKey, secretKeyId } from './facts.ts';
@@ -73,6 +74,10 @@ export function sweepPlan(g: Gathered): Plan {
     if (g.secret.reading.publicKey !== undefined) status.publicKey = g.secret.reading.publicKey;
     if (mark.startedAt) status.rotatedAt = mark.startedAt;
     if (mark.rotationRequest !== undefined) status.lastRotationRequest = mark.rotationRequest;
+    // Status now names a key still carrying the tag: Ready (kept True through a rotation, the
+    // old pair working) waits for the rename, as in an uninterrupted create.
+    const message = `recording key ${published}, created before a restart, and giving it its description`;
+    status.conditions = setCondition(status.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);
   }
   // Recorded first, then renamed: a kept key must not keep the tag a later sweep looks for.
   steps.push({ kind: 'StatusWrite', status });

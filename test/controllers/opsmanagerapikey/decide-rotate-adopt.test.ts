@@ -92,6 +92,18 @@ describe('omkey decide: rotation on request, adoption, the MongoDB operator Conf
     expect(st.status.createSettled).to.equal(JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: 'r1' }));
   });
 
+  it('a sweep that records a key still carrying the tag says Ready=False until the rename (a rotation kept it True)', () => {
+    const ready = { type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'ok', lastTransitionTime: hourAgo };
+    const obj = key({}, { keyId: 'key-1', conditions: [ready] }, marked('r1'));
+    const p = plan(decide(gathered(obj, { secret: ours({ keyId: 'new-1' }), pending: { state: 'read', keyIds: ['new-1'] } })));
+    const i = p.steps.findIndex((s) => s.kind === 'StatusWrite');
+    const st = p.steps[i];
+    if (st?.kind !== 'StatusWrite' || typeof st.status === 'function') throw new Error('no status');
+    expect(st.status.keyId).to.equal('new-1');
+    expect(st.status.conditions?.find((c) => c.type === 'Ready')).to.include({ status: 'False', reason: 'Progressing' });
+    expect(p.steps[i + 1]).to.include({ kind: 'KeyUpdate', keyId: 'new-1' });
+  });
+
   it('a sweep after a crash before the create leaves the request to be handled', () => {
     const p = plan(decide(gathered(key({}, { keyId: 'key-1', previousKeyId: 'key-1' }, marked('r1')), { pending: { state: 'read', keyIds: [] } })));
     const st = p.steps.find((s) => s.kind === 'StatusWrite');
