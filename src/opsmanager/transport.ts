@@ -6,8 +6,9 @@ import type { Got, Response } from 'got';
 import type { Logger } from 'pino';
 import { errorFromResponse, errorFromTransport } from './classify.ts';
 import { DigestSession, parseDigestChallenge } from './digest.ts';
-import { AmbiguousCreateError, OpsManagerError, isRetryable } from './errors.ts';
+import { AmbiguousCreateError, OpsManagerError, RateLimitedError, isRetryable } from './errors.ts';
 import { ConcurrencyLimiter, RateLimiter } from './limiter.ts';
+import { gateDecision, RetryAfterGate } from './retry-after-gate.ts';
 import { backoffDelay, resolveRetry, shouldRetry } from './retry-policy.ts';
 import type { ResolvedRetryOptions, RetryOptions } from './retry-policy.ts';
 
@@ -25,6 +26,8 @@ export interface TransportOptions {
   maxConcurrency?: number;
   maxRequestsPerSecond?: number;
   retry?: RetryOptions;
+  /** Longest wait for a 429's Retry-After that a call sits through before it fails fast (default 5 s). */
+  maxRetryAfterWaitMs?: number;
   logger?: Logger;
   version?: string;
   onRequest?: (info: RequestInfo) => void;
@@ -53,6 +56,7 @@ export interface RequestSpec {
 
 const API_PATH = '/api/public/v1.0';
 const MAX_CHALLENGE_ROUNDS = 3;
+const MAX_GATE_WAITS = 3;
 
 export class Transport {
   readonly apiBase: string;
@@ -65,6 +69,7 @@ export class Transport {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly gate: RetryAfterGate;
 
   constructor(private readonly o: TransportOptions) {
     const base = o.baseUrl.replace(/\/+$/, '');
@@ -74,6 +79,7 @@ export class Transport {
     this.random = o.random ?? Math.random;
     this.now = o.now ?? (() => performance.now());
     this.retry = resolveRetry(o.retry);
+    this.gate = new RetryAfterGate(this.now);
     const maxConcurrency = o.maxConcurrency ?? 8;
     this.concurrency = new ConcurrencyLimiter(maxConcurrency);
     this.rate = o.maxRequestsPerSecond !== undefined
@@ -121,12 +127,15 @@ export class Transport {
       let err: OpsManagerError;
       let sent = true;
       try {
-        const res = await this.exchange(spec);
+        const res = await this.exchange(spec, what, started);
         if (res.statusCode >= 200 && res.statusCode < 300) return parseBody(res.body, what);
         err = errorFromResponse(what, res.statusCode, res.body, res.headers['retry-after'], Date.now());
       } catch (e) {
+        // Held back by the connection's Retry-After: nothing was sent, and waiting did not fit.
+        if (e instanceof RateLimitedError) throw e;
         ({ error: err, sent } = errorFromTransport(what, e));
       }
+      if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) this.gate.hold(err.retryAfterMs);
       if (spec.create && sent && !(err.status !== undefined && err.status < 500)) {
         throw new AmbiguousCreateError(`${what}: outcome unknown, a key may have been created: ${err.message}`, {
           ...(err.status !== undefined ? { status: err.status } : {}), cause: err,
@@ -147,13 +156,13 @@ export class Transport {
   }
 
   /** One request, answering Digest challenges (first contact, stale or rotated nonce). */
-  private async exchange(spec: RequestSpec): Promise<Response<string>> {
+  private async exchange(spec: RequestSpec, what: string, started: number): Promise<Response<string>> {
     const target = new URL(spec.url);
     const uri = target.pathname + target.search;
     let answeredFresh = false;
     for (let round = 1; ; round++) {
       const auth = this.digest.authorize(spec.method, uri);
-      const res = await this.send(spec, auth?.header);
+      const res = await this.send(spec, auth?.header, what, started);
       if (this.o.reuseNonce === false) this.digest.reset();
       if (res.statusCode !== 401 || round >= MAX_CHALLENGE_ROUNDS) return res;
       const challenge = parseDigestChallenge(res.headers['www-authenticate']);
@@ -166,15 +175,11 @@ export class Transport {
     }
   }
 
-  private async send(spec: RequestSpec, authorization: string | undefined): Promise<Response<string>> {
-    const release = await this.concurrency.acquire();
-    let t0 = this.now();
+  private async send(spec: RequestSpec, authorization: string | undefined, what: string, started: number): Promise<Response<string>> {
+    const release = await this.admit(spec, what, started);
+    const t0 = this.now();
     let status: number | 'error' = 'error';
     try {
-      if (this.rate) {
-        await this.rate.take();
-        t0 = this.now();
-      }
       const res = await this.got(spec.url, {
         method: spec.method,
         headers: {
@@ -190,6 +195,28 @@ export class Transport {
       const seconds = (this.now() - t0) / 1000;
       this.o.onRequest?.({ route: spec.route, method: spec.method, status, seconds });
       this.o.logger?.debug({ method: spec.method, route: spec.route, status, seconds }, 'Ops Manager request');
+    }
+  }
+
+  /**
+   * A slot, a turn of the rate limit, and the connection's Retry-After passed. The hold is looked
+   * at last, with the slot held, so that a 429 answered while this request queued still holds it.
+   */
+  private async admit(spec: RequestSpec, what: string, started: number): Promise<() => void> {
+    const limits = { budgetMs: this.retry.budgetMs, maxWaitMs: this.o.maxRetryAfterWaitMs ?? 5_000 };
+    for (let round = 1; ; round++) {
+      const release = await this.concurrency.acquire();
+      if (this.rate) await this.rate.take();
+      const d = gateDecision(this.gate.remainingMs(), this.now() - started, limits);
+      if (d.kind === 'send') return release;
+      release();
+      // Later 429s may move the instant again; a few waits, then the caller is told when to come back.
+      if (d.kind === 'refuse' || round > MAX_GATE_WAITS) {
+        const retryAfterMs = d.kind === 'refuse' ? d.retryAfterMs : d.ms;
+        throw new RateLimitedError(`${what}: not sent: Ops Manager asked (Retry-After) that nothing be sent for ${retryAfterMs} ms more`, { retryAfterMs });
+      }
+      this.o.logger?.debug({ method: spec.method, route: spec.route, delayMs: d.ms }, 'waiting for Ops Manager\'s Retry-After');
+      await this.sleep(d.ms);
     }
   }
 }

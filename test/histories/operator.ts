@@ -61,8 +61,9 @@ export class OperatorInstance {
     this.pool = new ConnectionPool({
       secrets,
       defaults: { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey },
-      // Retries without their backoff sleeps, and a short timeout, so that a history takes milliseconds.
-      clientOptions: { logger, sleep: () => Promise.resolve(), timeoutMs: 300, maxConcurrency: 4, retry: { maxAttempts: 3 } },
+      // Retries wait on the history's clock (no real time), and a short timeout, so that a history
+      // takes milliseconds; a 429's Retry-After holds the connection for history time, as it would.
+      clientOptions: { logger, now: () => clock.now(), sleep: (ms) => clock.advance(ms), timeoutMs: 300, maxConcurrency: 4, retry: { maxAttempts: 3 } },
       logger,
       now: () => clock.now(),
     });

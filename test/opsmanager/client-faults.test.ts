@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { collect } from '../../src/opsmanager/client.ts';
 import type { OpsManagerClient } from '../../src/opsmanager/client.ts';
-import { AmbiguousCreateError, UnavailableError } from '../../src/opsmanager/errors.ts';
+import { AmbiguousCreateError, RateLimitedError, UnavailableError } from '../../src/opsmanager/errors.ts';
 import { harness, rejection, statusCount } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
@@ -46,6 +46,41 @@ describe('opsmanager/client against the simulator: faults and retries', () => {
     h.sim.faults.set([{ fault: 'status', status: 429, retryAfter: 3, count: 1 }]);
     await c.updateOrgKey(h.sim.orgId, h.sim.admin.id, { desc: 'x' });
     expect(h.sleeps).to.deep.equal([3000]);
+  });
+
+  describe('a 429\'s Retry-After holds the whole connection, past the call that got it', () => {
+    // One attempt per call: the call gives up on the 429, as a reconcile does when its retries run out.
+    const once = { maxAttempts: 1 };
+    const cases = [
+      { name: 'the same request again, from the next call: waits the rest of Retry-After', retryAfter: 2, second: 'same', sleeps: [2000], sent: 2 },
+      { name: 'another request on the same connection: waits too', retryAfter: 2, second: 'other', sleeps: [2000], sent: 2 },
+      { name: 'a Retry-After longer than a call may wait: fails fast with the time left, nothing sent', retryAfter: 30, second: 'same', sleeps: [], sent: 1 },
+    ] as const;
+    for (const t of cases) {
+      it(t.name, async () => {
+        const rc = h.client({ retry: once });
+        await rc.getOrgKey(h.sim.orgId, h.sim.admin.id);
+        h.sim.stats.reset();
+        h.sim.faults.set([{ method: 'PATCH', fault: 'status', status: 429, retryAfter: t.retryAfter, count: 1 }]);
+        expect(await rejection(rc.updateOrgKey(h.sim.orgId, h.sim.admin.id, { desc: 'x' }))).to.be.instanceOf(RateLimitedError);
+        const next = t.second === 'same' ? rc.updateOrgKey(h.sim.orgId, h.sim.admin.id, { desc: 'x' }) : rc.getOrgKey(h.sim.orgId, h.sim.admin.id);
+        if (t.sent === 2) await next;
+        else expect(await rejection(next)).to.be.instanceOf(RateLimitedError).and.include({ retryAfterMs: t.retryAfter * 1000 });
+        expect(h.sleeps, 'waits before the second call was sent').to.deep.equal(t.sleeps);
+        expect(h.sim.stats.list().reduce((n, r) => n + r.count, 0), 'requests that reached Ops Manager').to.equal(t.sent);
+      });
+    }
+
+    it('another connection (another client) is not held', async () => {
+      const a = h.client({ retry: once });
+      const b = h.client({ retry: once });
+      await a.getOrgKey(h.sim.orgId, h.sim.admin.id);
+      await b.getOrgKey(h.sim.orgId, h.sim.admin.id);
+      h.sim.faults.set([{ fault: 'status', status: 429, retryAfter: 30, count: 1 }]);
+      await rejection(a.getOrgKey(h.sim.orgId, h.sim.admin.id));
+      expect((await b.getOrgKey(h.sim.orgId, h.sim.admin.id)).id).to.equal(h.sim.admin.id);
+      expect(h.sleeps).to.deep.equal([]);
+    });
   });
 
   it('429 on create is safe to retry: the key is created once', async () => {

@@ -17,6 +17,8 @@ export async function harness(simOpts: SimOptions = {}): Promise<Harness> {
   const sim = await startSimulator({ admin: true, ...simOpts });
   const clients: OpsManagerClient[] = [];
   const sleeps: number[] = [];
+  // Waits are skipped but move the client's clock, so a Retry-After it holds runs out as it would.
+  let clockMs = 0;
   return {
     sim,
     sleeps,
@@ -27,7 +29,8 @@ export async function harness(simOpts: SimOptions = {}): Promise<Harness> {
         privateKey: sim.admin.privateKey,
         version: 'test',
         timeoutMs: 5000,
-        sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); },
+        sleep: (ms) => { sleeps.push(ms); clockMs += ms; return Promise.resolve(); },
+        now: () => clockMs,
         ...extra,
       });
       clients.push(c);
