@@ -1,9 +1,10 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { OpsManagerApiKeyReconciler } from '../../src/controllers/opsmanagerapikey/reconciler.ts';
 import { BindingIndex } from '../../src/controllers/projectkeybinding/controller.ts';
 import { ProjectKeyBindingReconciler } from '../../src/controllers/projectkeybinding/reconciler.ts';
 import { ProjectKeysCache } from '../../src/controllers/projectkeybinding/project-keys-cache.ts';
+import { dropSecretData } from '../../src/controllers/opsmanagerapikey/secret-facts.ts';
 import { ConnectionPool } from '../../src/controllers/shared/connections.ts';
 import { DEFAULT_POLICY } from '../../src/controllers/shared/policy.ts';
 import { TerminalError, TransientError } from '../../src/runtime/errors.ts';
@@ -74,7 +75,7 @@ export class OperatorInstance {
       secrets,
       events,
       // Histories do not use spec.opsManagerConfigMap; allKeys (the rivals of an adoption) lags with the cache.
-      cache: { key: kube.cache.key, secret: kube.cache.secret, bindingsOf: (ns, name) => index.bindingsOf(ns, name), configMap: () => undefined, allKeys: () => kube.cache.keys() },
+      cache: { key: kube.cache.key, secret: (ns, name) => cachedSecret(kube.cache.secret(ns, name)), bindingsOf: (ns, name) => index.bindingsOf(ns, name), configMap: () => undefined, allKeys: () => kube.cache.keys() },
       connections: this.pool,
       policy: DEFAULT_POLICY,
       clock,
@@ -125,4 +126,9 @@ export class OperatorInstance {
     this.env.kube.fence();
     throw new CrashSignal(point);
   }
+}
+
+/** The operator's informer holds a Secret's metadata and facts, not its data (the cache's copy is already a clone). */
+function cachedSecret(s: V1Secret | undefined): V1Secret | undefined {
+  return s ? dropSecretData(s) : undefined;
 }

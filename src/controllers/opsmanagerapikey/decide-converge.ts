@@ -5,7 +5,7 @@ import { sameSet } from '../shared/same-json.ts';
 import { canonicalCidr, diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
 import { secretKeyId } from './facts.ts';
-import type { Gathered, Plan, RemoteKey, Step } from './plan.ts';
+import type { Gathered, Plan, Read, RemoteKey, Step } from './plan.ts';
 import { buildSecret, desiredDescription, materialFromSecret, secretName } from './secret-builder.ts';
 import { plannedCheckMs, readyStatus, statusChanged } from './status.ts';
 
@@ -94,8 +94,14 @@ export function inSyncPlan(g: Gathered): Plan {
   return { name: 'InSync', steps: secretRepair(g), then: { kind: 'done', synced: false, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) } };
 }
 
+/** A Secret to re-render must be read with its data first (the cache holds only its metadata). */
+export function repairReads(g: Gathered): Read[] {
+  return g.secret.state === 'ours' && !g.secret.matchesDesired && !g.secret.complete ? ['secret'] : [];
+}
+
 function secretRepair(g: Gathered): Step[] {
   if (g.secret.state !== 'ours' || g.secret.matchesDesired) return [];
+  if (!g.secret.complete) throw new Error('internal: re-rendering a Secret needs its data read (repairReads)');
   return [
     { kind: 'SecretWrite', current: g.secret.raw, desired: buildSecret(g.obj, materialFromSecret(g.secret.raw)) },
     { kind: 'Event', type: 'Normal', reason: 'SecretRepaired', message: `Secret ${secretName(g.obj)} re-rendered from the spec (labels, annotations or template keys differed)` },

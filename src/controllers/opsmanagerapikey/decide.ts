@@ -2,7 +2,7 @@ import { Reason } from '../../api/conditions.ts';
 import type { OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { checkPolicy } from '../shared/policy.ts';
-import { convergePlan, inSyncPlan } from './decide-converge.ts';
+import { convergePlan, inSyncPlan, repairReads } from './decide-converge.ts';
 import { blockedPlan, finalizePlan, sweepPlan } from './decide-cleanup.ts';
 import { provisionPlan, type ProvisionReason } from './decide-provision.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
@@ -39,8 +39,8 @@ export function decide(g: Gathered): Decision {
   if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);
   if (early) return needs(g, provisionReads(g, early)) ?? act(provisionPlan(g, early));
-  if (isFresh(g) && !rotationRequest(g)) return act(inSyncPlan(g));
-  const missing = needs(g, ['connection', 'remote']);
+  if (isFresh(g) && !rotationRequest(g)) return needs(g, repairReads(g)) ?? act(inSyncPlan(g));
+  const missing = needs(g, ['connection', 'remote', ...repairReads(g)]);
   if (missing) return missing;
   // A key that still carries its pending tag (a crash before it was named) is named before it is
   // rotated, so that no grace key keeps the tag a later sweep looks for.
@@ -60,6 +60,7 @@ function act(plan: Plan): Decision {
 function needs(g: Gathered, wanted: Read[]): Decision | undefined {
   const done: Record<Read, boolean> = {
     live: g.live,
+    secret: g.secret.state !== 'ours' || g.secret.complete,
     connection: g.connection.state === 'read',
     remote: g.remote.state !== 'unread',
     pending: g.pending.state === 'read',

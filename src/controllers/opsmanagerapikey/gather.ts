@@ -9,6 +9,7 @@ import type { ConfigMapStore, ObjectStore, SecretStore } from '../shared/ports.t
 import { readAdopt } from './gather-adopt.ts';
 import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
+import { cachedFacts, cachedSecretMatches } from './secret-facts.ts';
 import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretName, TemplateError } from './secret-builder.ts';
 
 export interface GatherDeps {
@@ -45,16 +46,17 @@ export interface Session {
 function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): SecretView {
   if (!secret) return { state: 'absent' };
   if (!isOwnedBy(secret, obj)) return { state: 'foreign' };
-  const reading = readSecret(secret);
+  const facts = cachedFacts(secret);
+  const reading = facts ? facts.reading : readSecret(secret);
   let matchesDesired = true;
   if (reading.pairIntact) {
     try {
-      matchesDesired = secretMatches(secret, buildSecret(obj, materialFromSecret(secret)));
+      matchesDesired = facts ? cachedSecretMatches(obj, secret, facts) : secretMatches(secret, buildSecret(obj, materialFromSecret(secret)));
     } catch {
       matchesDesired = true; // a template error is reported on its own
     }
   }
-  return { state: 'ours', raw: secret, reading, matchesDesired };
+  return { state: 'ours', raw: secret, reading, matchesDesired, complete: facts === undefined };
 }
 
 function viewConfigMap(obj: OpsManagerApiKey, cm: V1ConfigMap | undefined): ConfigMapView {
@@ -114,6 +116,12 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
     read = fresh.read;
   }
   const obj = g.obj;
+  if (reads.includes('secret') && !reads.includes('live')) {
+    // The Secret's data, for a rewrite: the cache holds only its metadata.
+    const secret = await deps.secrets.get(obj.metadata.namespace ?? '', secretName(obj));
+    g = { ...g, secret: viewSecret(obj, secret) };
+    read = { ...read, secret };
+  }
   if (!conn && (reads.includes('connection') || reads.includes('remote') || reads.includes('pending'))) {
     conn = await deps.connections.resolve(obj.metadata.namespace ?? '', obj.spec.connectionSecretRef, { forCleanup: obj.metadata.deletionTimestamp !== undefined });
     const project = obj.spec.projectId ? await deps.connections.projectOf(conn, obj.spec.projectId) : undefined;

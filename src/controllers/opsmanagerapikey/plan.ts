@@ -20,8 +20,12 @@ export interface RemoteKey {
 export type SecretView =
   | { state: 'absent' }
   | { state: 'foreign' }
-  /** `raw` is kept for a rewrite (its resourceVersion and key material); decide never logs it. */
-  | { state: 'ours'; raw: V1Secret; reading: SecretReading; matchesDesired: boolean };
+  /**
+   * `raw` is kept for a rewrite (its resourceVersion and key material); decide never logs it.
+   * `complete`: `raw` holds the data (a live read). From the cache it holds only metadata, and
+   * `matchesDesired` false means "cannot tell without the data": a rewrite reads it first.
+   */
+  | { state: 'ours'; raw: V1Secret; reading: SecretReading; matchesDesired: boolean; complete: boolean };
 
 export type RemoteView = { state: 'unread' } | { state: 'absent' } | { state: 'present'; key: RemoteKey };
 
@@ -81,8 +85,11 @@ export interface Gathered {
   freshnessMs: number;
 }
 
-/** What gather can be asked to add. `live` re-reads the resource and its Secret from the API server. */
-export type Read = 'live' | 'connection' | 'remote' | 'pending' | 'adopt';
+/**
+ * What gather can be asked to add. `live` re-reads the resource and its Secret from the API
+ * server; `secret` only the Secret, with its data (the cache holds none).
+ */
+export type Read = 'live' | 'secret' | 'connection' | 'remote' | 'pending' | 'adopt';
 
 /** A key created by this plan: its fields are filled in when the Create step has run. */
 export interface Created {
@@ -129,7 +136,7 @@ type StepBody =
 export type Step = StepBody & { counts?: Tally };
 
 
-export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'Provision' | 'Adopt' | 'Converge' | 'InSync' | 'Failed';
+export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'Provision' | 'Adopt' | 'Converge' | 'InSync' | 'Failed' | 'Vanished';
 
 export type Then =
   /** Decide again, from the objects the writes returned. */

@@ -11,7 +11,16 @@ import {
 } from '../../api/types.ts';
 
 /** Beside ANNOTATION_KEY_ID on the Secret: the hash that lets the operator notice a hand-edited pair. */
-const ANNOTATION_PAIR_HASH = 'omkeys.io/pair-sha256';
+export const ANNOTATION_PAIR_HASH = 'omkeys.io/pair-sha256';
+/**
+ * The digest of the data as the operator wrote it, and of the template it rendered it from:
+ * with them, "this Secret is what we wrote and what the spec renders" is decidable from a
+ * cache that holds only the Secret's metadata (see secret-facts.ts).
+ */
+export const ANNOTATION_DATA_HASH = 'omkeys.io/data-sha256';
+export const ANNOTATION_TEMPLATE_HASH = 'omkeys.io/template-sha256';
+/** Part of the template digest: a change of how templates render must change it, and so re-render every Secret. */
+const RENDER_VERSION = 'v1';
 
 export interface KeyMaterial {
   keyId: string;
@@ -70,20 +79,47 @@ export function checkTemplate(obj: OpsManagerApiKey): void {
   for (const v of Object.values(obj.spec.secret?.template?.data ?? {})) renderTemplateValue(v, probe);
 }
 
+/** SHA-256 of a Secret's data map (base64 values, as the API server keeps them), independent of key order. */
+export function dataDigest(data: Record<string, string> | undefined): string {
+  const entries: Array<[string, string]> = Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('base64')]);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
+function templateEntries(obj: OpsManagerApiKey): Array<[string, string]> {
+  return Object.entries(obj.spec.secret?.template?.data ?? {}).filter(([k]) => !(RESERVED_SECRET_KEYS as readonly string[]).includes(k));
+}
+
+/** SHA-256 of what the spec's template renders the data from (its data entries; labels and annotations are compared as they are). */
+export function templateDigest(obj: OpsManagerApiKey): string {
+  const entries = templateEntries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify([RENDER_VERSION, entries])).digest('hex');
+}
+
+/**
+ * The labels and annotations the operator writes on the Secret: the template's, ours over them.
+ * `hashes` are those of the data written (pair and data digests).
+ */
+export function secretMetadata(obj: OpsManagerApiKey, keyId: string | undefined, hashes: { pair: string | undefined; data: string | undefined }): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const template = obj.spec.secret?.template;
+  const annotations: Record<string, string> = { ...(template?.annotations ?? {}), [ANNOTATION_TEMPLATE_HASH]: templateDigest(obj) };
+  if (keyId !== undefined) annotations[ANNOTATION_KEY_ID] = keyId;
+  if (hashes.pair !== undefined) annotations[ANNOTATION_PAIR_HASH] = hashes.pair;
+  if (hashes.data !== undefined) annotations[ANNOTATION_DATA_HASH] = hashes.data;
+  return { labels: { ...(template?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY_VALUE }, annotations };
+}
+
 /** The whole desired Secret (string data); the caller decides whether to create or update it. */
 export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
-  const template = obj.spec.secret?.template;
   const data: Record<string, string> = {};
-  for (const [k, v] of Object.entries(template?.data ?? {})) {
-    if ((RESERVED_SECRET_KEYS as readonly string[]).includes(k)) continue;
-    data[k] = renderTemplateValue(v, km);
-  }
+  for (const [k, v] of templateEntries(obj)) data[k] = renderTemplateValue(v, km);
   data.publicKey = km.publicKey;
   data.privateKey = km.privateKey;
   data.baseUrl = km.baseUrl;
   data.keyId = km.keyId;
   if (km.orgId) data.orgId = km.orgId;
   if (km.projectId) data.projectId = km.projectId;
+  const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -91,12 +127,7 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
     metadata: {
       name: secretName(obj),
       namespace: obj.metadata.namespace,
-      labels: { ...(template?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY_VALUE },
-      annotations: {
-        ...(template?.annotations ?? {}),
-        [ANNOTATION_KEY_ID]: km.keyId,
-        [ANNOTATION_PAIR_HASH]: pairHash(km.publicKey, km.privateKey),
-      },
+      ...secretMetadata(obj, km.keyId, { pair: pairHash(km.publicKey, km.privateKey), data: dataDigest(encoded) }),
       ownerReferences: [
         {
           apiVersion: API_VERSION,
@@ -108,7 +139,7 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
         },
       ],
     },
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+    data: encoded,
   };
 }
 

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { OpsManagerClient, type OpsManagerClientOptions } from '../../opsmanager/client.ts';
 import { ForbiddenError, UnauthorizedError } from '../../opsmanager/errors.ts';
 import type { Project } from '../../opsmanager/types.ts';
+import { systemClock, type Clock } from '../../runtime/clock.ts';
+import { ConnectionSecrets, type SecretWatchFactory } from './connection-secrets.ts';
 import type { SecretStore } from './ports.ts';
 
 /** The operator's own Ops Manager connection, from its configuration. */
@@ -46,9 +49,10 @@ interface Credentials {
 export class ConnectionPool {
   /** One client per connection source (`default` or `ns/name`); replaced, and the old one closed, when its credentials change. */
   private readonly clients = new Map<string, { id: string; client: OpsManagerClient }>();
-  /** Connection Secrets read within the last few seconds: a burst of reconciles reads each once. */
-  private readonly secretCache = new Map<string, { at: number; creds: Credentials }>();
+  /** The last credentials read from each connection Secret, for a cleanup after it is gone. */
+  private readonly lastRead = new Map<string, Credentials>();
   private readonly projects = new WeakMap<OpsManagerClient, Map<string, Project>>();
+  private readonly secrets: ConnectionSecrets;
 
   constructor(
     private readonly deps: {
@@ -57,12 +61,29 @@ export class ConnectionPool {
       clientOptions: Partial<OpsManagerClientOptions>;
       logger: Logger;
       now?: () => number;
-      /** How long a connection Secret's contents are reused before it is read again (default 5 s). */
+      /** Timers for the watches' sync timeout; defaults to the system clock (with `now`, if given). */
+      clock?: Clock;
+      /** Without a watch: how long a connection Secret's contents are reused before it is read again (default 5 s). */
       secretTtlMs?: number;
+      /** A watch per connection Secret in use (see connection-secrets.ts); without it, reads are live. */
+      secretWatch?: SecretWatchFactory;
+      /** A Secret's watch is stopped once no reconcile used it for this long (default 2 h). */
+      secretWatchIdleMs?: number;
       /** Builds the client for a set of credentials; tests pass a recording fake. */
       makeClient?: (opts: OpsManagerClientOptions) => OpsManagerClient;
     },
-  ) {}
+  ) {
+    const now = deps.now;
+    const clock = deps.clock ?? (now ? { ...systemClock, now } : undefined);
+    this.secrets = new ConnectionSecrets({
+      live: deps.secrets,
+      logger: deps.logger,
+      ...(clock ? { clock } : {}),
+      ...(deps.secretTtlMs !== undefined ? { liveTtlMs: deps.secretTtlMs } : {}),
+      ...(deps.secretWatch ? { watch: deps.secretWatch } : {}),
+      ...(deps.secretWatchIdleMs !== undefined ? { idleMs: deps.secretWatchIdleMs } : {}),
+    });
+  }
 
   /** A resource without a connection Secret of its own uses the operator's default connection. */
   usesDefault(ref: { name: string } | undefined): boolean {
@@ -119,10 +140,11 @@ export class ConnectionPool {
     return project;
   }
 
-  /** Closes every client; called when the operator stops. */
+  /** Closes every client and stops the connection Secrets' watches; called when the operator stops. */
   close(): void {
     for (const c of this.clients.values()) c.client.close();
     this.clients.clear();
+    void this.secrets.close();
   }
 
   private async defaultCredentials(): Promise<Credentials> {
@@ -138,23 +160,20 @@ export class ConnectionPool {
   }
 
   private async fromSecret(namespace: string, name: string, what: string, staleOk = false): Promise<Credentials> {
-    const now = (this.deps.now ?? Date.now)();
-    const cacheKey = `${namespace}/${name}`;
-    const cached = this.secretCache.get(cacheKey);
-    if (cached && now - cached.at < (this.deps.secretTtlMs ?? 5000)) return cached.creds;
+    const id = `${namespace}/${name}`;
     let creds: Credentials;
     try {
-      creds = await this.readSecret(namespace, name, what);
+      creds = this.parse(await this.secrets.get(namespace, name), namespace, name, what);
     } catch (err) {
-      if (staleOk && cached && err instanceof ConnectionError) return cached.creds;
+      const last = this.lastRead.get(id);
+      if (staleOk && last && err instanceof ConnectionError) return last;
       throw err;
     }
-    this.secretCache.set(cacheKey, { at: now, creds });
+    this.lastRead.set(id, creds);
     return creds;
   }
 
-  private async readSecret(namespace: string, name: string, what: string): Promise<Credentials> {
-    const secret = await this.deps.secrets.get(namespace, name);
+  private parse(secret: V1Secret | undefined, namespace: string, name: string, what: string): Credentials {
     if (!secret) throw new ConnectionError(`${what}: Secret ${namespace}/${name} not found`);
     const field = (k: string): string | undefined => {
       const v = secret.data?.[k];

@@ -23,12 +23,13 @@ export function remote(over: Partial<RemoteKey> = {}): RemoteKey {
 
 const RAW: V1Secret = { metadata: { name: 'k', namespace: 'team-a', resourceVersion: '7' }, data: {} };
 
-export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean } = {}): Gathered['secret'] {
+export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean; complete?: boolean } = {}): Gathered['secret'] {
   return {
     state: 'ours',
     raw: RAW,
     reading: { keyId: 'keyId' in over ? over.keyId : 'key-1', publicKey: 'abcdefgh', pairIntact: over.pairIntact ?? true },
     matchesDesired: over.matchesDesired ?? true,
+    complete: over.complete ?? true,
   };
 }
 

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { FINALIZER, type OpsManagerApiKey, type OpsManagerApiKeySpec, type OpsManagerApiKeyStatus, type ProjectKeyBinding } from '../../../src/api/types.ts';
 import { OpsManagerApiKeyReconciler } from '../../../src/controllers/opsmanagerapikey/reconciler.ts';
 import { buildSecret } from '../../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { dropSecretData } from '../../../src/controllers/opsmanagerapikey/secret-facts.ts';
 import { ConnectionPool } from '../../../src/controllers/shared/connections.ts';
 import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
 import { FakeClock } from '../../runtime/fake-clock.ts';
@@ -45,7 +46,11 @@ export class KeyWorld {
       events: this.events,
       cache: {
         key: (ns, name) => this.keys.items.get(`${ns}/${name}`),
-        secret: (ns, name) => this.secrets.items.get(`${ns}/${name}`),
+        // As the operator's informer holds it: metadata and facts, no data.
+        secret: (ns, name) => {
+          const s = this.secrets.items.get(`${ns}/${name}`);
+          return s ? dropSecretData(structuredClone(s)) : undefined;
+        },
         bindingsOf: () => this.bindings,
         configMap: (ns, name) => this.configMaps.items.get(`${ns}/${name}`),
         allKeys: () => [...this.keys.items.values()],
@@ -87,11 +92,16 @@ export class KeyWorld {
   }
 
   /** Edits the stored Secret as a person would with kubectl. */
-  editSecret(edit: 'pair' | 'label'): void {
+  editSecret(edit: 'pair' | 'label' | 'templateKey' | 'digests'): void {
     const s = this.secrets.items.get('team-a/k');
     if (!s?.metadata) throw new Error('no Secret');
     if (edit === 'pair') s.data = { ...s.data, privateKey: Buffer.from('typed by hand').toString('base64') };
-    else s.metadata.labels = {};
+    else if (edit === 'templateKey') s.data = { ...s.data, uri: Buffer.from('typed by hand').toString('base64') };
+    else if (edit === 'digests') {
+      // As an older operator wrote it.
+      delete s.metadata.annotations?.['omkeys.io/data-sha256'];
+      delete s.metadata.annotations?.['omkeys.io/template-sha256'];
+    } else s.metadata.labels = {};
   }
 
   async reconcile(): Promise<unknown> {

@@ -61,6 +61,8 @@ export class RecordingObjects<T extends Obj> implements ObjectStore<T> {
 /** Secrets (or, with kind `configmap`, ConfigMaps: the same calls) in memory, every write recorded. */
 export class RecordingSecrets implements SecretStore {
   readonly items = new Map<string, V1Secret>();
+  /** Live reads (`namespace/name`): the cache is meant to serve a reconcile at rest. */
+  readonly gets: string[] = [];
   private rv = 500;
 
   constructor(private readonly writes: string[], private readonly kind = 'secret') {}
@@ -72,6 +74,7 @@ export class RecordingSecrets implements SecretStore {
   }
 
   async get(namespace: string, name: string): Promise<V1Secret | undefined> {
+    this.gets.push(`${namespace}/${name}`);
     const s = this.items.get(`${namespace}/${name}`);
     return Promise.resolve(s ? structuredClone(s) : undefined);
   }
