@@ -118,6 +118,11 @@ export class WorkQueue {
     this.addAfter(key, Math.max(minDelayMs, this.backoff(n)));
   }
 
+  /** Every key that is waiting, delayed or being processed: the work a shutdown leaves undone. */
+  pendingKeys(): string[] {
+    return [...new Set([...this.dirty.keys(), ...this.delayed.keys(), ...this.processing])];
+  }
+
   /** Resets the key's backoff (after a success or a terminal failure). */
   forget(key: string): void {
     this.failureCounts.delete(key);

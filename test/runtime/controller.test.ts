@@ -193,6 +193,67 @@ describe('Controller', () => {
     expect(t.controller.running).to.equal(false);
   });
 
+  it('a restart (the Lease regained) reconciles only what was left queued or changed while stopped, not every object', async () => {
+    const calls: string[] = [];
+    const gate = deferred();
+    const t = await setup(async (key) => {
+      calls.push(key);
+      if (key === 'ns/slow' && calls.filter((k) => k === key).length === 1) await gate.promise;
+    });
+    for (const name of ['a', 'b', 'c', 'd', 'slow']) t.primary.emit('add', configMap('ns', name));
+    t.controller.start();
+    await flush();
+    expect([...calls].sort()).to.deep.equal(['ns/a', 'ns/b', 'ns/c', 'ns/d', 'ns/slow']);
+    t.primary.emit('update', configMap('ns', 'a', '2')); // queued when the stop comes
+    const stopping = t.controller.stop();
+    t.primary.emit('update', configMap('ns', 'b', '2')); // changed while stopped (a rival leader's write)
+    gate.resolve();
+    await stopping;
+    calls.length = 0;
+    t.owned.emit('add', { metadata: { namespace: 'ns', name: 's', resourceVersion: '1', labels: { owner: 'c' } } });
+    t.controller.start();
+    await flush();
+    expect([...calls].sort()).to.deep.equal(['ns/a', 'ns/b', 'ns/c', 'ns/slow']);
+    calls.length = 0;
+    await t.controller.stop();
+    t.controller.start();
+    await flush();
+    expect(calls).to.deep.equal([]);
+    await t.controller.stop();
+  });
+
+  it('a watch\'s `changed` drops updates that are no news for the mapped keys, never adds or deletes', async () => {
+    const clock = new FakeClock();
+    const primary = fakeInformer<KubernetesObject>(clock, 'primary');
+    const other = fakeInformer<KubernetesObject>(clock, 'other');
+    const calls: string[] = [];
+    const c = new Controller(
+      {
+        name: 'test',
+        primary: primary.informer,
+        reconcile: (key) => {
+          calls.push(key);
+          return Promise.resolve();
+        },
+        resyncPeriodMs: 0,
+        watches: [{ informer: other.informer, map: () => ['ns/a'], changed: (o: KubernetesObject, old: KubernetesObject) => o.metadata?.labels?.ready !== old.metadata?.labels?.ready }],
+      },
+      { clock, logger: silentLogger(), queue: { baseDelayMs: 100, jitter: 0 } },
+    );
+    await primary.informer.start();
+    await other.informer.start();
+    primary.lw.emit('add', configMap('ns', 'a'));
+    c.start();
+    await flush();
+    const ref = (rv: string, ready: string): KubernetesObject => ({ metadata: { namespace: 'ns', name: 'x', resourceVersion: rv, labels: { ready } } });
+    for (const [kind, obj] of [['add', ref('1', 'no')], ['update', ref('2', 'no')], ['update', ref('3', 'yes')], ['delete', ref('3', 'yes')]] as const) {
+      other.lw.emit(kind, obj);
+      await flush();
+    }
+    expect(calls).to.deep.equal(['ns/a', 'ns/a', 'ns/a', 'ns/a']); // start, add, the real change, delete
+    await c.stop();
+  });
+
   it('gives reconcile a logger bound to controller, namespace and name', async () => {
     const lines: string[] = [];
     const t = await setup(
