@@ -29,6 +29,18 @@ export function keyIsReady(key: OpsManagerApiKey): boolean {
 }
 
 /**
+ * Everything of a key that a binding's reconcile reads (decide and gather): whether it is going,
+ * whether it is Ready, its current and previous key ids, its own project and its connection.
+ * A change of the key that leaves this as it was (its pending mark, the first of a new key's two
+ * status writes, a condition's message) is no news for its bindings and reconciles none of them.
+ */
+export function keyAsBindingsSee(key: OpsManagerApiKey): string {
+  const ready = findCondition(key.status?.conditions, 'Ready')?.status ?? null;
+  const { keyId, previousKeyId } = key.status ?? {};
+  return JSON.stringify([key.metadata.uid ?? null, !!key.metadata.deletionTimestamp, ready, keyId ?? null, previousKeyId ?? null, key.spec.projectId ?? null, key.spec.connectionSecretRef ?? null]);
+}
+
+/**
  * Which project roles a freshly created key must carry before its pair is published: one
  * entry per binding that would be Ready with it (valid, not in conflict, allowed by policy).
  */

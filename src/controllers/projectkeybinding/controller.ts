@@ -4,6 +4,7 @@ import type { OwnWrites } from '../../runtime/own-writes.ts';
 import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
 import type { ManagedInformer } from '../../runtime/informer.ts';
 import { buildController } from '../shared/controller-builder.ts';
+import { keyAsBindingsSee } from './assignments.ts';
 import { ProjectKeyBindingReconciler, type BindingReconcilerDeps } from './reconciler.ts';
 
 /** Bindings by the key they reference (`namespace/keyName`), kept current from the binding informer. */
@@ -47,7 +48,8 @@ export class BindingIndex {
 
 /**
  * The ProjectKeyBinding controller: reconciles on binding changes, on changes of the key a
- * binding references (Ready, new key id, deletion: no polling), and on changes of the other
+ * binding references (Ready, new key id, deletion: no polling; not on the key's other writes,
+ * see keyAsBindingsSee), and on changes of the other
  * bindings of the same key (a conflict resolves when the older one goes). Its index tells the
  * key controller which project roles a new key needs.
  */
@@ -85,7 +87,7 @@ export function createBindingController(opts: {
       primary: opts.bindings,
       reconcile: (key, log) => reconciler.reconcile(key, log),
       watches: [
-        { informer: opts.keys, map: keyRefOf },
+        { informer: opts.keys, map: keyRefOf, changed: (obj: KubernetesObject, old: KubernetesObject) => keyAsBindingsSee(obj as unknown as OpsManagerApiKey) !== keyAsBindingsSee(old as unknown as OpsManagerApiKey) },
         { informer: opts.bindings, map: siblingsOf },
       ],
       concurrency: opts.concurrency,

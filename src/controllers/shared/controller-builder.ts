@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Controller, type ControllerDeps, type ReconcileResult } from '../../runtime/controller.ts';
+import { Controller, type ControllerDeps, type ControllerSpec, type ReconcileResult } from '../../runtime/controller.ts';
 import type { ManagedInformer } from '../../runtime/informer.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 
@@ -16,9 +16,8 @@ export interface ControllerBuild {
   reconcile(key: string, log: Logger): Promise<ReconcileResult | void>;
   /** Objects (Secrets, ConfigMaps) controlled by the primary kind: a change to one reconciles its owner. */
   owned?: Array<{ informer: ManagedInformer<V1Secret> | ManagedInformer<V1ConfigMap>; ownerKind: string }>;
-  /** Other kinds whose changes map to primary keys. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  watches?: Array<{ informer: ManagedInformer<any>; map: (obj: any) => string[] }>;
+  /** Other kinds whose changes map to primary keys (`changed`: see ControllerSpec.watches). */
+  watches?: ControllerSpec<KubernetesObject>['watches'];
   /** Watched namespaces; anything elsewhere (a cluster-wide watch serving several) is never enqueued. */
   inScope?: (namespace: string) => boolean;
   ownWrites?: OwnWrites;

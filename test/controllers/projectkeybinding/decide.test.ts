@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { FINALIZER, type OpsManagerApiKey, type ProjectKeyBinding } from '../../../src/api/types.ts';
-import { assignmentsForNewKey } from '../../../src/controllers/projectkeybinding/assignments.ts';
+import { assignmentsForNewKey, keyAsBindingsSee } from '../../../src/controllers/projectkeybinding/assignments.ts';
 import { decide } from '../../../src/controllers/projectkeybinding/decide.ts';
 import type { BindingDecision, BindingGathered } from '../../../src/controllers/projectkeybinding/plan.ts';
 import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
@@ -177,6 +177,44 @@ describe('projectkeybinding decide', () => {
     it(row.name, () => {
       expect(lines(decide(row.g))).to.deep.equal(row.steps);
     });
+  }
+});
+
+describe('projectkeybinding keyAsBindingsSee (which key changes reconcile its bindings)', () => {
+  type Edit = (k: OpsManagerApiKey) => OpsManagerApiKey;
+  const withStatus = (k: OpsManagerApiKey, over: Partial<NonNullable<OpsManagerApiKey['status']>>): OpsManagerApiKey => ({ ...k, status: { ...k.status, ...over } });
+  const editReady = (k: OpsManagerApiKey, over: Record<string, unknown>): OpsManagerApiKey =>
+    withStatus(k, { conditions: (k.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, ...over } : c)) });
+  const noNews: Array<[string, Edit]> = [
+    ['its pending mark and a new resourceVersion', (k) => ({ ...k, metadata: { ...k.metadata, resourceVersion: '99', annotations: { 'omkeys.io/create-pending': '{"id":"x"}' } } })],
+    ['status details bindings never read', (k) => withStatus(k, { createSettled: 'x', secretName: 's', publicKey: 'pub', roles: ['ORG_OWNER'], accessList: ['10.0.0.0/8'], rotatedAt: T1 })],
+    ['the Ready condition\'s reason, message and time', (k) => editReady(k, { reason: 'Other', message: 'changed', lastTransitionTime: T1 })],
+    ['other conditions', (k) => withStatus(k, { conditions: [...(k.status?.conditions ?? []), { type: 'SecretSynced', status: 'False', reason: 'X', message: '', lastTransitionTime: T1 }] })],
+    ['the key\'s own roles and generation', (k) => ({ ...k, metadata: { ...k.metadata, generation: 2 }, spec: { ...k.spec, roles: ['ORG_OWNER'] } })],
+  ];
+  const news: Array<[string, Edit]> = [
+    ['Ready turns False', (k) => editReady(k, { status: 'False' })],
+    ['a new key id', (k) => withStatus(k, { keyId: 'key-2' })],
+    ['a previous key in its grace period', (k) => withStatus(k, { previousKeyId: 'key-0' })],
+    ['deletion starts', (k) => ({ ...k, metadata: { ...k.metadata, deletionTimestamp: T1 } })],
+    ['another connection', (k) => ({ ...k, spec: { ...k.spec, connectionSecretRef: { name: 'other' } } })],
+    ['a project of its own', (k) => ({ ...k, spec: { ...k.spec, orgId: undefined, projectId: P1 } })],
+    ['recreated under the same name', (k) => ({ ...k, metadata: { ...k.metadata, uid: 'uid-k2' } })],
+  ];
+  const withKey = rows.filter((r) => r.g.key.state === 'present');
+  it('the table has rows with a key to vary', () => expect(withKey.length).to.be.greaterThan(10));
+  for (const [what, edit] of noNews) {
+    it(`${what}: seen the same, and every decision in the table is the same with it`, () => {
+      for (const row of withKey) {
+        if (row.g.key.state !== 'present') continue;
+        const edited = edit(row.g.key.key);
+        expect(keyAsBindingsSee(edited), row.name).to.equal(keyAsBindingsSee(row.g.key.key));
+        expect(decide({ ...row.g, key: { state: 'present', key: edited } }), row.name).to.deep.equal(decide(row.g));
+      }
+    });
+  }
+  for (const [what, edit] of news) {
+    it(`${what}: news for the key's bindings`, () => expect(keyAsBindingsSee(edit(apiKey()))).to.not.equal(keyAsBindingsSee(apiKey())));
   }
 });
 
