@@ -29,6 +29,7 @@ export function profileText(pp: PhaseProfile): string {
   const p = pp.operator;
   const rec = Object.entries(p.reconcilesByController).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
   const lines = [`operator metrics: reconciles ${rec}; mean reconcile ${p.reconcileMeanMs} ms; mean queue wait ${p.queueWaitMeanMs} ms`];
+  if (pp.leaseRegained > 0) lines.push(`the operator lost its Lease (a renewal missed the deadline) and led again ${pp.leaseRegained} time(s): controllers stopped, then reconciled what they missed`);
   if (p.opsManager.length > 0) {
     lines.push(table([['operator-side Ops Manager call', 'count', 'mean ms'], ...p.opsManager.map((c) => [c.call, c.count, c.meanMs])]));
   }
