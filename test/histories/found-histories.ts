@@ -121,4 +121,8 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
       { t: 'reconcile', pick: 0, crashAt: 'after-status-write' },
     ],
   },
+  {
+    name: 'a DELETE racing the first write of the finalizer (kubernetes#77988) removes the resource after its create was sent',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'delete-key-racing', slot: 0 }, { t: 'reconcile', pick: 0 }],
+  },
 ];

@@ -59,6 +59,8 @@ export type HistoryEvent =
   | { t: 'create-key'; slot: number; spec: KeySpecChoice }
   | { t: 'change-key'; slot: number; change: SpecChange }
   | { t: 'delete-key'; slot: number }
+  /** A user's DELETE that read the resource before the operator's first write added the finalizer, and removes it after (kubernetes#77988). */
+  | { t: 'delete-key-racing'; slot: number }
   | { t: 'delete-secret'; slot: number }
   | { t: 'edit-secret'; slot: number; edit: SecretEdit }
   | { t: 'hand-edit'; slot: number; edit: HandEdit; previous: boolean }
@@ -141,6 +143,9 @@ export const eventArb: fc.Arbitrary<HistoryEvent> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant('create-key' as const), slot, spec: keySpec }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('change-key' as const), slot, change: specChange }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('delete-key' as const), slot }) },
+  // Not generated: with a crash between the create and the next write to the resource it leaves a
+  // tagged key nothing finds (no resource, no event after a restart): the open gap of
+  // docs/reliability.md, finding 2. found-histories.ts replays the case that is handled.
   { weight: 2, arbitrary: fc.record({ t: fc.constant('delete-secret' as const), slot }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('edit-secret' as const), slot, edit: fc.constantFrom<SecretEdit>('pair', 'label', 'annotation', 'extra-key', 'key-id') }) },
   {

@@ -134,7 +134,7 @@ function handEdit(w: World, slot: number, edit: HandEdit, previous: boolean): vo
 }
 
 function retarget<E extends HistoryEvent>(w: World, e: E): E {
-  if (e.t === 'change-key' || e.t === 'rotate-now' || e.t === 'delete-key' || e.t === 'delete-secret' || e.t === 'edit-secret' || e.t === 'hand-edit') return { ...e, slot: existingSlot(w, e.slot, 'OpsManagerApiKey') };
+  if (e.t === 'change-key' || e.t === 'rotate-now' || e.t === 'delete-key' || e.t === 'delete-key-racing' || e.t === 'delete-secret' || e.t === 'edit-secret' || e.t === 'hand-edit') return { ...e, slot: existingSlot(w, e.slot, 'OpsManagerApiKey') };
   if (e.t === 'change-binding' || e.t === 'delete-binding') return { ...e, slot: existingSlot(w, e.slot, 'ProjectKeyBinding') };
   // An adoption takes a free slot if there is one: most histories have resources in most slots already.
   if (e.t === 'adopt-key') return { ...e, slot: [...Array(KEY_SLOTS).keys()].map((i) => (e.slot + i) % KEY_SLOTS).find((i) => !w.kube.get('OpsManagerApiKey', keyNs(i), keyName(i))) ?? e.slot };
@@ -177,6 +177,9 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
     }
     case 'delete-key':
       if (liveKey(w, e.slot)) kube.delete('OpsManagerApiKey', keyNs(e.slot), keyName(e.slot));
+      return;
+    case 'delete-key-racing':
+      if (liveKey(w, e.slot)) kube.deleteRacingFinalizer('OpsManagerApiKey', keyNs(e.slot), keyName(e.slot));
       return;
     case 'delete-secret': {
       const k = liveKey(w, e.slot);

@@ -67,6 +67,8 @@ export class FakeKube {
   private counter = 0;
   private epoch = 0;
   private frozen: Map<string, KubeObject> | undefined;
+  /** Objects a DELETE read without finalizers: the next write that adds one lands, then the DELETE removes the object anyway. */
+  private readonly racingDeletes = new Set<string>();
 
   /** `latency` is awaited by every call through an adapter: a fake clock may move as it does during real API calls. */
   constructor(private readonly now: () => number = Date.now, private readonly latency: () => Promise<void> = () => Promise.resolve()) {}
@@ -128,7 +130,11 @@ export class FakeKube {
       this.remove(kind, next, by, false);
       return clone(next);
     }
-    return this.store(kind, next, 'replace', by, 'update');
+    const stored = this.store(kind, next, 'replace', by, 'update');
+    if (this.racingDeletes.delete(id(kind, ...nsName(next))) && finalizers.some((f) => !(current.metadata?.finalizers ?? []).includes(f))) {
+      this.remove(kind, next, 'user', true);
+    }
+    return stored;
   }
 
   replaceStatus(kind: Kind, input: KubeObject, by: WriteRecord['by'] = 'user'): KubeObject {
@@ -153,6 +159,18 @@ export class FakeKube {
     const meta = next.metadata ?? {};
     next.metadata = { ...meta, deletionTimestamp: new Date(this.now()).toISOString(), resourceVersion: String(++this.counter), ...(meta.generation !== undefined ? { generation: meta.generation + 1 } : {}) };
     this.store(kind, next, 'delete', by, 'update');
+  }
+
+  /**
+   * A DELETE racing a finalizer's addition, as kube-apiserver lets it (kubernetes/kubernetes#77988):
+   * with finalizers it is an ordinary delete; without, the object stays until the next write that
+   * adds a finalizer, which succeeds, and is then removed outright, the finalizer ignored.
+   */
+  deleteRacingFinalizer(kind: Kind, namespace: string, name: string): void {
+    const current = this.objects.get(id(kind, namespace, name));
+    if (!current) throw new KubeApiError(404, `${kind} ${namespace}/${name} not found`);
+    if ((current.metadata?.finalizers ?? []).length > 0) this.delete(kind, namespace, name);
+    else this.racingDeletes.add(id(kind, namespace, name));
   }
 
   /** Deletes everything in the namespace; it stays terminating until the last finalizer is gone. */

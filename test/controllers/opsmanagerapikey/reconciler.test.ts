@@ -209,6 +209,63 @@ describe('omkey reconciler: exact writes (recording fakes of Kubernetes and Ops 
     expect(w.writes).to.deep.equal(['secret update k', 'event Normal SecretRepaired']);
   });
 
+  describe('a resource removed under its first create (a DELETE racing the finalizer, kubernetes#77988)', () => {
+    /** As kube-apiserver's race does: the mark's write (with the finalizer) succeeds, then the DELETE that read the object before it removes it outright. */
+    const vanishAfterMark = (w: KeyWorld, recreate = false): void => {
+      const replace = w.keys.replace.bind(w.keys);
+      w.keys.replace = async (o) => {
+        const out = await replace(o);
+        w.keys.items.delete('team-a/k');
+        if (recreate) w.key({}, undefined, { uid: 'uid-2', finalizers: [] });
+        return out;
+      };
+    };
+    const cases = [
+      { name: 'gone: the key made for it is deleted, nothing written to Kubernetes after the Secret', recreate: false },
+      { name: 'made again under the same name (another uid): the first one\'s key is deleted all the same', recreate: true },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const w = new KeyWorld();
+        w.key({}, undefined, { finalizers: [] });
+        vanishAfterMark(w, c.recreate);
+        expect(await w.reconcile()).to.equal(undefined);
+        expect(w.writes).to.deep.equal([MARK, `om createOrgKey desc=${TAG}`, 'secret create k', 'om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted']);
+        expect([...w.om.keys.keys()], 'keys left in Ops Manager').to.deep.equal([]);
+        // Minted: its pair reached a Secret (which goes with its owner).
+        expect(w.tallies).to.deep.equal(['KeyMinted Initial', 'OrphanDeleted']);
+      });
+    }
+
+    it('Ops Manager down during the clean-up: the next reconcile of the same queue key finishes it', async () => {
+      const w = new KeyWorld();
+      w.key({}, undefined, { finalizers: [] });
+      vanishAfterMark(w);
+      w.om.failOnce('deleteOrgKey', new UnavailableError('down'));
+      expect(await w.reconcile()).to.be.instanceOf(TransientError);
+      expect([...w.om.keys.keys()]).to.deep.equal(['new-1']);
+      w.writes.length = 0;
+      expect(await w.reconcile()).to.equal(undefined);
+      expect(w.writes).to.deep.equal(['om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted']);
+      expect([...w.om.keys.keys()]).to.deep.equal([]);
+    });
+
+    it('a 404 from a resource that still exists (same uid) is an ordinary failure: nothing deleted', async () => {
+      const w = new KeyWorld();
+      w.key({}, undefined, { finalizers: [] });
+      const replaceStatus = w.keys.replaceStatus.bind(w.keys);
+      let failed = false;
+      w.keys.replaceStatus = async (o) => {
+        if (failed) return replaceStatus(o);
+        failed = true;
+        throw Object.assign(new Error('not found'), { code: 404 });
+      };
+      expect(await w.reconcile()).to.be.instanceOf(TransientError);
+      expect(w.writes.filter((l) => l.startsWith('om deleteOrgKey')), 'no key deleted').to.deep.equal([]);
+      expect([...w.om.keys.keys()]).to.deep.equal(['new-1']);
+    });
+  });
+
   it('Ready=True only once Ops Manager holds the real description', async () => {
     const w = new KeyWorld();
     w.key();
