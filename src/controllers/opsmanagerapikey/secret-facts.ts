@@ -9,8 +9,8 @@ import { ANNOTATION_DATA_HASH, ANNOTATION_PAIR_HASH, dataDigest, readSecret, sec
  */
 export interface SecretFacts {
   reading: SecretReading;
-  /** SHA-256 of the data map as the API server sent it (dataDigest). */
-  dataDigest: string;
+  /** The data is exactly what the operator last wrote: its digest equals the data digest annotation. */
+  asWritten: boolean;
 }
 
 // A symbol: never serialized, so neither written back to the API server nor logged.
@@ -18,17 +18,19 @@ const FACTS = Symbol('omkeys.secretFacts');
 type WithFacts = V1Secret & { [FACTS]?: SecretFacts };
 
 /**
- * The informer's transform for the operator's own Secrets: the facts above are attached and
- * `data` is dropped, in place (the list-watch may hold the same object). A private key then
- * lives in memory only while a reconcile that rewrites its Secret holds a live read of it.
+ * The informer's transform for the operator's own Secrets: a copy without `data`, carrying the
+ * facts above. A private key then lives in memory only while a reconcile that rewrites its
+ * Secret holds a live read of it.
  */
 export function dropSecretData(secret: V1Secret): V1Secret {
-  const s = secret as WithFacts;
-  if (s[FACTS] && s.data === undefined) return s;
-  s[FACTS] = { reading: readSecret(secret), dataDigest: dataDigest(secret.data) };
-  delete s.data;
-  delete s.stringData;
-  return s;
+  if (cachedFacts(secret)) return secret;
+  const annotations = secret.metadata?.annotations ?? {};
+  const facts: SecretFacts = { reading: readSecret(secret), asWritten: annotations[ANNOTATION_DATA_HASH] === dataDigest(secret.data) };
+  // A new object rather than `delete`: an object literal keeps V8's compact layout.
+  const out: WithFacts = { apiVersion: secret.apiVersion, kind: secret.kind, metadata: secret.metadata, type: secret.type };
+  if (secret.immutable !== undefined) out.immutable = secret.immutable;
+  out[FACTS] = facts;
+  return out;
 }
 
 /** The facts of a Secret from the cache; undefined for a Secret read live (with its data). */
@@ -46,9 +48,10 @@ export function cachedFacts(secret: V1Secret): SecretFacts | undefined {
  */
 export function cachedSecretMatches(obj: OpsManagerApiKey, secret: V1Secret, facts: SecretFacts): boolean {
   const annotations = secret.metadata?.annotations ?? {};
-  if (annotations[ANNOTATION_DATA_HASH] !== facts.dataDigest) return false;
-  // The pair's hash was checked against the pair itself when the facts were derived (pairIntact).
-  const want = secretMetadata(obj, facts.reading.keyId, { pair: annotations[ANNOTATION_PAIR_HASH], data: facts.dataDigest });
+  if (!facts.asWritten) return false;
+  // The pair's hash was checked against the pair itself, and the data's against the data, when
+  // the facts were derived: both annotations are taken as they are.
+  const want = secretMetadata(obj, facts.reading.keyId, { pair: annotations[ANNOTATION_PAIR_HASH], data: annotations[ANNOTATION_DATA_HASH] });
   const subset = (w: Record<string, string>, have: Record<string, string> | undefined): boolean => Object.entries(w).every(([k, v]) => have?.[k] === v);
   return subset(want.labels, secret.metadata?.labels) && subset(want.annotations, annotations);
 }
