@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
+import { KubeClient } from '../src/kube/kube-client.ts';
+import { loadKubeconfigFile } from '../src/kube/kube-config.ts';
 import { systemClock } from '../src/runtime/clock.ts';
 import { Controller } from '../src/runtime/controller.ts';
 import { ManagedInformer } from '../src/runtime/informer.ts';
@@ -21,21 +23,18 @@ const mib = (n: number): number => Math.round((n / 1024 / 1024) * 10) / 10;
 
 async function child(kubeconfig: string, namespace: string): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+  const kube = new KubeClient(loadKubeconfigFile(kubeconfig));
   const logger = createLogger({ level: 'warn' });
-  const core = kc.makeApiClient(CoreV1Api);
   const informer = new ManagedInformer({
-    kc,
+    kube,
     path: `/api/v1/namespaces/${namespace}/configmaps`,
-    list: () => core.listNamespacedConfigMap({ namespace }),
     clock: systemClock,
     logger,
     name: 'configmaps',
   });
   let reconciled = 0;
   const registry = new Registry();
-  const manager = new Manager({ kc, clock: systemClock, logger, registry, leaderElection: false, httpPort: 0, httpHost: '127.0.0.1' });
+  const manager = new Manager({ kube, clock: systemClock, logger, registry, leaderElection: false, httpPort: 0, httpHost: '127.0.0.1' });
   manager.addInformer(informer);
   manager.addController(
     new Controller(

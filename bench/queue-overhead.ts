@@ -2,7 +2,8 @@
 // Controller (informer event -> queue -> empty reconcile -> metrics), on the real clock.
 // `npx tsx bench/queue-overhead.ts [--keys 200000] [--concurrency 4]`; prints one JSON object.
 import { parseArgs } from 'node:util';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeClient } from '../src/kube/kube-client.ts';
 import { Registry } from 'prom-client';
 import { systemClock } from '../src/runtime/clock.ts';
 import { Controller } from '../src/runtime/controller.ts';
@@ -41,9 +42,8 @@ async function throughController(): Promise<number> {
   };
   const logger = createLogger({ level: 'silent' });
   const informer = new ManagedInformer<KubernetesObject>({
-    kc: new KubeConfig(),
+    kube: new KubeClient({ server: 'http://127.0.0.1:1' }),
     path: '/api/v1/configmaps',
-    list: () => Promise.reject(new Error('unused')),
     clock: systemClock,
     logger,
     name: 'bench',

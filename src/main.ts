@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, parseConfig } from './operator/config.ts';
 import { buildOperator } from './operator/build.ts';
-import { PooledKubeConfig } from './kube/kubeconfig.ts';
+import { KubeClient } from './kube/kube-client.ts';
+import { KubeConfigError, loadClusterAccess } from './kube/kube-config.ts';
 import { systemClock } from './runtime/clock.ts';
 import { summarizeError } from './runtime/errors.ts';
 import { createLogger } from './runtime/logger.ts';
@@ -24,11 +25,20 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, name: 'omkeys' });
-  const kc = new PooledKubeConfig();
-  kc.loadFromDefault();
+  let kube: KubeClient;
+  try {
+    kube = new KubeClient(loadClusterAccess());
+  } catch (err) {
+    if (err instanceof KubeConfigError) {
+      logger.fatal({ err: summarizeError(err) }, 'cannot reach Kubernetes: no usable kubeconfig');
+      process.exit(2);
+    }
+    throw err;
+  }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const operator = buildOperator({ config, kc, clock: systemClock, logger, registry, version });
+  const operator = buildOperator({ config, kube, clock: systemClock, logger, registry, version });
+  operator.manager.onStop(() => kube.close());
   operator.manager.installSignalHandlers();
   logger.info({ version, namespaces: config.namespaces.length ? config.namespaces : 'all', leaderElection: config.leaderElection !== false }, 'omkeys starting');
   await operator.manager.start();

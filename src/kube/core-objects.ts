@@ -1,5 +1,6 @@
-import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1ObjectMeta, type V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
 import { isNotFound } from './api-errors.ts';
+import type { KubeClient } from './kube-client.ts';
 
 interface CoreCalls<T> {
   read(namespace: string, name: string): Promise<T>;
@@ -51,26 +52,21 @@ export class CoreObjects<T extends { metadata?: V1ObjectMeta }> {
   }
 }
 
-export function secretsOf(kc: KubeConfig, onWrite?: (s: V1Secret) => void): CoreObjects<V1Secret> {
-  const api = kc.makeApiClient(CoreV1Api);
-  return new CoreObjects<V1Secret>(
-    {
-      read: (namespace, name) => api.readNamespacedSecret({ namespace, name }),
-      create: (namespace, body) => api.createNamespacedSecret({ namespace, body }),
-      replace: (namespace, name, body) => api.replaceNamespacedSecret({ namespace, name, body }),
-    },
-    onWrite,
-  );
+/** Secrets and ConfigMaps as the API server has them: `kube` requests, no cache. */
+function coreCalls<T>(kube: KubeClient, resource: 'secrets' | 'configmaps'): CoreCalls<T> {
+  const path = (namespace: string, name?: string): string =>
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return {
+    read: (namespace, name) => kube.request<T>({ path: path(namespace, name) }),
+    create: (namespace, body) => kube.request<T>({ method: 'POST', path: path(namespace), body }),
+    replace: (namespace, name, body) => kube.request<T>({ method: 'PUT', path: path(namespace, name), body }),
+  };
 }
 
-export function configMapsOf(kc: KubeConfig, onWrite?: (c: V1ConfigMap) => void): CoreObjects<V1ConfigMap> {
-  const api = kc.makeApiClient(CoreV1Api);
-  return new CoreObjects<V1ConfigMap>(
-    {
-      read: (namespace, name) => api.readNamespacedConfigMap({ namespace, name }),
-      create: (namespace, body) => api.createNamespacedConfigMap({ namespace, body }),
-      replace: (namespace, name, body) => api.replaceNamespacedConfigMap({ namespace, name, body }),
-    },
-    onWrite,
-  );
+export function secretsOf(kube: KubeClient, onWrite?: (s: V1Secret) => void): CoreObjects<V1Secret> {
+  return new CoreObjects<V1Secret>(coreCalls<V1Secret>(kube, 'secrets'), onWrite);
+}
+
+export function configMapsOf(kube: KubeClient, onWrite?: (c: V1ConfigMap) => void): CoreObjects<V1ConfigMap> {
+  return new CoreObjects<V1ConfigMap>(coreCalls<V1ConfigMap>(kube, 'configmaps'), onWrite);
 }

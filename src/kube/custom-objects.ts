@@ -1,5 +1,6 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/types.ts';
+import type { KubeClient } from './kube-client.ts';
+import { listAll } from './list-pages.ts';
 
 /**
  * Typed, thin access to one namespaced custom resource. Writes are PUTs of the whole object
@@ -7,45 +8,38 @@ import { GROUP, VERSION } from '../api/types.ts';
  * overwriting someone else's change.
  */
 export class CustomObjects<T extends { metadata: { name?: string; namespace?: string } }> {
-  private readonly api: CustomObjectsApi;
-
   constructor(
-    kc: KubeConfig,
+    private readonly kube: KubeClient,
     private readonly plural: string,
     /** Told about every object a write returns (see runtime/own-writes.ts). */
     private readonly onWrite?: (obj: T) => void,
-  ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
-  }
+  ) {}
 
   private noted(obj: T): T {
     this.onWrite?.(obj);
     return obj;
   }
 
-  async get(namespace: string, name: string): Promise<T> {
-    return (await this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural, name })) as T;
+  private path(namespace: string, name?: string, sub?: string): string {
+    const base = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${this.plural}`;
+    return name === undefined ? base : `${base}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`;
   }
 
-  async list(namespace: string): Promise<T[]> {
-    const res = (await this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural })) as { items: T[] };
-    return res.items;
+  get(namespace: string, name: string): Promise<T> {
+    return this.kube.request<T>({ path: this.path(namespace, name) });
+  }
+
+  list(namespace: string): Promise<T[]> {
+    return listAll(this.kube, this.path(namespace)) as unknown as Promise<T[]>;
   }
 
   async replace(obj: T): Promise<T> {
     const { namespace = '', name = '' } = obj.metadata;
-    return this.noted((await this.api.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: obj })) as T);
+    return this.noted(await this.kube.request<T>({ method: 'PUT', path: this.path(namespace, name), body: obj }));
   }
 
   async replaceStatus(obj: T): Promise<T> {
     const { namespace = '', name = '' } = obj.metadata;
-    return this.noted((await this.api.replaceNamespacedCustomObjectStatus({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: this.plural,
-      name,
-      body: obj,
-    })) as T);
+    return this.noted(await this.kube.request<T>({ method: 'PUT', path: this.path(namespace, name, 'status'), body: obj }));
   }
 }

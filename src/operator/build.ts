@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { OPS_MANAGER_API_KEY_KIND, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_KIND, PROJECT_KEY_BINDING_PLURAL } from '../api/types.ts';
@@ -10,6 +9,7 @@ import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
 import { createBindingController } from '../controllers/projectkeybinding/controller.ts';
 import { ProjectKeysCache } from '../controllers/projectkeybinding/project-keys-cache.ts';
 import { CustomObjects } from '../kube/custom-objects.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
 import { configMapsOf, secretsOf } from '../kube/core-objects.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { EventRecorder } from '../runtime/events.ts';
@@ -21,21 +21,24 @@ import { customResourceInformer } from './informers.ts';
 import { countTally, watchKeyMetrics } from './key-metrics.ts';
 import { managedConfigMapInformer, managedSecretInformer } from '../runtime/managed-informers.ts';
 import { countKubeRequests } from '../runtime/kube-requests.ts';
+import { connectionSecretInformers } from '../runtime/connection-secret-informer.ts';
+import { dropSecretData } from '../controllers/opsmanagerapikey/secret-facts.ts';
 
 export interface Operator {
   manager: Manager;
 }
 
 /** Wires informers, controllers and the manager from the configuration. */
-export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; clock: Clock; logger: Logger; registry: Registry; version: string }): Operator {
-  const { config, kc, clock, logger, registry } = opts;
+export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; clock: Clock; logger: Logger; registry: Registry; version: string }): Operator {
+  const { config, kube, clock, logger, registry } = opts;
   const metrics = createMetrics(registry);
   // One namespace is watched through namespaced paths (a Role suffices); otherwise cluster-wide.
   const ns = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
-  const keyInformer = customResourceInformer(kc, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger);
-  const bindingInformer = customResourceInformer(kc, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger);
-  const secretInformer = managedSecretInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
-  const configMapInformer = managedConfigMapInformer({ kc, ...(ns ? { namespace: ns } : {}), clock, logger });
+  const keyInformer = customResourceInformer(kube, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger);
+  const bindingInformer = customResourceInformer(kube, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger);
+  // Metadata and facts only: no private key is held in the cache (opsmanagerapikey/secret-facts.ts).
+  const secretInformer = managedSecretInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, transform: dropSecretData });
+  const configMapInformer = managedConfigMapInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger });
   // A GET of an object one of these caches held is a read the cache might have served (omkeys_kube_requests_total).
   const caches: Record<string, { get(namespace: string, name: string): unknown }> = {
     [OPS_MANAGER_API_KEY_PLURAL]: keyInformer,
@@ -43,17 +46,21 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
     secrets: secretInformer,
     configmaps: configMapInformer,
   };
-  countKubeRequests(kc, metrics.kubeRequests, (resource, namespace, name) => caches[resource]?.get(namespace, name) !== undefined);
-  const recorder = new EventRecorder({ kc, component: 'omkeys', clock, logger });
+  countKubeRequests(kube, metrics.kubeRequests, (resource, namespace, name) => caches[resource]?.get(namespace, name) !== undefined);
+  const recorder = new EventRecorder({ kube, component: 'omkeys', clock, logger });
   const events: EventSink = { record: (obj, type, reason, message) => recorder.record(obj, type, reason, message) };
   const keyWrites = new OwnWrites();
   const bindingWrites = new OwnWrites();
-  const secrets = secretsOf(kc, (s) => keyWrites.record(s, 'Secret'));
-  const configMaps = configMapsOf(kc, (c) => keyWrites.record(c, 'ConfigMap'));
+  const secrets = secretsOf(kube, (s) => keyWrites.record(s, 'Secret'));
+  const configMaps = configMapsOf(kube, (c) => keyWrites.record(c, 'ConfigMap'));
   const connections = new ConnectionPool({
     secrets,
     defaults: config.connection,
     logger,
+    clock,
+    // A watch per connection Secret in use: no live GETs at rest, a rotation seen at once.
+    secretWatch: connectionSecretInformers({ kube, clock, logger }),
+    secretWatchIdleMs: 2 * config.resyncPeriodMs + 60_000,
     clientOptions: {
       logger,
       version: opts.version,
@@ -85,7 +92,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
     bindings: bindingInformer,
     keys: keyInformer,
     deps: {
-      bindings: new CustomObjects<ProjectKeyBinding>(kc, PROJECT_KEY_BINDING_PLURAL, (b) => bindingWrites.record(b, PROJECT_KEY_BINDING_KIND)),
+      bindings: new CustomObjects<ProjectKeyBinding>(kube, PROJECT_KEY_BINDING_PLURAL, (b) => bindingWrites.record(b, PROJECT_KEY_BINDING_KIND)),
       connections,
       policy: config.policy,
       events,
@@ -104,7 +111,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
     configMaps: configMapInformer,
     bindingsOf: (namespace, keyName) => bindings.index.bindingsOf(namespace, keyName),
     deps: {
-      keys: new CustomObjects<OpsManagerApiKey>(kc, OPS_MANAGER_API_KEY_PLURAL, (k) => keyWrites.record(k, OPS_MANAGER_API_KEY_KIND)),
+      keys: new CustomObjects<OpsManagerApiKey>(kube, OPS_MANAGER_API_KEY_PLURAL, (k) => keyWrites.record(k, OPS_MANAGER_API_KEY_KIND)),
       secrets,
       configMaps,
       connections,
@@ -125,7 +132,7 @@ export function buildOperator(opts: { config: OperatorConfig; kc: KubeConfig; cl
   });
 
   const manager = new Manager({
-    kc,
+    kube,
     clock,
     logger,
     registry,

@@ -1,14 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { EventsV1Api, V1MicroTime, type EventsV1Event, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { EventsV1Api, EventsV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/kube-client.ts';
+import { MicroTime } from '../kube/micro-time.ts';
 import type { Clock } from './clock.ts';
 import { statusOf, summarizeError } from './errors.ts';
 
 export type EventsClient = Pick<EventsV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent'>;
 
+/** events.k8s.io/v1 Events through `kube`: a create, and a JSON patch of an existing one. */
+export function eventsClient(kube: KubeClient): EventsClient {
+  const path = (namespace: string, name?: string): string =>
+    `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return {
+    createNamespacedEvent: ({ namespace, body }) => kube.request<EventsV1Event>({ method: 'POST', path: path(namespace), body }),
+    patchNamespacedEvent: ({ namespace, name, body }) =>
+      kube.request<EventsV1Event>({ method: 'PATCH', path: path(namespace, name), body, contentType: 'application/json-patch+json' }),
+  };
+}
+
 export interface EventRecorderOptions {
-  kc: KubeConfig;
+  kube: KubeClient;
   /** reportingController of every event. */
   component: string;
   /** reportingInstance; defaults to `<component>-<hostname>`. */
@@ -51,7 +64,7 @@ export class EventRecorder {
 
   constructor(opts: EventRecorderOptions) {
     this.opts = opts;
-    this.api = opts.client ?? opts.kc.makeApiClient(EventsV1Api);
+    this.api = opts.client ?? eventsClient(opts.kube);
     this.instance = truncate(opts.instance ?? `${opts.component}-${hostname()}`, 128);
   }
 
@@ -99,7 +112,7 @@ export class EventRecorder {
           await this.api.patchNamespacedEvent({
             name: e.name,
             namespace: e.namespace,
-            body: [{ op: 'add', path: '/series', value: { count, lastObservedTime: new V1MicroTime(e.lastAt).toISOString() } }],
+            body: [{ op: 'add', path: '/series', value: { count, lastObservedTime: new MicroTime(e.lastAt).toISOString() } }],
           });
           e.written = count;
           return;
@@ -128,7 +141,7 @@ export class EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace: ev.namespace },
-      eventTime: new V1MicroTime(this.opts.clock.now()),
+      eventTime: new MicroTime(this.opts.clock.now()),
       reportingController: this.opts.component,
       reportingInstance: this.instance,
       action: ev.action,

@@ -1,12 +1,14 @@
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/kube-client.ts';
+import { ListWatch } from '../kube/list-watch.ts';
 import type { Clock } from './clock.ts';
 import { summarizeError } from './errors.ts';
 
 export type ChangeKind = 'add' | 'update' | 'delete';
 export type ChangeHandler<T> = (obj: T, kind: ChangeKind, old?: T) => void;
 
-/** The part of client-node's ListWatch this class drives; tests substitute a fake. */
+/** The part of a ListWatch (src/kube/list-watch.ts) this class drives; tests substitute a fake. */
 export interface ListWatchLike<T extends KubernetesObject> {
   on(verb: 'add' | 'update' | 'delete', cb: (obj: T) => void): void;
   on(verb: 'error' | 'connect', cb: (err?: unknown) => void): void;
@@ -15,11 +17,9 @@ export interface ListWatchLike<T extends KubernetesObject> {
 }
 
 export interface ManagedInformerOptions<T extends KubernetesObject> {
-  kc: KubeConfig;
+  kube: KubeClient;
   /** Collection path, e.g. /api/v1/namespaces/x/secrets or /apis/omkeys.io/v1alpha1/opsmanagerapikeys. */
   path: string;
-  /** Lists the collection; it must apply the same selectors as given here. */
-  list: ListPromise<T>;
   labelSelector?: string;
   fieldSelector?: string;
   clock: Clock;
@@ -29,21 +29,39 @@ export interface ManagedInformerOptions<T extends KubernetesObject> {
   minRestartDelayMs?: number;
   maxRestartDelayMs?: number;
   random?: () => number;
-  createListWatch?: (opts: ManagedInformerOptions<T>) => ListWatchLike<T>;
+  /**
+   * Applied to every object the API server sends before it is stored or handed to handlers,
+   * e.g. to keep only what the operator reads of a large kind. It must keep metadata
+   * (namespace, name, resourceVersion: re-lists compare it) and may return its argument.
+   */
+  transform?: (obj: T) => T;
+  createListWatch?: (opts: ManagedInformerOptions<T>, held: Held<T>) => ListWatchLike<T>;
+}
+
+/** What the informer holds, as a ListWatch compares a re-list with it. */
+export interface Held<T> {
+  get(namespace: string, name: string): T | undefined;
+  list(): T[];
 }
 
 function keyOf(obj: KubernetesObject): string {
   return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
-function defaultListWatch<T extends KubernetesObject>(o: ManagedInformerOptions<T>): ListWatchLike<T> {
-  return new ListWatch<T>(o.path, new Watch(o.kc), o.list, false, o.labelSelector, o.fieldSelector);
+function defaultListWatch<T extends KubernetesObject>(o: ManagedInformerOptions<T>, held: Held<T>): ListWatchLike<T> {
+  return new ListWatch<T>({
+    client: o.kube,
+    path: o.path,
+    held,
+    ...(o.labelSelector !== undefined ? { labelSelector: o.labelSelector } : {}),
+    ...(o.fieldSelector !== undefined ? { fieldSelector: o.fieldSelector } : {}),
+  });
 }
 
 /**
- * An informer that keeps going. client-node 1.4's ListWatch stops for good on any error other
- * than 410 Gone (an apiserver restart, a dropped connection, a 5xx); this wrapper restarts it
- * with backoff, resuming the watch from the last resourceVersion (a 410 then re-lists).
+ * An informer that keeps going. A ListWatch run ends on any error other than 410 Gone (an
+ * apiserver restart, a dropped connection, a 5xx); this wrapper starts it again with backoff,
+ * resuming the watch from the last resourceVersion (a 410 then re-lists).
  */
 export class ManagedInformer<T extends KubernetesObject> {
   readonly name: string;
@@ -135,7 +153,8 @@ export class ManagedInformer<T extends KubernetesObject> {
   }
 
   private createListWatch(): ListWatchLike<T> {
-    const lw = (this.opts.createListWatch ?? defaultListWatch)(this.opts);
+    const held: Held<T> = { get: (namespace, name) => this.get(namespace, name), list: () => this.list() };
+    const lw = (this.opts.createListWatch ?? defaultListWatch)(this.opts, held);
     lw.on('add', (obj: T) => this.apply(obj, 'add'));
     lw.on('update', (obj: T) => this.apply(obj, 'update'));
     lw.on('delete', (obj: T) => this.apply(obj, 'delete'));
@@ -167,6 +186,13 @@ export class ManagedInformer<T extends KubernetesObject> {
     }
   }
 
+  private shaped(obj: T): T {
+    // managedFields (server-side apply bookkeeping) is often the larger part of an object and
+    // nothing here reads it. Objects in the cache are never written back whole.
+    if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+    return this.opts.transform ? this.opts.transform(obj) : obj;
+  }
+
   private onError(err: unknown): void {
     this.errorInAttempt = true;
     if (!this.running || this.restartHandle !== undefined) return;
@@ -182,13 +208,11 @@ export class ManagedInformer<T extends KubernetesObject> {
     }, delay);
   }
 
-  private apply(obj: T, kind: ChangeKind): void {
-    // managedFields (server-side apply bookkeeping) is often the larger part of an object and
-    // nothing here reads it; client-node's own cache holds this same object, so dropping it
-    // here frees it there too. Objects in the cache are never written back whole.
-    if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
-    const key = keyOf(obj);
+  private apply(received: T, kind: ChangeKind): void {
+    const key = keyOf(received);
     const old = this.store.get(key);
+    // A re-list reports a deletion with the object held here: it was transformed already.
+    const obj = received === old ? received : this.shaped(received);
     if (kind === 'delete') this.store.delete(key);
     else this.store.set(key, obj);
     const effective: ChangeKind = kind === 'delete' ? 'delete' : old ? 'update' : 'add';

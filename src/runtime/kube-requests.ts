@@ -1,5 +1,5 @@
-import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
 import type { Counter } from 'prom-client';
+import type { KubeClient } from '../kube/kube-client.ts';
 
 export type KubeVerb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
@@ -53,20 +53,16 @@ export function parseKubeRequest(method: string, url: string): KubeRequest | und
 export type CacheHolds = (resource: string, namespace: string, name: string) => boolean;
 
 /**
- * Counts every request the client-node API clients made through `kc` (watches aside: they
- * do not pass here), by verb and resource, and marks a GET of an object the informer cache
- * held at that moment: a read the cache might have served, which is what a scale review asks
- * about first. client-node asks the KubeConfig to authenticate each request exactly once,
- * so that is where it is counted; the request itself is left untouched.
+ * Counts every request the operator's KubeClient sends (watches aside: they are streams, not
+ * requests; each page of a list counts), by verb and resource, and marks a GET of an object
+ * the informer cache held at that moment: a read the cache might have served, which is what a
+ * scale review asks about first. The request itself is left untouched.
  */
-export function countKubeRequests(kc: KubeConfig, counter: Counter<'verb' | 'resource' | 'in_cache'>, holds?: CacheHolds): void {
-  const authenticate = kc.applySecurityAuthentication.bind(kc);
-  kc.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
-    const req = parseKubeRequest(context.getHttpMethod(), context.getUrl());
-    if (req) {
-      const cached = req.verb === 'get' && holds && req.name !== undefined ? String(holds(req.resource, req.namespace ?? '', req.name)) : '';
-      counter.inc({ verb: req.verb, resource: req.resource, in_cache: cached });
-    }
-    await authenticate(context);
-  };
+export function countKubeRequests(kube: Pick<KubeClient, 'onRequest'>, counter: Counter<'verb' | 'resource' | 'in_cache'>, holds?: CacheHolds): void {
+  kube.onRequest((method, path) => {
+    const req = parseKubeRequest(method, path);
+    if (!req) return;
+    const cached = req.verb === 'get' && holds && req.name !== undefined ? String(holds(req.resource, req.namespace ?? '', req.name)) : '';
+    counter.inc({ verb: req.verb, resource: req.resource, in_cache: cached });
+  });
 }

@@ -1,12 +1,25 @@
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/kube-client.ts';
+import { MicroTime } from '../kube/micro-time.ts';
 import type { Clock } from './clock.ts';
 import { statusOf, summarizeError } from './errors.ts';
 
 export type LeaseClient = Pick<CoordinationV1Api, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>;
 
+/** coordination.k8s.io/v1 Leases through `kube`. */
+export function leaseClient(kube: KubeClient): LeaseClient {
+  const path = (namespace: string, name?: string): string =>
+    `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return {
+    readNamespacedLease: ({ namespace, name }) => kube.request<V1Lease>({ path: path(namespace, name) }),
+    createNamespacedLease: ({ namespace, body }) => kube.request<V1Lease>({ method: 'POST', path: path(namespace), body }),
+    replaceNamespacedLease: ({ namespace, name, body }) => kube.request<V1Lease>({ method: 'PUT', path: path(namespace, name), body }),
+  };
+}
+
 export interface LeaderElectorOptions {
-  kc: KubeConfig;
+  kube: KubeClient;
   namespace: string;
   name: string;
   /** Unique per process (e.g. pod name + random suffix). */
@@ -47,7 +60,7 @@ export class LeaderElector {
 
   constructor(opts: LeaderElectorOptions) {
     this.opts = opts;
-    this.api = opts.leaseClient ?? opts.kc.makeApiClient(CoordinationV1Api);
+    this.api = opts.leaseClient ?? leaseClient(opts.kube);
     this.leaseMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryMs = opts.retryPeriodMs ?? 2_000;
@@ -133,8 +146,8 @@ export class LeaderElector {
     const spec = (acquire: boolean, old?: V1LeaseSpec): V1LeaseSpec => ({
       holderIdentity: identity,
       leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
-      acquireTime: acquire ? new V1MicroTime(now) : old?.acquireTime,
-      renewTime: new V1MicroTime(now),
+      acquireTime: acquire ? new MicroTime(now) : old?.acquireTime,
+      renewTime: new MicroTime(now),
       leaseTransitions: (old?.leaseTransitions ?? 0) + (acquire && old ? 1 : 0),
     });
     try {
@@ -170,7 +183,7 @@ export class LeaderElector {
     try {
       const lease = await this.api.readNamespacedLease({ name, namespace });
       if (lease.spec?.holderIdentity !== identity) return;
-      const now = new V1MicroTime(this.opts.clock.now());
+      const now = new MicroTime(this.opts.clock.now());
       await this.api.replaceNamespacedLease({
         name,
         namespace,

@@ -1,47 +1,41 @@
-import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/kube-client.ts';
 import type { Clock } from './clock.ts';
 import { ManagedInformer } from './informer.ts';
 
 /** Only objects with this label are ever cached: the operator must not hold other Secrets (or ConfigMaps) in memory. */
 const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=omkeys';
 
-interface InformerOpts {
-  kc: KubeConfig;
+interface InformerOpts<T> {
+  kube: KubeClient;
   namespace?: string;
   clock: Clock;
   logger: Logger;
   name?: string;
+  /** See ManagedInformerOptions.transform. */
+  transform?: (obj: T) => T;
 }
 
 /** An informer over the operator's own Secrets, in one namespace or (namespace undefined) all. */
-export function managedSecretInformer(opts: InformerOpts): ManagedInformer<V1Secret> {
-  const core = opts.kc.makeApiClient(CoreV1Api);
-  return managed(opts, 'secrets', (namespace, labelSelector) =>
-    namespace ? core.listNamespacedSecret({ namespace, labelSelector }) : core.listSecretForAllNamespaces({ labelSelector }));
+export function managedSecretInformer(opts: InformerOpts<V1Secret>): ManagedInformer<V1Secret> {
+  return managed(opts, 'secrets');
 }
 
 /** The same for the ConfigMaps the operator writes for the MongoDB operator (spec.opsManagerConfigMap). */
-export function managedConfigMapInformer(opts: InformerOpts): ManagedInformer<V1ConfigMap> {
-  const core = opts.kc.makeApiClient(CoreV1Api);
-  return managed(opts, 'configmaps', (namespace, labelSelector) =>
-    namespace ? core.listNamespacedConfigMap({ namespace, labelSelector }) : core.listConfigMapForAllNamespaces({ labelSelector }));
+export function managedConfigMapInformer(opts: InformerOpts<V1ConfigMap>): ManagedInformer<V1ConfigMap> {
+  return managed(opts, 'configmaps');
 }
 
-function managed<T extends V1Secret | V1ConfigMap>(
-  opts: InformerOpts,
-  resource: 'secrets' | 'configmaps',
-  list: (namespace: string | undefined, labelSelector: string) => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
-): ManagedInformer<T> {
+function managed<T extends V1Secret | V1ConfigMap>(opts: InformerOpts<T>, resource: 'secrets' | 'configmaps'): ManagedInformer<T> {
   const ns = opts.namespace;
-  const labelSelector = MANAGED_BY_SELECTOR;
   return new ManagedInformer<T>({
-    kc: opts.kc,
+    kube: opts.kube,
     path: ns ? `/api/v1/namespaces/${ns}/${resource}` : `/api/v1/${resource}`,
-    list: () => list(ns, labelSelector),
-    labelSelector,
+    labelSelector: MANAGED_BY_SELECTOR,
     clock: opts.clock,
     logger: opts.logger,
     name: opts.name ?? (ns ? `${resource}-${ns}` : resource),
+    ...(opts.transform ? { transform: opts.transform } : {}),
   });
 }

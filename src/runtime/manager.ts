@@ -1,4 +1,5 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/kube-client.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from './clock.ts';
@@ -13,7 +14,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 export type LeaderElectionConfig = Pick<LeaderElectorOptions, 'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
 
 export interface ManagerOptions {
-  kc: KubeConfig;
+  kube: KubeClient;
   clock: Clock;
   logger: Logger;
   registry: Registry;
@@ -135,7 +136,7 @@ export class Manager {
 
   private async campaign(le: LeaderElectionConfig): Promise<void> {
     while (!this.stopAll.signal.aborted) {
-      const elector = new LeaderElector({ kc: this.opts.kc, clock: this.opts.clock, logger: this.log, ...le });
+      const elector = new LeaderElector({ kube: this.opts.kube, clock: this.opts.clock, logger: this.log, ...le });
       this.elector = elector;
       await elector.run({
         onStartedLeading: () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import https from 'node:https';
 import { RequestContext } from '@kubernetes/client-node';
-import { PooledKubeConfig } from '../../src/kube/kubeconfig.ts';
+import { PooledKubeConfig } from '../../tools/envtest/pooled-kube-config.ts';
 
 function kubeconfig(token: string, skipTLSVerify = true): PooledKubeConfig {
   const kc = new PooledKubeConfig();

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { KubeConfig, type EventsV1Event } from '@kubernetes/client-node';
+import type { EventsV1Event } from '@kubernetes/client-node';
+import { KubeClient } from '../../src/kube/kube-client.ts';
 import { EventRecorder, type EventsClient } from '../../src/runtime/events.ts';
 import { FakeClock } from './fake-clock.ts';
 import { silentLogger } from './fake-list-watch.ts';
@@ -37,7 +38,7 @@ describe('EventRecorder', () => {
     clock = new FakeClock();
     fake = new FakeEvents();
     logs = [];
-    recorder = new EventRecorder({ kc: new KubeConfig(), component: 'omkeys', instance: 'omkeys-1', clock, logger: silentLogger(logs), client: fake.client(), dedupeWindowMs: 60_000 });
+    recorder = new EventRecorder({ kube: new KubeClient({ server: 'http://127.0.0.1:1' }), component: 'omkeys', instance: 'omkeys-1', clock, logger: silentLogger(logs), client: fake.client(), dedupeWindowMs: 60_000 });
   });
 
   it('creates an events.k8s.io/v1 Event regarding the object', async () => {

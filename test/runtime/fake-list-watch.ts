@@ -4,7 +4,7 @@ import { ManagedInformer } from '../../src/runtime/informer.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { Clock } from '../../src/runtime/clock.ts';
 import { Writable } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../../src/kube/kube-client.ts';
 
 type Cb = (arg?: unknown) => void;
 
@@ -64,9 +64,8 @@ export function fakeInformer<T extends KubernetesObject>(
 ): { informer: ManagedInformer<T>; lw: FakeListWatch<T> } {
   const lw = new FakeListWatch<T>();
   const informer = new ManagedInformer<T>({
-    kc: new KubeConfig(),
+    kube: new KubeClient({ server: 'http://127.0.0.1:1' }),
     path: '/api/v1/configmaps',
-    list: () => Promise.reject(new Error('not used')),
     clock,
     logger: silentLogger(),
     name,

@@ -35,6 +35,29 @@ describe('ManagedInformer', () => {
     expect(informer.get('a', 'x')?.metadata?.resourceVersion).to.equal('1');
   });
 
+  it('applies transform to every object before it is stored or handed on, once', async () => {
+    let calls = 0;
+    const transform = (o: KubernetesObject & { data?: Record<string, string> }): KubernetesObject => {
+      calls++;
+      return { apiVersion: o.apiVersion, kind: o.kind, metadata: { ...o.metadata, annotations: { digest: Object.keys(o.data ?? {}).join(',') } } };
+    };
+    const { informer, lw } = fakeInformer<KubernetesObject>(clock, 'fake', { transform });
+    const seen: string[] = [];
+    informer.onChange((obj, kind, old) => seen.push(`${kind}:${JSON.stringify(obj.metadata?.annotations)}:${'data' in obj}:${old ? 'data' in old : '-'}`));
+    await informer.start();
+    const obj = configMap('a', 'x', '1', { k: 'v' });
+    obj.metadata = { ...obj.metadata, managedFields: [{ manager: 'm' }] };
+    lw.emit('add', obj);
+    lw.emit('update', configMap('a', 'x', '2', { k: 'v', l: 'w' }));
+    const held = informer.get('a', 'x');
+    expect(held).to.deep.equal({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'a', name: 'x', resourceVersion: '2', annotations: { digest: 'k,l' } } });
+    // A re-list reports a deletion with the object held: not transformed a second time.
+    lw.emit('delete', held!);
+    expect(calls).to.equal(2);
+    expect(seen).to.deep.equal(['add:{"digest":"k"}:false:-', 'update:{"digest":"k,l"}:false:false', 'delete:{"digest":"k,l"}:false:false']);
+    expect(informer.size).to.equal(0);
+  });
+
   it('is synced after a clean start and resolves waiters', async () => {
     const { informer } = fakeInformer(clock);
     expect(informer.hasSynced()).to.equal(false);

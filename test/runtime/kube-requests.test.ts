@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node';
 import { Counter, Registry } from 'prom-client';
+import { KubeClient } from '../../src/kube/kube-client.ts';
 import { countKubeRequests, parseKubeRequest } from '../../src/runtime/kube-requests.ts';
+import { startFakeApiServer } from '../kube/fake-api-server.ts';
 
 describe('kube requests', () => {
   it('reads verb, resource, namespace and name from the path as the API server routes it', () => {
@@ -20,32 +21,27 @@ describe('kube requests', () => {
     expect(parseKubeRequest('OPTIONS', 'https://h/api/v1/secrets')).to.equal(undefined);
   });
 
-  it('counts each request once as it is authenticated, marking GETs of objects the cache held, and still authenticates', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'tok' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    const registry = new Registry();
-    const counter = new Counter({ name: 'k', help: 'k', labelNames: ['verb', 'resource', 'in_cache'] as const, registers: [registry] });
-    countKubeRequests(kc, counter, (resource, namespace, name) => resource === 'secrets' && namespace === 'a' && name === 'held');
-    const send = async (method: HttpMethod, url: string): Promise<RequestContext> => {
-      const ctx = new RequestContext(url, method);
-      await kc.applySecurityAuthentication(ctx);
-      return ctx;
-    };
-    const ctx = await send(HttpMethod.GET, 'https://127.0.0.1:1/api/v1/namespaces/a/secrets/held');
-    expect(ctx.getHeaders().Authorization).to.equal('Bearer tok');
-    await send(HttpMethod.GET, 'https://127.0.0.1:1/api/v1/namespaces/a/secrets/other');
-    await send(HttpMethod.GET, 'https://127.0.0.1:1/api/v1/namespaces/a/secrets/other');
-    await send(HttpMethod.POST, 'https://127.0.0.1:1/api/v1/namespaces/a/secrets');
-    const values = (await counter.get()).values.map((v) => [v.labels.verb, v.labels.resource, v.labels.in_cache, v.value]);
-    expect(values).to.deep.equal([
-      ['get', 'secrets', 'true', 1],
-      ['get', 'secrets', 'false', 2],
-      ['create', 'secrets', '', 1],
-    ]);
+  it('counts each request once as it is sent, marking GETs of objects the cache held', async () => {
+    const api = await startFakeApiServer((req) => ({ status: 200, body: { kind: 'Secret', metadata: { name: req.path } } }));
+    const kube = new KubeClient({ server: api.url });
+    try {
+      const registry = new Registry();
+      const counter = new Counter({ name: 'k', help: 'k', labelNames: ['verb', 'resource', 'in_cache'] as const, registers: [registry] });
+      countKubeRequests(kube, counter, (resource, namespace, name) => resource === 'secrets' && namespace === 'a' && name === 'held');
+      await kube.request({ path: '/api/v1/namespaces/a/secrets/held' });
+      await kube.request({ path: '/api/v1/namespaces/a/secrets/other' });
+      await kube.request({ path: '/api/v1/namespaces/a/secrets/other' });
+      await kube.request({ method: 'POST', path: '/api/v1/namespaces/a/secrets', body: { metadata: { name: 'n' } } });
+      const values = (await counter.get()).values.map((v) => [v.labels.verb, v.labels.resource, v.labels.in_cache, v.value]);
+      expect(values).to.deep.equal([
+        ['get', 'secrets', 'true', 1],
+        ['get', 'secrets', 'false', 2],
+        ['create', 'secrets', '', 1],
+      ]);
+      expect(api.requests.map((r) => r.method)).to.deep.equal(['GET', 'GET', 'GET', 'POST']);
+    } finally {
+      kube.close();
+      await api.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeClient } from '../../src/kube/kube-client.ts';
 import { Registry } from 'prom-client';
 import { Controller } from '../../src/runtime/controller.ts';
 import { Manager } from '../../src/runtime/manager.ts';
@@ -16,7 +17,7 @@ describe('Manager (without leader election)', () => {
     lw.startOutcomes = [new Error('apiserver not up yet'), 'ok'];
     const gate = deferred();
     const reconciled: string[] = [];
-    const manager = new Manager({ kc: new KubeConfig(), clock, logger, registry, leaderElection: false, httpPort: 0, httpHost: '127.0.0.1' });
+    const manager = new Manager({ kube: new KubeClient({ server: 'http://127.0.0.1:1' }), clock, logger, registry, leaderElection: false, httpPort: 0, httpHost: '127.0.0.1' });
     const controller = new Controller(
       {
         name: 'cm',

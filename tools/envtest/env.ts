@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { PooledKubeConfig } from '../../src/kube/kubeconfig.ts';
+import { KubeClient } from '../../src/kube/kube-client.ts';
+import { loadKubeconfigFile } from '../../src/kube/kube-config.ts';
+import { PooledKubeConfig } from './pooled-kube-config.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { statusOf } from './crds.ts';
 
 /** What an integration test gets from the harness; the control plane is started once per run. */
 export class TestEnv {
   readonly kc: KubeConfig;
+  /** The operator's own client (src/kube/kube-client.ts), as admin. */
+  readonly kube: KubeClient;
   private readonly created = new Set<string>();
   /** Every namespace made during the run, in order (for suites that must see theirs gone). */
   readonly history: string[] = [];
@@ -15,6 +19,7 @@ export class TestEnv {
     // Keep-alive connections, as the operator uses: without them each call pays a TLS handshake.
     this.kc = new PooledKubeConfig();
     this.kc.loadFromFile(controlPlane.kubeconfigPath);
+    this.kube = new KubeClient(loadKubeconfigFile(controlPlane.kubeconfigPath));
   }
 
   get kubeconfigPath(): string {

@@ -12,7 +12,7 @@ describe('runtime: events', () => {
     const ns = await env.newNamespace('rt-ev');
     const cm = await env.kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'subject' } } });
     const target = { apiVersion: 'v1', kind: 'ConfigMap', metadata: cm.metadata };
-    const recorder = new EventRecorder({ kc: env.kc, component: 'omkeys', instance: 'test-1', clock: systemClock, logger: testLogger() });
+    const recorder = new EventRecorder({ kube: env.kube, component: 'omkeys', instance: 'test-1', clock: systemClock, logger: testLogger() });
     const events = env.kc.makeApiClient(EventsV1Api);
 
     await recorder.record(target, 'Warning', 'OpsManagerUnreachable', 'connect ECONNREFUSED 127.0.0.1:1');

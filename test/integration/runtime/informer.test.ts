@@ -15,7 +15,7 @@ describe('runtime: informers against a real kube-apiserver', () => {
     const ns = await env.newNamespace('rt-inf');
     const core = env.kc.makeApiClient(CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before', labels: { app: 'x' } }, data: { v: '0' } } });
-    const informer = configMapInformer(env.kc, ns, testLogger(), { labelSelector: 'app=x' });
+    const informer = configMapInformer(env.kube, ns, testLogger(), { labelSelector: 'app=x' });
     const events: string[] = [];
     informer.onChange((cm, kind, old) => events.push(`${kind}:${cm.metadata?.name}:${cm.data?.v ?? ''}:${old?.data?.v ?? ''}`));
     try {
@@ -46,7 +46,7 @@ describe('runtime: informers against a real kube-apiserver', () => {
     const core = env.kc.makeApiClient(CoreV1Api);
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'foreign' }, stringData: { privateKey: 'not ours' } } });
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'ours-1', labels: { 'app.kubernetes.io/managed-by': 'omkeys' } }, stringData: { k: 'v' } } });
-    const informer = managedSecretInformer({ kc: env.kc, namespace: ns, clock: systemClock, logger: testLogger() });
+    const informer = managedSecretInformer({ kube: env.kube, namespace: ns, clock: systemClock, logger: testLogger() });
     try {
       await informer.start();
       await informer.waitForSync();
@@ -65,7 +65,7 @@ describe('runtime: informers against a real kube-apiserver', () => {
     const ns = await env.newNamespace('rt-recover');
     const core = env.kc.makeApiClient(CoreV1Api);
     const logger = testLogger();
-    const informer = configMapInformer(env.kc, ns, logger);
+    const informer = configMapInformer(env.kube, ns, logger);
     const reconciled = new Map<string, number>();
     const controller = new Controller(
       {

@@ -16,7 +16,7 @@ interface Candidate {
 
 function candidate(ns: string, id: string, times: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }): Candidate {
   const env = testEnv();
-  const elector = new LeaderElector({ kc: env.kc, namespace: ns, name: 'omkeys-leader', identity: id, clock: systemClock, logger: testLogger(), ...times });
+  const elector = new LeaderElector({ kube: env.kube, namespace: ns, name: 'omkeys-leader', identity: id, clock: systemClock, logger: testLogger(), ...times });
   const c: Candidate = { id, elector, done: Promise.resolve() };
   c.done = elector.run({
     onStartedLeading: () => {

@@ -16,9 +16,9 @@ interface Replica {
 function replica(ns: string, identity: string): Replica {
   const env = testEnv();
   const logger = testLogger().child({ replica: identity });
-  const informer = configMapInformer(env.kc, ns, logger);
+  const informer = configMapInformer(env.kube, ns, logger);
   const manager = new Manager({
-    kc: env.kc,
+    kube: env.kube,
     clock: systemClock,
     logger,
     registry: new Registry(),

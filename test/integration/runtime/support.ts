@@ -1,5 +1,6 @@
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeClient } from '../../../src/kube/kube-client.ts';
 import { systemClock } from '../../../src/runtime/clock.ts';
 import { ManagedInformer } from '../../../src/runtime/informer.ts';
 import { createLogger } from '../../../src/runtime/logger.ts';
@@ -9,12 +10,10 @@ export function testLogger(): Logger {
   return createLogger({ level: process.env.OMKEYS_TEST_LOG ?? 'silent' });
 }
 
-export function configMapInformer(kc: KubeConfig, namespace: string, logger: Logger, extra: { labelSelector?: string; maxRestartDelayMs?: number } = {}): ManagedInformer<V1ConfigMap> {
-  const core = kc.makeApiClient(CoreV1Api);
+export function configMapInformer(kube: KubeClient, namespace: string, logger: Logger, extra: { labelSelector?: string; maxRestartDelayMs?: number } = {}): ManagedInformer<V1ConfigMap> {
   return new ManagedInformer<V1ConfigMap>({
-    kc,
+    kube,
     path: `/api/v1/namespaces/${namespace}/configmaps`,
-    list: () => core.listNamespacedConfigMap({ namespace, labelSelector: extra.labelSelector }),
     labelSelector: extra.labelSelector,
     clock: systemClock,
     logger,

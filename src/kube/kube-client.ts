@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { KubeApiError } from './api-errors.ts';
+import type { ClusterAccess } from './kube-config.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface KubeRequest {
+  method?: HttpMethod;
+  /** e.g. /api/v1/namespaces/a/secrets/s */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Defaults to application/json; a JSON patch needs application/json-patch+json. */
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/** Told about every request before it is sent (watches apart), for counting. */
+export type RequestListener = (method: HttpMethod, path: string) => void;
+
+export interface KubeClientOptions {
+  /** Connections kept to the API server (default 64). */
+  maxSockets?: number;
+  /** Deadline of a whole non-watch request (default 60 s). */
+  requestTimeoutMs?: number;
+  /** How long a token read from a file is used before it is read again (default 60 s). */
+  tokenMaxAgeMs?: number;
+  now?: () => number;
+  readFile?: (file: string) => string;
+}
+
+/**
+ * A thin client for the API server: JSON over one keep-alive agent (every request reuses the
+ * same TLS connections), the bearer token read again from its file as projected ServiceAccount
+ * tokens rotate, and errors as KubeApiError with the HTTP status as `code`. It replaces
+ * @kubernetes/client-node at run time, whose generated API alone made up most of the
+ * operator's idle memory and whose deserialisation copied every object it listed.
+ */
+export class KubeClient {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+  private readonly secure: boolean;
+  private readonly listeners: RequestListener[] = [];
+  private readonly requestTimeoutMs: number;
+  private readonly tokenMaxAgeMs: number;
+  private readonly now: () => number;
+  private readonly readFile: (file: string) => string;
+  private fileToken: { value: string; readAt: number } | undefined;
+
+  constructor(
+    readonly access: ClusterAccess,
+    opts: KubeClientOptions = {},
+  ) {
+    this.base = new URL(access.server);
+    this.secure = this.base.protocol === 'https:';
+    const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
+    this.agent = this.secure
+      ? new https.Agent({
+          ...common,
+          ...(access.ca ? { ca: access.ca } : {}),
+          ...(access.cert ? { cert: access.cert } : {}),
+          ...(access.key ? { key: access.key } : {}),
+          rejectUnauthorized: !access.insecureSkipTlsVerify,
+        })
+      : new http.Agent(common);
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.tokenMaxAgeMs = opts.tokenMaxAgeMs ?? 60_000;
+    this.now = opts.now ?? Date.now;
+    this.readFile = opts.readFile ?? ((f) => readFileSync(f, 'utf8'));
+  }
+
+  onRequest(listener: RequestListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Sends one request and parses the JSON answer; a status >= 300 throws a KubeApiError. */
+  async request<T>(r: KubeRequest): Promise<T> {
+    const method = r.method ?? 'GET';
+    for (const l of this.listeners) l(method, r.path);
+    const signal = r.signal ? AbortSignal.any([r.signal, AbortSignal.timeout(this.requestTimeoutMs)]) : AbortSignal.timeout(this.requestTimeoutMs);
+    const res = await this.send(r, { signal });
+    const text = await readBody(res);
+    this.check(method, r.path, res, text);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /**
+   * Opens a streaming GET (a watch) and resolves with the response once it answered 200; the
+   * caller reads and ends it. The connection is dropped when nothing arrives for idleTimeoutMs.
+   */
+  async stream(r: KubeRequest & { idleTimeoutMs: number }): Promise<http.IncomingMessage> {
+    const res = await this.send(r, { ...(r.signal ? { signal: r.signal } : {}), timeout: r.idleTimeoutMs });
+    if ((res.statusCode ?? 0) >= 300) this.check('GET', r.path, res, await readBody(res));
+    return res;
+  }
+
+  /** Closes the pooled connections (on shutdown). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  url(path: string, query: KubeRequest['query'] = {}): URL {
+    const url = new URL(path, this.base);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  private check(method: string, path: string, res: http.IncomingMessage, text: string): void {
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return;
+    // A rotated token: read the file again at the next request rather than after the max age.
+    if (status === 401) this.fileToken = undefined;
+    throw new KubeApiError(method, path, status, text);
+  }
+
+  private send(r: KubeRequest, extra: { signal?: AbortSignal; timeout?: number }): Promise<http.IncomingMessage> {
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'omkeys' };
+    const token = this.bearer();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let payload: Buffer | undefined;
+    if (r.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(r.body));
+      headers['Content-Type'] = r.contentType ?? 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    const url = this.url(r.path, r.query);
+    const mod = this.secure ? https : http;
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = mod.request(url, { method: r.method ?? 'GET', agent: this.agent, headers, ...extra }, resolve);
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error(`${r.method ?? 'GET'} ${r.path}: no data from the API server for ${extra.timeout ?? 0} ms`)));
+      req.end(payload);
+    });
+  }
+
+  private bearer(): string | undefined {
+    if (this.access.token) return this.access.token;
+    const file = this.access.tokenFile;
+    if (!file) return undefined;
+    const now = this.now();
+    if (!this.fileToken || now - this.fileToken.readAt >= this.tokenMaxAgeMs) {
+      try {
+        this.fileToken = { value: this.readFile(file).trim(), readAt: now };
+      } catch (err) {
+        // The kubelet swaps the file atomically; a failed read keeps the token we have.
+        if (!this.fileToken) throw err;
+      }
+    }
+    return this.fileToken.value;
+  }
+}
+
+function readBody(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+    res.on('aborted', () => reject(new Error('the API server closed the connection mid-response')));
+  });
+}
