@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { parsePromText, samples } from '../../runtime/prom-text.ts';
+import { useOperator } from '../support/suite.ts';
+import { expectOneLiveKey, useLeakScan } from './helpers.ts';
+
+describe('omkey: a connection Secret comes from a watch of it: rotated, it is used at once; at rest, never read live', function () {
+  this.timeout(120_000);
+  // No periodic resync within the test: what reconciles is the change made here.
+  const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '1h' } });
+  const scan = useLeakScan(s);
+
+  /** The operator's live GETs of Secrets so far (omkeys_kube_requests_total). */
+  async function secretGets(): Promise<number> {
+    const res = await fetch(`${s().op.httpUrl}/metrics`);
+    expect(res.status).to.equal(200);
+    return samples(parsePromText(await res.text()), 'omkeys_kube_requests_total', { verb: 'get', resource: 'secrets' }).reduce((n, x) => n + x.value, 0);
+  }
+
+  async function writeConnection(ns: string, pair: { publicKey: string; privateKey: string }, replace: boolean): Promise<void> {
+    const { kube, sim } = s();
+    const body = { metadata: { name: 'om', namespace: ns }, stringData: { baseUrl: sim.url, publicKey: pair.publicKey, privateKey: pair.privateKey } };
+    if (replace) await kube.core.replaceNamespacedSecret({ namespace: ns, name: 'om', body });
+    else await kube.core.createNamespacedSecret({ namespace: ns, body });
+  }
+
+  it('the next change after a rotation of the connection pair goes through with the new pair, without a live GET', async () => {
+    const { sim, kube, env, privateKeys } = s();
+    const ns = scan.track(await env.newNamespace('conn-rotate'));
+    const owner = [{ orgId: sim.orgId, roleName: 'ORG_OWNER' }];
+    const first = sim.state.addKey(sim.orgId, 'connection pair 1', owner);
+    privateKeys.add(first.privateKey);
+    await writeConnection(ns, first, false);
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'om' } });
+    const { data } = await expectOneLiveKey(s(), ns, 'k');
+
+    // The pair is rotated: a new key in Ops Manager, the Secret updated, the old key deleted.
+    const second = sim.state.addKey(sim.orgId, 'connection pair 2', owner);
+    privateKeys.add(second.privateKey);
+    await writeConnection(ns, second, true);
+    sim.state.apiKeys.delete(first.id);
+    const gets = await secretGets();
+
+    await kube.updateKeySpec(ns, 'k', (spec) => {
+      spec.description = 'after the rotation';
+    });
+    // Within seconds (a generous deadline for a busy machine): a 401 with the old pair would back
+    // off and try again, so the key's description in Ops Manager is checked too.
+    const ready = await kube.waitForReady(ns, 'k', 20_000);
+    expect(ready.status?.keyId).to.equal(data.keyId);
+    expect(sim.state.apiKeys.get(data.keyId ?? '')?.desc).to.equal('after the rotation');
+    expect(await secretGets(), 'live Secret GETs for the change').to.equal(gets);
+  });
+
+  scan.itScans();
+});
