@@ -77,7 +77,9 @@ describe('deploy: the compiled operator (npm run build, node dist/main.js, as in
         bare.add(name);
       }
     }
-    expect([...bare]).to.include('@kubernetes/client-node');
+    // The runtime speaks to the API server itself (src/kube/kube-client.ts): client-node is types only, a devDependency.
+    expect([...bare]).to.include('prom-client');
+    expect([...bare]).to.not.include('@kubernetes/client-node');
     expect([...bare].filter((n) => !allowed.has(n))).to.deep.equal([]);
   });
 
