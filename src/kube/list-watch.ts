@@ -121,6 +121,8 @@ export class ListWatch<T extends KubernetesObject> {
       }
     });
     res.on('error', failed);
+    // A connection cut mid-stream (the API server killed) may close without an error or an end.
+    res.on('close', () => failed(new Error(`watch of ${this.opts.path} closed before it ended`)));
     res.on('end', () => {
       if (done) return;
       try {

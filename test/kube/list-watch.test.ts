@@ -114,6 +114,23 @@ describe('ListWatch', () => {
     }
   });
 
+  it('a connection cut mid-stream (the API server killed) is reported, after the events that arrived', async () => {
+    const cut: Answer = (res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(event('ADDED', obj('b', '12')));
+      setTimeout(() => res.socket?.destroy(), 50);
+    };
+    const h = await harness([list('10', [obj('a', '1')])], [cut]);
+    try {
+      await h.lw.start();
+      await waitFor(() => h.errors.length === 1, 10_000, 'the error');
+      expect(h.log).to.deep.equal(['add a@1', 'add b@12']);
+      expect(h.lw.lastResourceVersion).to.equal('12');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a 410 to the watch itself re-lists; a list that fails is reported', async () => {
     const h = await harness(
       [list('5', [obj('a', '1')]), list('9', [obj('a', '1'), obj('n', '8')]), { status: 403, body: { kind: 'Status', code: 403, message: 'forbidden' } }],
