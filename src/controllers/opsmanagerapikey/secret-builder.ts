@@ -9,6 +9,7 @@ import {
   RESERVED_SECRET_KEYS,
   type OpsManagerApiKey,
 } from '../../api/types.ts';
+import { formatPendingTag } from './pending-tag.ts';
 
 /** Beside ANNOTATION_KEY_ID on the Secret: the hash that lets the operator notice a hand-edited pair. */
 export const ANNOTATION_PAIR_HASH = 'omkeys.io/pair-sha256';
@@ -42,10 +43,14 @@ export function desiredDescription(obj: OpsManagerApiKey): string {
 /**
  * The description a key carries between its creation and the moment its pair is safe in the
  * Secret. If the create's answer is lost (crash, dropped connection), this tag is how the
- * key is found again and deleted, so no orphan survives.
+ * key is found again and deleted, so no orphan survives. With the cluster's identity it also
+ * names the namespace and the cluster, so that the janitor can prove the resource gone when
+ * the resource itself was lost (pending-tag.ts).
  */
-export function pendingTag(obj: OpsManagerApiKey): string {
-  return `omkeys-pending:${obj.metadata.uid ?? ''}`;
+export function pendingTag(obj: OpsManagerApiKey, cluster?: string): string {
+  const uid = obj.metadata.uid ?? '';
+  const namespace = obj.metadata.namespace ?? '';
+  return formatPendingTag(cluster && namespace ? { uid, where: { namespace, cluster } } : { uid });
 }
 
 export function secretName(obj: OpsManagerApiKey): string {
@@ -145,6 +150,8 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
 
 /** Key material as our Secret holds it, to re-render the Secret without a new key. */
 export function materialFromSecret(secret: V1Secret): KeyMaterial {
+  // The cache's copy has no data: re-rendering from it would write an empty pair.
+  if (secret.data === undefined) throw new Error('internal: key material asked of a Secret without data (a cached copy)');
   const d = decodeSecretData(secret);
   return {
     keyId: d.keyId ?? '',
