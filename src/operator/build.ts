@@ -3,6 +3,8 @@ import type { Registry } from 'prom-client';
 import { OPS_MANAGER_API_KEY_KIND, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_KIND, PROJECT_KEY_BINDING_PLURAL } from '../api/types.ts';
 import { ConnectionPool } from '../controllers/shared/connections.ts';
 import { KeyListCache } from '../controllers/shared/key-list-cache.ts';
+import { ClusterIdentity } from '../controllers/shared/cluster-identity.ts';
+import { PendingKeyJanitor } from '../controllers/opsmanagerapikey/janitor.ts';
 import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
 import type { EventSink } from '../controllers/shared/ports.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
@@ -87,7 +89,24 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
   // One list per project per resync: long enough for a resync pass, short enough that hand edits show at the next one.
   const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(5_000, config.resyncPeriodMs / 2) });
   // One list per organization (500 keys a page) serves a resync pass of its keys.
-  const keyLists = new KeyListCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2) });
+  // The cluster's identity goes into every new key's pending tag; the janitor reads each
+  // organization list for tagged keys of resources that are gone (opsmanagerapikey/janitor.ts).
+  const cluster = new ClusterIdentity({ read: () => kube.request<{ metadata?: { uid?: string } }>({ path: '/api/v1/namespaces/kube-system' }), logger });
+  const liveKeys = new CustomObjects<OpsManagerApiKey>(kube, OPS_MANAGER_API_KEY_PLURAL);
+  const janitor = new PendingKeyJanitor({
+    cluster,
+    namespaces: config.namespaces,
+    // Seen tagged across at least one resync, capped at 5 minutes: a create in flight is never judged.
+    minAgeMs: Math.min(config.resyncPeriodMs, 300_000),
+    listLive: (namespace) => liveKeys.list(namespace),
+    cached: () => keyInformer.list() as unknown as OpsManagerApiKey[],
+    events,
+    clock,
+    logger,
+    onCounted: (tally) => countTally(metrics, tally),
+    noteWritten: (client, keyId) => keyLists.noteWritten(client, keyId),
+  });
+  const keyLists: KeyListCache = new KeyListCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2), onOrgList: (client, orgId, keys) => janitor.observe(client, orgId, keys.values()) });
   const bindings = createBindingController({
     bindings: bindingInformer,
     keys: keyInformer,
@@ -120,6 +139,7 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
       clock,
       freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
       keyLists,
+      cluster,
       onAssigned: (client, projectId, keyId, roles) => projectKeys.noteAssigned(client, projectId, keyId, roles),
       onCounted: (tally) => countTally(metrics, tally),
       ...(onStep ? { onStep } : {}),

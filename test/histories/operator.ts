@@ -1,6 +1,9 @@
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { OpsManagerApiKey } from '../../src/api/types.ts';
+import { PendingKeyJanitor } from '../../src/controllers/opsmanagerapikey/janitor.ts';
 import { OpsManagerApiKeyReconciler } from '../../src/controllers/opsmanagerapikey/reconciler.ts';
+import { collect } from '../../src/opsmanager/client.ts';
 import { BindingIndex } from '../../src/controllers/projectkeybinding/controller.ts';
 import { ProjectKeyBindingReconciler } from '../../src/controllers/projectkeybinding/reconciler.ts';
 import { ProjectKeysCache } from '../../src/controllers/projectkeybinding/project-keys-cache.ts';
@@ -37,6 +40,10 @@ export type RunOutcome =
   | { kind: 'crash'; point: string }
   | { kind: 'unexpected'; error: unknown };
 
+/** This cluster's identity (the uid of kube-system), and another cluster's sharing the organization and the namespace names. */
+export const CLUSTER = 'cluster-history';
+const OTHER_CLUSTER = 'cluster-elsewhere';
+
 /** As src/operator/build.ts derives them from the default 10 min resync period. */
 const FRESHNESS_MS = 60_000;
 const PROJECT_KEYS_TTL_MS = 5_000;
@@ -49,6 +56,13 @@ const PROJECT_KEYS_TTL_MS = 5_000;
 export class OperatorInstance {
   readonly keys: OpsManagerApiKeyReconciler;
   readonly bindings: ProjectKeyBindingReconciler;
+  /**
+   * This operator's janitor, and two that share its organization and must never touch its
+   * keys: an operator in another cluster with the same namespace names (whose API server holds
+   * none of these objects), and one in this cluster that handles only a namespace no slot uses.
+   * Their minimum age is 0, so that the proof of absence alone is what keeps every live key.
+   */
+  private readonly janitors: PendingKeyJanitor[];
   private readonly pool: ConnectionPool;
   private steps = 0;
   private crashAt: number | string | undefined;
@@ -80,9 +94,14 @@ export class OperatorInstance {
       policy: DEFAULT_POLICY,
       clock,
       freshnessMs: FRESHNESS_MS,
+      cluster: { known: () => CLUSTER, resolve: () => Promise.resolve(CLUSTER) },
       onStep,
       onAssigned: (client, projectId, keyId, roles) => projectKeys.noteAssigned(client, projectId, keyId, roles),
     });
+    const janitor = (cluster: string, namespaces: string[], listLive: (ns: string) => readonly OpsManagerApiKey[]): PendingKeyJanitor =>
+      new PendingKeyJanitor({ cluster: { known: () => cluster }, namespaces, minAgeMs: 0, listLive: (ns) => Promise.resolve(listLive(ns)), cached: () => kube.cache.keys(), events, clock, logger });
+    const live = (ns: string): OpsManagerApiKey[] => kube.list('OpsManagerApiKey', ns) as unknown as OpsManagerApiKey[];
+    this.janitors = [janitor(CLUSTER, [], live), janitor(OTHER_CLUSTER, [], () => []), janitor(CLUSTER, ['ns-elsewhere'], live)];
     this.bindings = new ProjectKeyBindingReconciler({
       bindings: kube.bindings(),
       events,
@@ -112,6 +131,22 @@ export class OperatorInstance {
     } finally {
       this.crashAt = undefined;
     }
+  }
+
+  /**
+   * What each resync's organization list gives the janitors (key-list-cache.ts): one list, one
+   * pass of each. A failing Ops Manager fails the pass, as it would for real; the next one retries.
+   */
+  async janitorPass(): Promise<void> {
+    const { client } = await this.pool.resolve('ns-a', undefined);
+    const orgId = this.env.sim.orgId;
+    let keys;
+    try {
+      keys = await collect(client.listOrgKeys(orgId));
+    } catch {
+      return;
+    }
+    for (const j of this.janitors) await j.sweep(client, orgId, keys).catch(() => undefined);
   }
 
   close(): void {

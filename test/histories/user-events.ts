@@ -153,7 +153,7 @@ function createBinding(w: World, slot: number, key: 0 | 1, project: number, role
 }
 
 /** Applies one event that is not an operator run. */
-export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t: 'reconcile' | 'drain' | 'reconcile-two' }>): Promise<void> {
+export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t: 'reconcile' | 'drain' | 'reconcile-two' | 'janitor' }>): Promise<void> {
   const { kube } = w;
   const e = retarget(w, event);
   switch (e.t) {

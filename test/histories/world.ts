@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
+import { isPendingTagOf } from '../../src/controllers/opsmanagerapikey/pending-tag.ts';
 import { decodeSecretData, isOwnedBy, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { FakeKube, type KubeObject } from '../support/fake-kube.ts';
@@ -90,6 +91,7 @@ export class World {
 
   async apply(e: HistoryEvent): Promise<void> {
     if (e.t === 'reconcile') await this.reconcileOne(e.pick, e.crashAt);
+    else if (e.t === 'janitor') await this.operator.janitorPass();
     else if (e.t === 'drain') await this.drain(e.healthy);
     else if (e.t === 'reconcile-two') await this.reconcileTwo(e.picks);
     else await applyUserEvent(this, e);
@@ -110,6 +112,9 @@ export class World {
     for (let pass = 0; pass < MAX_SETTLE_PASSES; pass++) {
       const writes = this.operatorWrites();
       const om = JSON.stringify(this.fixture.sim.state.publicView());
+      // Two resyncs' organization lists (a key is judged only once seen in an earlier one), then every object reconciled.
+      await this.operator.janitorPass();
+      await this.operator.janitorPass();
       for (const w of this.allWork()) await this.runWork(w);
       this.observe();
       if (this.operatorWrites() === writes && JSON.stringify(this.fixture.sim.state.publicView()) === om) return;
@@ -140,7 +145,7 @@ export class World {
     const inSecret = this.secretKeyId(k);
     const mark = k.metadata.annotations?.['omkeys.io/create-pending'];
     const open = mark !== undefined && mark !== k.status?.createSettled;
-    const tagged = inSecret !== undefined && this.fixture.sim.state.apiKeys.get(inSecret)?.desc === `omkeys-pending:${k.metadata.uid ?? ''}`;
+    const tagged = inSecret !== undefined && isPendingTagOf(this.fixture.sim.state.apiKeys.get(inSecret)?.desc ?? '', k.metadata.uid);
     if (open && tagged) return inSecret;
     return k.status?.keyId ?? inSecret;
   }

@@ -36,6 +36,11 @@ export function finalizePlan(g: Gathered): Plan {
   const orphans = new Set(g.pending.state === 'read' ? g.pending.keyIds.filter((id) => !published.has(id)) : []);
   const steps: Step[] = finalizeKeyIds(g).map((id) => (orphans.has(id) ? { ...keyDelete(g, id), counts: ORPHAN } : keyDelete(g, id)));
   if (current && g.obj.spec.deletionPolicy === 'Retain') {
+    // A kept key that still carries the tag (a create interrupted after its Secret write) is
+    // named first: a tagged key whose resource is gone is what the janitor deletes.
+    if (current === publishedNewKey(g) && g.connection.state === 'read') {
+      steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: current, desc: desiredDescription(g.obj) });
+    }
     steps.push({ kind: 'Event', type: 'Normal', reason: 'KeyRetained', message: `deletionPolicy Retain: key ${current} stays in Ops Manager` });
   }
   steps.push({ kind: 'RemoveFinalizer' });

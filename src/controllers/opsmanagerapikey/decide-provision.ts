@@ -59,14 +59,14 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
 
   // Unique by construction: two marks cannot both be written from one resourceVersion.
   const id = `${obj.metadata.resourceVersion ?? ''}@${now.toISOString()}`;
-  const mark: CreateMark = { id, tag: pendingTag(obj), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) };
+  const mark: CreateMark = { id, tag: pendingTag(obj, g.cluster), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) };
   steps.push({ kind: 'PendingMark', mark });
   // A first key needs no status before it exists; a replacement says what it is doing, and
   // records the key it will retire, so that a crash after the Secret write forgets neither.
   if (why !== 'Initial') steps.push({ kind: 'StatusWrite', status: markStatus(g, why, previous) });
   if (why === 'OnDemand') steps.push({ kind: 'Event', type: 'Normal', reason: Reason.Rotating, message: `rotation requested (omkeys.io/rotate=${request ?? ''}): creating a new key` });
   const scope = obj.spec.projectId ? { projectId: obj.spec.projectId } : { orgId };
-  steps.push({ kind: 'Create', scope, desc: pendingTag(obj), roles: [...obj.spec.roles] });
+  steps.push({ kind: 'Create', scope, desc: pendingTag(obj, g.cluster), roles: [...obj.spec.roles] });
   const entries = diffAccessList(obj.spec.accessList, []).add;
   if (entries.length > 0) steps.push({ kind: 'AccessListAdd', orgId, keyId: CREATED, entries });
   for (const a of newKeyAssignments(g)) steps.push({ kind: 'ProjectAssign', projectId: a.projectId, keyId: CREATED, roles: a.roles, tolerateRefusal: true });

@@ -9,7 +9,8 @@ import { configMapFingerprint } from './config-map-builder.ts';
 import { adoptPlan } from './decide-adopt.ts';
 import { adopting, finalizeKeyIds, openMark, rotationDue, rotationRequest } from './facts.ts';
 import type { Decision, Gathered, Plan, Read } from './plan.ts';
-import { pendingTag, secretName } from './secret-builder.ts';
+import { isPendingTagOf } from './pending-tag.ts';
+import { secretName } from './secret-builder.ts';
 
 /**
  * The one place where an OpsManagerApiKey's reconcile decides anything: what must still be
@@ -44,7 +45,7 @@ export function decide(g: Gathered): Decision {
   if (missing) return missing;
   // A key that still carries its pending tag (a crash before it was named) is named before it is
   // rotated, so that no grace key keeps the tag a later sweep looks for.
-  if (g.remote.state === 'present' && g.remote.key.desc === pendingTag(obj)) return act({ ...convergePlan(g), then: { kind: 'again' } });
+  if (g.remote.state === 'present' && isPendingTagOf(g.remote.key.desc, obj.metadata.uid)) return act({ ...convergePlan(g), then: { kind: 'again' } });
   const late = provisionAfterRemote(g);
   if (late) return needs(g, provisionReads(g, late)) ?? act(provisionPlan(g, late));
   // A ConfigMap missing from the cache may be one we do not own (not cached): look before creating it.

@@ -2,6 +2,7 @@ import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import { isNotFound } from '../../kube/api-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import type { ClusterIdentity } from '../shared/cluster-identity.ts';
 import type { Connection, ConnectionPool } from '../shared/connections.ts';
 import type { KeyListCache } from '../shared/key-list-cache.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
@@ -31,6 +32,8 @@ export interface GatherDeps {
   freshnessMs: number;
   /** Shared key lists for a resync pass (fewer Ops Manager reads per key); absent: one read per key. */
   keyLists?: KeyListCache;
+  /** This cluster's identity for the pending tag (the reconciler resolves it first); absent: the tag without it. */
+  cluster?: Pick<ClusterIdentity, 'known' | 'resolve'>;
 }
 
 /** What gather read, and the Ops Manager client that act will use. */
@@ -82,6 +85,7 @@ export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { liv
   const cmName = obj.spec.opsManagerConfigMap?.name;
   const configMap = 'configMap' in opts ? opts.configMap : cmName ? deps.cache.configMap(ns, cmName) : undefined;
   const te = templateError(obj);
+  const cluster = deps.cluster?.known();
   return {
     g: {
       obj,
@@ -100,6 +104,7 @@ export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { liv
       configMap: viewConfigMap(obj, configMap),
       ...(opts.lastSync ? { lastSync: opts.lastSync } : {}),
       freshnessMs: deps.freshnessMs,
+      ...(cluster ? { cluster } : {}),
     },
     read: { secret, configMap },
   };

@@ -83,6 +83,8 @@ export interface Gathered {
   projectName?: string;
   /** How long after a success a reconcile with nothing changed may skip Ops Manager reads. 0: never. */
   freshnessMs: number;
+  /** This cluster's identity, once known: a new key's tag then names it and the namespace (pending-tag.ts). */
+  cluster?: string;
 }
 
 /**

@@ -37,6 +37,8 @@ export class OpsManagerApiKeyReconciler {
 
   async reconcile(key: string, log: Logger): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
+    // Read once per process; until it is known no key is created (its tag would lack it).
+    await this.deps.cluster?.resolve();
     const left = this.vanished.get(key);
     if (left) await this.cleanUpVanished(key, this.local(left, false), log);
     const cached = this.deps.cache.key(namespace, name);
@@ -107,7 +109,8 @@ export class OpsManagerApiKeyReconciler {
     log.warn({ uid: latest.metadata.uid }, 'the resource was deleted while its key was being created; cleaning up its keys');
     this.vanished.set(key, latest);
     this.lastSync.delete(latest.metadata.uid ?? '');
-    await this.cleanUpVanished(key, { ...s, g: { ...s.g, obj: latest } }, log);
+    // Tagged keys are listed again: a list read before the create cannot show the key it made.
+    await this.cleanUpVanished(key, { ...s, g: { ...s.g, obj: latest, pending: { state: 'unread' } } }, log);
     return true;
   }
 

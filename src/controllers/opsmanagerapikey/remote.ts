@@ -5,7 +5,7 @@ import type { ApiKey } from '../../opsmanager/types.ts';
 import type { KeyListCache } from '../shared/key-list-cache.ts';
 import { canonicalCidr } from './access-list.ts';
 import type { RemoteKey, RemoteView } from './plan.ts';
-import { pendingTag } from './secret-builder.ts';
+import { isPendingTagOf } from './pending-tag.ts';
 
 /** Roles of `key` in the scope this resource manages: its org roles, or its roles in spec.projectId. */
 function scopedRoles(obj: OpsManagerApiKey, key: ApiKey): string[] {
@@ -48,7 +48,7 @@ export async function readRemoteKey(client: OpsManagerClient, obj: OpsManagerApi
 
 /** Ids of the keys still carrying this resource's pending-create tag: created, never confirmed in the Secret. */
 export async function findPendingKeys(client: OpsManagerClient, obj: OpsManagerApiKey, orgId: string): Promise<string[]> {
-  const tag = pendingTag(obj);
   const source = obj.spec.projectId ? client.listProjectKeys(obj.spec.projectId) : client.listOrgKeys(orgId);
-  return (await collect(source)).filter((k) => k.desc === tag).map((k) => k.id);
+  // Either form of the tag: one written before the operator knew its cluster is found as before.
+  return (await collect(source)).filter((k) => isPendingTagOf(k.desc, obj.metadata.uid)).map((k) => k.id);
 }

@@ -20,7 +20,14 @@ interface Entry {
 export class KeyListCache {
   private readonly byClient = new WeakMap<OpsManagerClient, { lists: Map<string, Entry>; written: Map<string, number> }>();
 
-  constructor(private readonly opts: { clock: Clock; ttlMs: number }) {}
+  constructor(
+    private readonly opts: {
+      clock: Clock;
+      ttlMs: number;
+      /** Told each organization list fetched (the janitor reads them for keys of resources that are gone). */
+      onOrgList?: (client: OpsManagerClient, orgId: string, keys: ReadonlyMap<string, ApiKey>) => void;
+    },
+  ) {}
 
   /** The key as the list shows it, or undefined when the list cannot vouch for it. */
   async find(client: OpsManagerClient, scope: KeyScope, keyId: string): Promise<ApiKey | undefined> {
@@ -30,6 +37,8 @@ export class KeyListCache {
     let entry = c.lists.get(name);
     if (!entry || now - entry.at >= this.opts.ttlMs) {
       const value = list(client, scope);
+      const onOrgList = this.opts.onOrgList;
+      if (onOrgList && 'orgId' in scope) value.then((keys) => onOrgList(client, scope.orgId, keys), () => undefined);
       const fresh: Entry = { at: now, value };
       entry = fresh;
       c.lists.set(name, fresh);

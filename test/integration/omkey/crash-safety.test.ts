@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { waitFor } from '../../../tools/envtest/process.ts';
+import { isPendingTagOf } from '../../../src/controllers/opsmanagerapikey/pending-tag.ts';
 import { useOperator } from '../support/suite.ts';
 import { expectOneLiveKey, pendingKeys, useLeakScan, waitForEvent } from './helpers.ts';
 
@@ -24,7 +25,7 @@ describe('omkey: crash safety (operator killed at the dangerous moments)', funct
       const mark = dead?.metadata.annotations?.['omkeys.io/create-pending'];
       expect(mark, 'the pending mark').to.be.a('string');
       expect(mark, 'not settled').to.not.equal(dead?.status?.createSettled);
-      const tagged = pendingKeys(sim).filter((k) => k.desc.endsWith(dead?.metadata.uid ?? '-'));
+      const tagged = pendingKeys(sim).filter((k) => isPendingTagOf(k.desc, dead?.metadata.uid));
       expect(tagged.length, 'keys created before the crash').to.equal(failpoint === 'after-pending-mark' ? 0 : 1);
       const secretBefore = await kube.secretData(ns, 'k');
       expect(secretBefore?.keyId, 'Secret written before the crash').to.equal(failpoint === 'after-secret-write' ? tagged[0]?.id : undefined);

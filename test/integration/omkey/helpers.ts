@@ -6,14 +6,14 @@ import type { ApiKey } from '../../../tools/opsmanager-sim/state.ts';
 import { digestGet } from '../support/digest-probe.ts';
 import type { Kube } from '../support/kube.ts';
 import type { Suite } from '../support/suite.ts';
+import { isPendingTagOf } from '../../../src/controllers/opsmanagerapikey/pending-tag.ts';
 
 export const PENDING_PREFIX = 'omkeys-pending:';
 
 /** Every simulator key that belongs to a resource: the one its Secret names, or any carrying its description or pending tag. */
 export function keysOfResource(sim: SimHandle, obj: OpsManagerApiKey, secretKeyId?: string): ApiKey[] {
   const desc = obj.spec.description ?? `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-  const tag = `${PENDING_PREFIX}${obj.metadata.uid ?? ''}`;
-  return [...sim.state.apiKeys.values()].filter((k) => k.id === secretKeyId || k.desc === desc || k.desc === tag);
+  return [...sim.state.apiKeys.values()].filter((k) => k.id === secretKeyId || k.desc === desc || isPendingTagOf(k.desc, obj.metadata.uid));
 }
 
 export function pendingKeys(sim: SimHandle): ApiKey[] {
@@ -47,7 +47,7 @@ export async function expectOneLiveKey(s: Suite, ns: string, name: string, timeo
   expect(obj.status?.keyId, 'status names the Secret\'s key').to.equal(keyId);
   const mine = keysOfResource(sim, obj, keyId).map((k) => k.id);
   expect(mine, `keys of ${ns}/${name} in Ops Manager`).to.deep.equal([keyId]);
-  expect(pendingKeys(sim).filter((k) => k.desc.endsWith(obj?.metadata.uid ?? '-')), 'keys still tagged pending').to.deep.equal([]);
+  expect(pendingKeys(sim).filter((k) => isPendingTagOf(k.desc, obj?.metadata.uid)), 'keys still tagged pending').to.deep.equal([]);
   const orgId = final.orgId ?? sim.state.apiKeys.get(keyId)?.orgId ?? '';
   // A project key may read its project's keys, an org key itself.
   const probe = final.projectId ? `/groups/${final.projectId}/apiKeys` : `/orgs/${orgId}/apiKeys/${keyId}`;
