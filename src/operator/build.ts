@@ -86,8 +86,10 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
     logger.warn({ failpoint: point }, 'failpoint hit: killing the process');
     process.kill(process.pid, 'SIGKILL');
   };
-  // One list per project per resync: long enough for a resync pass, short enough that hand edits show at the next one.
-  const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(5_000, config.resyncPeriodMs / 2) });
+  // One list per project per resync (and per 30 s while bindings are being created: their
+  // project lists were read once per binding at 5 s): long enough for a pass, short enough
+  // that hand edits show at the next one. Own writes are applied to the cached answer.
+  const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2) });
   // One list per organization (500 keys a page) serves a resync pass of its keys.
   // The cluster's identity goes into every new key's pending tag; the janitor reads each
   // organization list for tagged keys of resources that are gone (opsmanagerapikey/janitor.ts).
