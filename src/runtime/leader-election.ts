@@ -12,9 +12,9 @@ export function leaseClient(kube: KubeClient): LeaseClient {
   const path = (namespace: string, name?: string): string =>
     `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
   return {
-    readNamespacedLease: ({ namespace, name }) => kube.request<V1Lease>({ path: path(namespace, name) }),
-    createNamespacedLease: ({ namespace, body }) => kube.request<V1Lease>({ method: 'POST', path: path(namespace), body }),
-    replaceNamespacedLease: ({ namespace, name, body }) => kube.request<V1Lease>({ method: 'PUT', path: path(namespace, name), body }),
+    readNamespacedLease: ({ namespace, name }) => kube.request<V1Lease>({ path: path(namespace, name), urgent: true }),
+    createNamespacedLease: ({ namespace, body }) => kube.request<V1Lease>({ method: 'POST', path: path(namespace), body, urgent: true }),
+    replaceNamespacedLease: ({ namespace, name, body }) => kube.request<V1Lease>({ method: 'PUT', path: path(namespace, name), body, urgent: true }),
   };
 }
 

@@ -32,6 +32,38 @@ describe('KubeClient', () => {
     }
   });
 
+  it('urgent requests and watches do not wait for a connection the other requests hold', async () => {
+    const held: Array<() => void> = [];
+    const api = await startFakeApiServer((r) => {
+      if (r.path === '/slow') {
+        return (res) => {
+          held.push(() => {
+            res.writeHead(200, { 'Content-Type': 'application/json' });
+            res.end('{}');
+          });
+        };
+      }
+      if (r.path === '/watch') return (res) => res.writeHead(200, { 'Content-Type': 'application/json' }).flushHeaders();
+      return { status: 200, body: { path: r.path } };
+    });
+    const kube = new KubeClient({ server: api.url }, { maxSockets: 1 });
+    try {
+      const slow = kube.request({ path: '/slow' });
+      await waitFor(() => held.length === 1);
+      const queued = kube.request<{ path: string }>({ path: '/queued' });
+      const watch = await kube.stream({ path: '/watch', idleTimeoutMs: 5_000 });
+      expect(await kube.request<{ path: string }>({ path: '/lease', urgent: true })).to.deep.equal({ path: '/lease' });
+      expect(api.requests.map((r) => r.path)).to.deep.equal(['/slow', '/watch', '/lease']);
+      held[0]?.();
+      await slow;
+      expect(await queued).to.deep.equal({ path: '/queued' });
+      watch.destroy();
+    } finally {
+      kube.close();
+      await api.close();
+    }
+  });
+
   it('sends JSON bodies with their content type, the token, and reuses one connection', async () => {
     const api = await startFakeApiServer(() => ({ status: 200, body: { ok: true } }));
     const kube = new KubeClient({ server: api.url, token: 'abc' });
@@ -129,3 +161,11 @@ describe('paginated lists', () => {
     }
   });
 });
+
+async function waitFor(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setImmediate(r));
+  }
+}
