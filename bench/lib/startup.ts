@@ -10,7 +10,8 @@ export interface Startup {
   leadingMs: number;
   /** The last `initial reconcile pass done`: every object present at start reconciled once. */
   reconciledMs: number;
-  passes: Array<{ controller: string; objects: number; failed: number; ms: number }>;
+  /** `afterLeaseLost`: the Lease was lost during the initial pass; the pass that finished it is the restart's (what was left). */
+  passes: Array<{ controller: string; objects: number; failed: number; ms: number; afterLeaseLost?: true }>;
 }
 
 interface Line { msg?: string; time?: number | string; controller?: string; objects?: number; failed?: number; ms?: number }
@@ -20,7 +21,7 @@ export async function readStartup(text: () => string, spawnedAt: number, control
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const lines = parse(text());
-    const passes = lines.filter((l) => l.msg === 'initial reconcile pass done');
+    const passes = lastPasses(lines);
     if (passes.length >= controllers) {
       const at = (msg: string, last = false): number => {
         const hits = lines.filter((l) => l.msg === msg).map(timeOf);
@@ -32,12 +33,32 @@ export async function readStartup(text: () => string, spawnedAt: number, control
         syncedMs: at('caches synced'),
         leadingMs: at('controller started', true),
         reconciledMs: Math.max(...passes.map((p) => timeOf(p) - spawnedAt)),
-        passes: passes.map((p) => ({ controller: p.controller ?? '?', objects: p.objects ?? 0, failed: p.failed ?? 0, ms: p.ms ?? NaN })),
+        passes: passes.map((p) => ({ controller: p.controller ?? '?', objects: p.objects ?? 0, failed: p.failed ?? 0, ms: p.ms ?? NaN, ...(p.msg === INITIAL ? {} : { afterLeaseLost: true }) })),
       };
     }
     if (performance.now() > deadline) throw new Error(`only ${passes.length} of ${controllers} controllers finished their initial pass within ${timeoutMs} ms`);
     await sleep(100);
   }
+}
+
+const INITIAL = 'initial reconcile pass done';
+
+/**
+ * Per controller, the pass that finished reconciling what was there at start: the initial
+ * pass, or, when the Lease was lost before it ended (the controller stops; src/runtime/
+ * controller.ts), the restart pass that reconciles what it left once the Lease is back.
+ */
+function lastPasses(lines: Line[]): Line[] {
+  const done = new Map<string, Line>();
+  for (const l of lines) {
+    const restart = l.msg?.startsWith('restart reconcile pass done') === true;
+    if (l.msg !== INITIAL && !restart) continue;
+    const c = l.controller ?? '?';
+    // Once the initial pass finished, later Lease losses and their restart passes do not count.
+    if (restart && done.get(c)?.msg === INITIAL) continue;
+    done.set(c, l);
+  }
+  return [...done.values()];
 }
 
 /** pino writes ISO times here (src/runtime/logger.ts); epoch ms would do too. */

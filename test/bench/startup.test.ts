@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { readStartup } from '../../bench/lib/startup.ts';
+
+const line = (msg: string, ms: number, extra: Record<string, unknown> = {}): string => JSON.stringify({ msg, time: new Date(ms).toISOString(), ...extra });
+
+describe('bench startup: when every object was reconciled once', () => {
+  const rows: Array<{ name: string; lines: string[]; reconciledMs: number; restarted: string[] }> = [
+    {
+      name: 'both initial passes done',
+      lines: [line('omkeys starting', 100), line('caches synced', 200), line('controller started', 300), line('initial reconcile pass done', 900, { controller: 'a' }), line('initial reconcile pass done', 1200, { controller: 'b' })],
+      reconciledMs: 1200,
+      restarted: [],
+    },
+    {
+      name: 'the Lease lost during the pass: the restart pass finishes it',
+      lines: [line('omkeys starting', 100), line('caches synced', 200), line('controller started', 300), line('initial reconcile pass done', 900, { controller: 'a' }), line('restart reconcile pass done (the keys missed while stopped)', 2500, { controller: 'b' })],
+      reconciledMs: 2500,
+      restarted: ['b'],
+    },
+    {
+      name: 'a restart pass after the initial pass finished does not count',
+      lines: [line('omkeys starting', 100), line('caches synced', 200), line('controller started', 300), line('initial reconcile pass done', 900, { controller: 'a' }), line('restart reconcile pass done (the keys missed while stopped)', 1000, { controller: 'a' }), line('initial reconcile pass done', 1100, { controller: 'b' })],
+      reconciledMs: 1100,
+      restarted: [],
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, async () => {
+      const s = await readStartup(() => row.lines.join('\n'), 0, 2, 1_000);
+      expect(s.reconciledMs).to.equal(row.reconciledMs);
+      expect(s.passes.filter((p) => p.afterLeaseLost).map((p) => p.controller)).to.deep.equal(row.restarted);
+    });
+  }
+});
