@@ -23,7 +23,8 @@ describe('opsmanager-sim: command line (main.ts)', function () {
     if (child && child.exitCode === null) {
       const c = child;
       c.kill('SIGTERM');
-      await waitFor(() => c.exitCode !== null, 25000);
+      // A process killed by the signal (not exiting) has exitCode null and signalCode set.
+      await waitFor(() => c.exitCode !== null || c.signalCode !== null, 25000);
     }
     rmSync(dir, { recursive: true, force: true });
   });

@@ -28,6 +28,12 @@ const sim = await startSimulator({
   admin: values.admin,
   tls,
 });
+// Before the banner: whoever reads it may signal at once, and must get a clean stop.
+const stop = (): void => {
+  void sim.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
 process.stdout.write(
   JSON.stringify({
     url: sim.url,
@@ -37,8 +43,3 @@ process.stdout.write(
     adminPrivateKey: sim.admin.privateKey,
   }) + '\n',
 );
-const stop = (): void => {
-  void sim.close().then(() => process.exit(0));
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
