@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey } from '../../src/api/types.ts';
 import { isConflict, isNotFound } from '../../src/kube/api-errors.ts';
-import { FakeKube, FencedError, type KubeObject } from './fake-kube.ts';
+import { FencedError } from './fake-kube-errors.ts';
+import { FakeKube, type KubeObject } from './fake-kube.ts';
 import { RecordingEvents } from './recording-events.ts';
 
 const key = (name: string, ns = 'a'): KubeObject => ({

@@ -1,6 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ObjectMeta, OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
 import type { ObjectStore, SecretStore } from '../../src/controllers/shared/ports.ts';
+import { FencedError, KubeApiError } from './fake-kube-errors.ts';
 
 // An in-memory Kubernetes API for the controllers' ports, faithful where the controllers'
 // correctness depends on it: optimistic concurrency (409 on a stale resourceVersion), the
@@ -30,25 +31,6 @@ export interface KubeObject {
   spec?: unknown;
   status?: unknown;
   [field: string]: unknown;
-}
-
-/** The shape of a client-node ApiException that src/kube/api-errors.ts recognises. */
-export class KubeApiError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
-}
-
-/** A write through an adapter of an operator instance that was fenced off (crashed). */
-export class FencedError extends Error {
-  constructor() {
-    super('fenced: this operator instance has crashed and may not write');
-    this.name = 'FencedError';
-  }
 }
 
 type Handler = (obj: KubeObject, change: ChangeKind, old?: KubeObject) => void;
