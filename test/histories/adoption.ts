@@ -61,6 +61,8 @@ export function prepareAdoption(w: World, ns: string, name: string, e: AdoptEven
     keyId = key.id;
     privateKey = e.how === 'wrong-pair' ? WRONG_PRIVATE_KEY : key.privateKey;
   }
+  const projects = w.fixture.sim.state.apiKeys.get(keyId)?.roles.map((r) => r.groupId).filter((g): g is string => !!g);
+  w.projectsAtAdoption.set(`${ns}/${name}`, new Set(projects));
   if (rotate) return { keyId, rotate: true };
   const ref = { name: `${name}-old-key`, key: 'privateKey' };
   if (e.how === 'no-secret') return { keyId, privateKeySecretRef: ref };

@@ -125,4 +125,16 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
     name: 'a DELETE racing the first write of the finalizer (kubernetes#77988) removes the resource after its create was sent',
     history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'delete-key-racing', slot: 0 }, { t: 'reconcile', pick: 0 }],
   },
+  {
+    name: 'a key a Retain project resource left behind, adopted again by an organization resource, keeps its project roles',
+    history: [
+      { t: 'create-key', slot: 1, spec: orgKey },
+      { t: 'create-key', slot: 0, spec: orgKey },
+      { t: 'delete-key-racing', slot: 0 },
+      { t: 'adopt-key', slot: 0, spec: { ...orgKey, retain: true, project: 0 }, how: 'pair', target: 0, rotate: false },
+      { t: 'drain', healthy: false },
+      { t: 'adopt-key', slot: 1, spec: orgKey, how: 'pair', target: 0, rotate: false },
+      { t: 'delete-key-racing', slot: 1 },
+    ],
+  },
 ];

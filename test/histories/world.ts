@@ -44,6 +44,11 @@ export class World {
   readonly foreignKeys = new Map<string, string>();
   /** Keys of deleted resources with deletionPolicy Retain: nothing tracks them, by design. */
   readonly retained = new Set<string>();
+  /**
+   * Per adopting resource (`ns/name`), the projects its key had roles in when the resource was
+   * made: an adoption keeps them (the administrator's; docs/rotation-and-adoption.md).
+   */
+  readonly projectsAtAdoption = new Map<string, Set<string>>();
   readonly privateKeys: Set<string>;
   crashes = 0;
   runs = 0;
