@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventsV1Api, EventsV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -73,7 +73,9 @@ export class EventRecorder {
     const namespace = meta.namespace || 'default';
     const note = truncate(message, 1024);
     const act = truncate(action ?? reason, 128);
-    const key = [meta.uid ?? `${namespace}/${meta.name ?? ''}`, type, reason, act, note].join('\u0000');
+    // A digest, not the text: the map holds up to maxEntries of them, and a storm of failures
+    // with messages of up to 1 KiB each filled it with megabytes of strings.
+    const key = createHash('sha256').update([meta.uid ?? `${namespace}/${meta.name ?? ''}`, type, reason, act, note].join('\u0000')).digest('base64url');
     const now = this.opts.clock.now();
     const window = this.opts.dedupeWindowMs ?? 600_000;
     let entry = this.entries.get(key);
@@ -96,9 +98,12 @@ export class EventRecorder {
   private remember(key: string, entry: Entry): void {
     this.entries.set(key, entry);
     const max = this.opts.maxEntries ?? 4096;
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= max) break;
-      this.entries.delete(oldest);
+    const window = this.opts.dedupeWindowMs ?? 600_000;
+    // Oldest first (insertion order): over the bound, or past the window and no longer in use.
+    for (const [k, e] of this.entries) {
+      const expired = entry.lastAt - e.lastAt > window && e.written >= e.count;
+      if (this.entries.size <= max && !expired) break;
+      this.entries.delete(k);
     }
   }
 

@@ -51,6 +51,15 @@ describe('EventRecorder', () => {
     expect(ev.regarding).to.include({ kind: 'OpsManagerApiKey', name: 'billing', uid: 'u-1' });
   });
 
+  it('remembers an Event by a digest, and forgets Events past the window when a new one comes', async () => {
+    await recorder.record(key, 'Warning', 'OpsManagerUnreachable', `connect ECONNREFUSED ${'x'.repeat(900)}`);
+    const entries = (recorder as unknown as { entries: Map<string, unknown> }).entries;
+    expect([...entries.keys()][0]).to.have.length.below(50);
+    await clock.advance(61_000);
+    await recorder.record(key, 'Warning', 'Other', 'another failure');
+    expect(entries.size).to.equal(1);
+  });
+
   it('folds repeats into a series instead of new Events', async () => {
     await recorder.record(key, 'Warning', 'OpsManagerUnreachable', 'connect ECONNREFUSED');
     await clock.advance(1000);
