@@ -1,12 +1,17 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { parsePromText, samples } from '../../runtime/prom-text.ts';
 import { useOperator } from '../support/suite.ts';
 import { expectOneLiveKey, useLeakScan } from './helpers.ts';
 
 describe('omkey: a connection Secret comes from a watch of it: rotated, it is used at once; at rest, never read live', function () {
   this.timeout(120_000);
-  // No periodic resync within the test: what reconciles is the change made here.
-  const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '1h' } });
+  // No periodic resync within the test: what reconciles is the change made here. The operator
+  // watches only this test's namespace: the GET counter is the whole process's, and an operator
+  // watching every namespace also finishes what earlier suites left terminating (live reads of
+  // their Secrets, counted here on a busy machine).
+  const NS = `conn-rotate-${randomBytes(3).toString('hex')}`;
+  const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '1h', OMKEYS_NAMESPACES: NS } });
   const scan = useLeakScan(s);
 
   /** The operator's live GETs of Secrets so far (omkeys_kube_requests_total). */
@@ -25,7 +30,7 @@ describe('omkey: a connection Secret comes from a watch of it: rotated, it is us
 
   it('the next change after a rotation of the connection pair goes through with the new pair, without a live GET', async () => {
     const { sim, kube, env, privateKeys } = s();
-    const ns = scan.track(await env.newNamespace('conn-rotate'));
+    const ns = scan.track(await env.newNamespace('conn-rotate', NS));
     const owner = [{ orgId: sim.orgId, roleName: 'ORG_OWNER' }];
     const first = sim.state.addKey(sim.orgId, 'connection pair 1', owner);
     privateKeys.add(first.privateKey);
