@@ -102,8 +102,12 @@ export function repairReads(g: Gathered): Read[] {
 function secretRepair(g: Gathered): Step[] {
   if (g.secret.state !== 'ours' || g.secret.matchesDesired) return [];
   if (!g.secret.complete) throw new Error('internal: re-rendering a Secret needs its data read (repairReads)');
+  const write: Step = { kind: 'SecretWrite', current: g.secret.raw, desired: buildSecret(g.obj, materialFromSecret(g.secret.raw)) };
+  // An upgrade adds the digest annotations to every older Secret once: one write each, and no
+  // Event, which at 10,000 keys would be 10,000 more writes saying nothing a user changed.
+  if (g.secret.onlyDigestsDiffer) return [write];
   return [
-    { kind: 'SecretWrite', current: g.secret.raw, desired: buildSecret(g.obj, materialFromSecret(g.secret.raw)) },
+    write,
     { kind: 'Event', type: 'Normal', reason: 'SecretRepaired', message: `Secret ${secretName(g.obj)} re-rendered from the spec (labels, annotations or template keys differed)` },
   ];
 }

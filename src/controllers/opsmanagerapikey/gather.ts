@@ -11,7 +11,7 @@ import { readAdopt } from './gather-adopt.ts';
 import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
 import { cachedFacts, cachedSecretMatches } from './secret-facts.ts';
-import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretName, TemplateError } from './secret-builder.ts';
+import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretMatchesBarDigests, secretName, TemplateError } from './secret-builder.ts';
 
 export interface GatherDeps {
   keys: ObjectStore<OpsManagerApiKey>;
@@ -52,14 +52,20 @@ function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): Secret
   const facts = cachedFacts(secret);
   const reading = facts ? facts.reading : readSecret(secret);
   let matchesDesired = true;
+  let onlyDigestsDiffer = false;
   if (reading.pairIntact) {
     try {
-      matchesDesired = facts ? cachedSecretMatches(obj, secret, facts) : secretMatches(secret, buildSecret(obj, materialFromSecret(secret)));
+      if (facts) matchesDesired = cachedSecretMatches(obj, secret, facts);
+      else {
+        const desired = buildSecret(obj, materialFromSecret(secret));
+        matchesDesired = secretMatches(secret, desired);
+        onlyDigestsDiffer = !matchesDesired && secretMatchesBarDigests(secret, desired);
+      }
     } catch {
       matchesDesired = true; // a template error is reported on its own
     }
   }
-  return { state: 'ours', raw: secret, reading, matchesDesired, complete: facts === undefined };
+  return { state: 'ours', raw: secret, reading, matchesDesired, complete: facts === undefined, ...(onlyDigestsDiffer ? { onlyDigestsDiffer } : {}) };
 }
 
 function viewConfigMap(obj: OpsManagerApiKey, cm: V1ConfigMap | undefined): ConfigMapView {

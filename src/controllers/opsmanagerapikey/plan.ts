@@ -25,7 +25,19 @@ export type SecretView =
    * `complete`: `raw` holds the data (a live read). From the cache it holds only metadata, and
    * `matchesDesired` false means "cannot tell without the data": a rewrite reads it first.
    */
-  | { state: 'ours'; raw: V1Secret; reading: SecretReading; matchesDesired: boolean; complete: boolean };
+  | {
+      state: 'ours';
+      raw: V1Secret;
+      reading: SecretReading;
+      matchesDesired: boolean;
+      complete: boolean;
+      /**
+       * Read live, and all that differs are the operator's own digest annotations (a Secret
+       * written by a version before them): rewritten without an Event, since nothing a user
+       * set or sees was put back.
+       */
+      onlyDigestsDiffer?: boolean;
+    };
 
 export type RemoteView = { state: 'unread' } | { state: 'absent' } | { state: 'present'; key: RemoteKey };
 

@@ -188,6 +188,14 @@ export function readSecret(secret: V1Secret): SecretReading {
   return { keyId, publicKey: data.publicKey, pairIntact: intact };
 }
 
+/** Whether `actual` matches `desired` once the operator's own digest annotations are left out of the comparison. */
+export function secretMatchesBarDigests(actual: V1Secret, desired: V1Secret): boolean {
+  const annotations = { ...desired.metadata?.annotations };
+  delete annotations[ANNOTATION_DATA_HASH];
+  delete annotations[ANNOTATION_TEMPLATE_HASH];
+  return secretMatches(actual, { ...desired, metadata: { ...desired.metadata, annotations } });
+}
+
 /** True when the Secret already carries exactly what `desired` would write (no update needed). */
 export function secretMatches(actual: V1Secret, desired: V1Secret): boolean {
   const sameMap = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {

@@ -51,12 +51,12 @@ describe('omkey reconciler: Secrets judged from a cache without their data', () 
     });
   }
 
-  it('a Secret written before the digest annotations is re-rendered once, the pair kept; then it rests', async () => {
+  it('a Secret written before the digest annotations is rewritten once, quietly (no Event), the pair kept; then it rests', async () => {
     const { w } = await synced();
     const before = stored(w);
     w.editSecret('digests');
     expect(await w.reconcile()).to.equal(undefined);
-    expect(w.writes).to.deep.equal(['secret update k', 'event Normal SecretRepaired']);
+    expect(w.writes).to.deep.equal(['secret update k']);
     expect(stored(w)).to.deep.equal(before);
     const annotations = w.secrets.items.get('team-a/k')?.metadata?.annotations ?? {};
     expect(annotations['omkeys.io/data-sha256']).to.equal(dataDigest(w.secrets.items.get('team-a/k')?.data));
@@ -64,6 +64,15 @@ describe('omkey reconciler: Secrets judged from a cache without their data', () 
     w.secrets.gets.length = 0;
     expect(await w.reconcile()).to.equal(undefined);
     expect([...w.writes, ...w.secrets.gets]).to.deep.equal([]);
+  });
+
+  it('a Secret without the digest annotations whose label was also removed is repaired with its Event', async () => {
+    const { w } = await synced();
+    w.editSecret('digests');
+    w.editSecret('label');
+    expect(await w.reconcile()).to.equal(undefined);
+    expect(w.writes).to.deep.equal(['secret update k', 'event Normal SecretRepaired']);
+    expect(w.secrets.items.get('team-a/k')?.metadata?.labels?.team).to.equal('a');
   });
 
   it('a changed template re-renders the Secret with the same pair', async () => {
