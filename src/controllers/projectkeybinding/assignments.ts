@@ -29,6 +29,15 @@ export function keyIsReady(key: OpsManagerApiKey): boolean {
 }
 
 /**
+ * The key controller has not stated anything about this key yet (no Ready condition): a first
+ * key being created, whose first status is Ready or a reason. That status is news for the
+ * key's bindings (keyAsBindingsSee), so a binding made with its key can wait for it silently.
+ */
+export function keyNotJudgedYet(key: OpsManagerApiKey): boolean {
+  return !key.metadata.deletionTimestamp && findCondition(key.status?.conditions, 'Ready') === undefined;
+}
+
+/**
  * Everything of a key that a binding's reconcile reads (decide and gather): whether it is going,
  * whether it is Ready, its current and previous key ids, its own project and its connection.
  * A change of the key that leaves this as it was (its pending mark, the first of a new key's two

@@ -3,7 +3,7 @@ import type { OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { checkPolicy } from '../shared/policy.ts';
 import { sameJson, sameSet } from '../shared/same-json.ts';
-import { keyIsReady, olderRival, ownProjectOfKey } from './assignments.ts';
+import { keyIsReady, keyNotJudgedYet, olderRival, ownProjectOfKey } from './assignments.ts';
 import type { BindingDecision, BindingGathered, BindingPlan, BindingRead, BindingStep } from './plan.ts';
 import { notReadyStatus, readyStatus } from './status.ts';
 
@@ -28,7 +28,12 @@ export function decide(g: BindingGathered): BindingDecision {
   }
   const rival = olderRival(obj, g.siblings);
   if (rival) return act(waitPlan(g, Reason.Conflict, `ProjectKeyBinding ${rival.metadata.name ?? ''} (older) already binds key ${keyName} to project ${project}`));
-  if (!keyIsReady(key)) return act(waitPlan(g, Reason.KeyNotReady, `waiting for OpsManagerApiKey ${keyName} to be Ready`));
+  if (!keyIsReady(key)) {
+    // A binding applied together with its key: stating "waiting" for the moment the key takes to
+    // be made would cost a status write and an Event per binding; its first status wakes us.
+    if (keyNotJudgedYet(key) && !obj.status?.conditions?.length) return act({ name: 'Wait', steps: [], then: { kind: 'done' } });
+    return act(waitPlan(g, Reason.KeyNotReady, `waiting for OpsManagerApiKey ${keyName} to be Ready`));
+  }
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', key.spec.connectionSecretRef === undefined, obj.spec.roles);
   if (!policy.allowed) return act(waitPlan(g, Reason.PolicyDenied, policy.message));
   return needs(g, ['connection', 'project']) ?? act(convergePlan(g, key));

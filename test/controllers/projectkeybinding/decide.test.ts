@@ -85,6 +85,16 @@ const rows: Row[] = [
     g: g(binding(), { key: { state: 'present', key: apiKey({ status: { conditions: [{ ...ready[0]!, status: 'False', reason: 'Progressing' }] } }) } }),
     steps: wait('KeyNotReady'),
   },
+  {
+    name: 'a new binding whose key has no status yet (being created) writes nothing: the key\'s first status wakes it',
+    g: g(binding(), { key: { state: 'present', key: apiKey({ status: {} }) } }),
+    steps: [],
+  },
+  {
+    name: 'a binding that already has a status says it waits for a key that has none yet',
+    g: g(binding('b', { status: converged }), { key: { state: 'present', key: apiKey({ status: {}, meta: { uid: 'uid-k2' } }) } }),
+    steps: wait('KeyNotReady'),
+  },
   { name: 'waits for a key without a key id', g: g(binding(), { key: { state: 'present', key: apiKey({ status: { conditions: ready } }) } }), steps: wait('KeyNotReady') },
   {
     name: 'a wait already stated is not written again',
