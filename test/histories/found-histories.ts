@@ -137,4 +137,26 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
       { t: 'delete-key-racing', slot: 1 },
     ],
   },
+  {
+    name: 'a project key a Retain resource left behind, adopted with its pair: the pair check used an organization endpoint the key may not read (401, read as a wrong pair)',
+    history: [
+      { t: 'create-key', slot: 0, spec: orgKey },
+      { t: 'create-key', slot: 2, spec: { ...orgKey, retain: true, project: 0 } },
+      { t: 'drain', healthy: false },
+      { t: 'delete-key-racing', slot: 0 },
+      { t: 'adopt-key', slot: 0, spec: orgKey, how: 'rival', target: 0, rotate: false },
+      { t: 'delete-key', slot: 2 },
+    ],
+  },
+  {
+    name: 'a project key a Retain resource left behind, adopted with rotate: true: the new key inherits its project roles',
+    history: [
+      { t: 'create-key', slot: 0, spec: orgKey },
+      { t: 'create-key', slot: 2, spec: { ...orgKey, retain: true, project: 0 } },
+      { t: 'drain', healthy: false },
+      { t: 'delete-key-racing', slot: 0 },
+      { t: 'adopt-key', slot: 0, spec: orgKey, how: 'rival', target: 0, rotate: true },
+      { t: 'delete-key', slot: 2 },
+    ],
+  },
 ];

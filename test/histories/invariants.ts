@@ -185,8 +185,10 @@ function checkStrayRoles(w: World, keys: OpsManagerApiKey[], bindings: ProjectKe
     const om = k.status?.keyId ? w.fixture.sim.state.apiKeys.get(k.status.keyId) : undefined;
     for (const project of new Set(om?.roles.map((r) => r.groupId).filter((g): g is string => !!g))) {
       if (project === k.spec.projectId) continue;
-      // An adopted key keeps the project roles it had (a Retain resource's, say, given back to the administrator).
-      if (k.spec.adopt?.keyId === om?.id && w.projectsAtAdoption.get(refOf(k))?.has(project)) continue;
+      // An adopted key keeps the project roles it had (a Retain resource's, say, given back to the
+      // administrator); with rotate: true the key that replaces it gets them (docs/rotation-and-adoption.md).
+      const heir = k.spec.adopt?.keyId === om?.id || k.spec.adopt?.rotate === true;
+      if (heir && w.projectsAtAdoption.get(refOf(k))?.has(project)) continue;
       const bound = bindings.some((b) => b.metadata.namespace === k.metadata.namespace && b.spec.apiKeyRef.name === k.metadata.name && b.spec.projectId === project && !b.metadata.deletionTimestamp);
       if (!bound) v('no-stray-project-roles', `${refOf(k)}: key ${om?.id ?? ''} keeps roles in project ${project.slice(-4)} that no binding asks for`);
     }

@@ -106,13 +106,19 @@ export class ConnectionPool {
 
   /**
    * Whether a key pair authenticates against the connection's Ops Manager: one Digest call
-   * with it, on a client of its own that is closed at once. A 403 still proves the pair (the
-   * key lacks the role, or the address is not on its list); only a 401 disproves it.
+   * with it, on a client of its own that is closed at once. The call reads the key's own access
+   * list, which Ops Manager allows to the key itself whatever its roles: a key with project
+   * roles only is refused the organization's endpoints with the same 401 a wrong private key
+   * gets. A 403 still proves the pair (the address is not on its list); only a 401 disproves it.
    */
   async pairAuthenticates(conn: Connection, pair: { publicKey: string; privateKey: string }, probe: { orgId: string; keyId: string }): Promise<boolean> {
     const client = this.newClient({ baseUrl: conn.baseUrl, ...pair, ...(conn.caPem ? { caPem: conn.caPem } : {}) });
     try {
-      await client.getOrgKey(probe.orgId, probe.keyId);
+      // The first page is enough: only whether Ops Manager answers matters.
+      for await (const entry of client.listAccessList(probe.orgId, probe.keyId)) {
+        void entry;
+        break;
+      }
       return true;
     } catch (err) {
       if (err instanceof UnauthorizedError) return false;

@@ -70,6 +70,26 @@ describe('omkey: adopting keys made by hand (spec.adopt)', () => {
     expect(sim.state.apiKeys.get(data.keyId ?? '')?.roles.map((r) => r.roleName), 'the owner\'s key is untouched').to.deep.equal(['ORG_READ_ONLY']);
   });
 
+  it('a key with project roles only (made in a project): its pair is checked through the key\'s own access list, and it is adopted with its project roles', async () => {
+    const { kube, sim, env } = s();
+    const ns = scan.track(await env.newNamespace('adopt-project-only'));
+    const project = sim.projectIds[0] ?? '';
+    const admin = new SimClient(sim.url, sim.admin.publicKey, sim.admin.privateKey);
+    const res = await admin.post(`/groups/${project}/apiKeys`, { desc: 'made in a project', roles: ['GROUP_READ_ONLY'] });
+    expect(res.status).to.equal(200);
+    const hand = res.body as { id: string; privateKey: string };
+    s().privateKeys.add(hand.privateKey);
+    // The org endpoint refuses such a key with the same 401 a wrong private key gets: the reason a pair check must not use it.
+    expect((await digestGet(`${sim.url}/api/public/v1.0/orgs/${sim.orgId}/apiKeys/${hand.id}`, (res.body as { publicKey: string }).publicKey, hand.privateKey)).status).to.equal(401);
+    await privateKeySecret(ns, 'old', hand.privateKey);
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], adopt: { keyId: hand.id, privateKeySecretRef: { name: 'old', key: 'pk' } } });
+    const { data } = await expectOneLiveKey(s(), ns, 'k');
+    expect(data.keyId, 'the same key').to.equal(hand.id);
+    const roles = sim.state.apiKeys.get(hand.id)?.roles ?? [];
+    expect(roles.filter((r) => r.groupId === project).map((r) => r.roleName), 'its project roles kept').to.deep.equal(['GROUP_READ_ONLY']);
+    expect(roles.filter((r) => r.orgId === sim.orgId).map((r) => r.roleName)).to.deep.equal(['ORG_READ_ONLY']);
+  });
+
   it('with rotate: true (private key lost): replaced at once, its project roles kept on the new key, the old key deleted after the grace period', async () => {
     const { kube, sim, env } = s();
     const ns = scan.track(await env.newNamespace('adopt-rotate'));
