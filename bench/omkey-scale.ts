@@ -1,13 +1,13 @@
 // Phase 5 of `make bench`: 10,000 keys + 10,000 bindings: the cold start over them and the memory they cost.
 import { GROUP, VERSION, OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_PLURAL } from '../src/api/types.ts';
 import type { BenchEnv } from './lib/bench-env.ts';
+import { coldStart, variantLabel, type ColdStart, type ColdStartMemory, type ColdStartVariant } from './lib/cold-start.ts';
 import { takeHeapSnapshot, summarizeHeapSnapshot, type HeapSnapshotSummary } from './lib/heap-snapshot.ts';
 import { round, sleep, summarizeSim, type SimCallSummary } from './lib/measure.ts';
-import { sampleMemory, type MemorySample } from './lib/memory.ts';
 import { objectSizes, type ObjectSize } from './lib/object-sizes.ts';
 import { prepareOrgs, KEYS_PER_ORG, type BenchOrg } from './lib/orgs.ts';
 import { Probe, type PhaseProfile } from './lib/probe.ts';
-import { readStartup, type Startup } from './lib/startup.ts';
+import type { Startup } from './lib/startup.ts';
 
 export const SCALE_GOALS = { syncedS: 10, reconciledS: 60, rssMiB: 200 };
 
@@ -22,9 +22,13 @@ export interface ScaleResult {
   /** Graceful stop of the operator that provisioned them (the Lease released). */
   stopMs: number;
   coldStart: Startup & { opsManager: SimCallSummary; omReadsPerKey: number; profile: PhaseProfile };
-  /** Right when the last first reconcile ended, and `settleMs` later. */
-  memory: { afterPass: MemorySample; settled: MemorySample; settleMs: number };
+  /** Right when the last first reconcile ended, `settleMs` later (the goal's figure), and at rest. */
+  memory: ColdStartMemory;
+  /** Where the operator ran (bench-env's placement), as the report says it. */
+  placement: string;
   heap?: HeapSnapshotSummary;
+  /** Further cold starts over the same objects with another limit or other node flags (experiments; the last one is left running). */
+  variants: Array<Omit<ColdStart, 'opsManager'> & { label: string; nodeOptions: string }>;
   /** JSON bytes per object as listed (a sample): what a cache keeping objects whole holds. */
   objectSizes: ObjectSize[];
 }
@@ -35,6 +39,9 @@ export interface ScaleOptions {
   bindings: number;
   createParallelism: number;
   heapSnapshot: boolean;
+  variants: ColdStartVariant[];
+  /** How the report names the run's own placement (bench-env's). */
+  placement: string;
   log: (s: string) => void;
 }
 
@@ -97,26 +104,36 @@ export async function runScale(b: BenchEnv, o: ScaleOptions): Promise<ScaleResul
   const sizes = await objectSizes(b.plane);
   const totals = { keys: have.keys + addKeys, bindings: have.bindings + addBindings };
 
-  b.sim.stats.reset();
   const probe = await Probe.start(b);
-  const logOffset = b.op.logText().length;
-  const spawnedAt = Date.now();
-  await b.op.restart(b.operatorEnv);
-  o.log(`  scale: operator started cold (pid ${b.op.pid ?? '?'}); waiting for every object's first reconcile`);
-  const startup = await readStartup(() => b.op.logText().slice(logOffset), spawnedAt, 2, 15 * 60_000);
-  const afterPass = await sampleMemory(b.op.pid, b.op.httpUrl);
-  const profile = await probe.finish(true);
-  const opsManager = summarizeSim(b.sim.stats.list());
-  const settleMs = 5000;
-  await sleep(settleMs);
-  const settled = await sampleMemory(b.op.pid, b.op.httpUrl);
-  o.log(`  scale: cold start: caches synced ${startup.syncedMs} ms, every object reconciled once ${startup.reconciledMs} ms after the process started; RSS ${settled.rssMiB} MiB`);
+  let profile: PhaseProfile | undefined;
+  const cold = await coldStart(b, b.operatorEnv, totals.keys, async () => void (profile = await probe.finish(true)));
+  const startup = cold.startup;
+  o.log(`  scale: cold start (pid ${b.op.pid ?? '?'}): caches synced ${startup.syncedMs} ms, every object reconciled once ${startup.reconciledMs} ms after the process started; RSS ${cold.memory.settled.rssMiB} MiB ${cold.memory.settleMs / 1000} s later, ${cold.memory.rest.rssMiB} MiB ${cold.memory.restMs / 1000} s later`);
 
   let heap: HeapSnapshotSummary | undefined;
   if (o.heapSnapshot && b.op.pid !== undefined) {
+    // Writing a snapshot takes native memory beyond the heap: at 10,000 keys in a 384 MiB cgroup
+    // the kernel killed the operator as it wrote one. The figures are read; lift the limit first.
+    b.cgroup?.setLimit(null);
     const file = await takeHeapSnapshot(b.op.pid, b.operatorDir);
     if (file) heap = summarizeHeapSnapshot(file);
     o.log(`  scale: heap snapshot ${heap ? `${heap.fileMiB} MiB file, ${heap.selfMiB} MiB live` : 'not written'}`);
+  }
+  const variants: ScaleResult['variants'] = [];
+  const runLimit = b.cgroup?.limitMiB ?? null;
+  for (const v of o.variants) {
+    await b.op.stop();
+    const label = variantLabel(v, runLimit) + (v.limitMiB !== undefined && !b.cgroup ? ' (NO cgroup: the limit is not applied)' : '');
+    if (v.limitMiB !== undefined) b.cgroup?.setLimit(v.limitMiB);
+    const nodeOptions = [b.operatorEnv.NODE_OPTIONS ?? '', v.nodeOptions].filter(Boolean).join(' ');
+    try {
+      const run = await coldStart(b, { ...b.operatorEnv, NODE_OPTIONS: nodeOptions }, totals.keys);
+      variants.push({ label, nodeOptions, startup: run.startup, omReadsPerKey: run.omReadsPerKey, memory: run.memory });
+      o.log(`  scale: variant ${label}: synced ${run.startup.syncedMs} ms, reconciled once ${run.startup.reconciledMs} ms; RSS ${run.memory.afterPass.rssMiB} / ${run.memory.settled.rssMiB} / ${run.memory.rest.rssMiB} MiB`);
+    } catch (err) {
+      // An experiment that does not start (a flag node refuses) leaves the run's own figures standing.
+      o.log(`  scale: variant ${label} failed: ${String(err).split('\n').filter((l) => l.includes('node:') || l.startsWith('Error')).join(' ') || String(err).slice(0, 300)}`);
+    }
   }
   return {
     ...totals,
@@ -124,9 +141,11 @@ export async function runScale(b: BenchEnv, o: ScaleOptions): Promise<ScaleResul
     added: { keys: addKeys, bindings: addBindings, orgs: orgs.length },
     provision,
     stopMs,
-    coldStart: { ...startup, opsManager, omReadsPerKey: round(opsManager.readsAnswered / totals.keys, 3), profile },
-    memory: { afterPass, settled, settleMs },
+    coldStart: { ...startup, opsManager: cold.opsManager, omReadsPerKey: cold.omReadsPerKey, profile: profile ?? (await probe.finish(true)) },
+    memory: cold.memory,
+    placement: o.placement,
     ...(heap ? { heap } : {}),
+    variants,
     objectSizes: sizes,
   };
 }

@@ -1,8 +1,9 @@
 // `make bench`: the operator end to end against the simulator and a fresh control plane.
 // `npx tsx bench/run.ts [--quick] [--latency-keys 100] [--keys 1000] [--latency-ms 50] [--no-floor]
 //   [--concurrency 32] [--om-max-concurrency 32] [--resync-period 20] [--log-level info]
-//   [--scale-keys 10000] [--scale-bindings 10000] [--no-scale] [--no-heap-snapshot] [--cpu-prof]
-//   [--node-options=--max-old-space-size=256]` (needs OMKEYS_CP_BIN).
+//   [--scale-keys 10000] [--scale-bindings 10000] [--no-scale] [--only-scale] [--no-heap-snapshot] [--cpu-prof]
+//   [--memory-limit 384|none] [--cold-start-variant <limit>:<flags>]... [--node-options=--max-old-space-size=256]`
+//   (needs OMKEYS_CP_BIN).
 // Prints tables, then one `GOAL` line per goal, and writes bench/results/<timestamp>.json. See bench/README.md.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../test/integration/support/operator-process.ts';
 import { collectGoals, FLOOR_GOAL_RATIO, type Results } from './goal-list.ts';
 import { startBenchEnv, type BenchEnv } from './lib/bench-env.ts';
+import { parseVariant } from './lib/cold-start.ts';
+import { placementText } from './lib/memory-cgroup.ts';
 import { summarizeCpuProfiles, type CpuProfileSummary } from './lib/cpu-profile.ts';
 import { cpuBetween, cpuSnapshot } from './lib/cpu.ts';
 import { cpuProfilesText, idleText, scaleText } from './lib/print-scale.ts';
@@ -39,6 +42,9 @@ const { values } = parseArgs({
     'scale-keys': { type: 'string' },
     'scale-bindings': { type: 'string' },
     'no-scale': { type: 'boolean', default: false },
+    'only-scale': { type: 'boolean', default: false },
+    'memory-limit': { type: 'string' },
+    'cold-start-variant': { type: 'string', multiple: true, default: [] },
     'no-heap-snapshot': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'node-options': { type: 'string' },
@@ -52,11 +58,14 @@ const concurrency = Number(values.concurrency);
 const resyncPeriodMs = Number(values['resync-period'] ?? (quick ? 8 : 20)) * 1000;
 const scaleKeys = Number(values['scale-keys'] ?? (quick ? 400 : 10_000));
 const scaleBindings = Number(values['scale-bindings'] ?? scaleKeys);
+const onlyScale = values['only-scale'];
+// undefined: the chart's limit (bench-env reads it); none: no cgroup at all.
+const memoryLimitMiB = values['memory-limit'] === undefined ? undefined : values['memory-limit'] === 'none' ? null : Number(values['memory-limit']);
+const variants = (values['cold-start-variant'] ?? []).map(parseVariant);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const cpuProfDir = values['cpu-prof'] ? path.join(repoRoot, 'bench', 'results', `cpu-prof-${stamp}`) : undefined;
+// The image's ENV (NODE_ENV, NODE_OPTIONS) comes from the Dockerfile itself (bench-env.ts).
 const operatorEnv = {
-  // As the image sets it (Dockerfile); its NODE_OPTIONS=--enable-source-maps is passed as a flag.
-  NODE_ENV: 'production',
   OMKEYS_CONCURRENCY: String(concurrency),
   OMKEYS_OM_MAX_CONCURRENCY: String(Number(values['om-max-concurrency'])),
   OMKEYS_LOG_LEVEL: values['log-level'],
@@ -76,36 +85,19 @@ async function main(): Promise<void> {
   const results: Results = {};
   const nodeArgs = (values['node-options'] ?? '').split(' ').filter(Boolean);
   if (nodeArgs.length > 0) log(`EXPERIMENT: the operator runs with extra node flags ${nodeArgs.join(' ')}, not as the image runs it`);
-  const b = await startBenchEnv({ binDir, operatorEnv, log, startedAt, nodeArgs, ...(cpuProfDir ? { cpuProfDir } : {}) });
-  commands.push(`operator: ${b.operatorCommand} with ${Object.entries(operatorEnv).map(([k, v]) => `${k}=${v}`).join(' ')} (+ default connection, leader election; RBAC of deploy/rbac.yaml)`);
+  if (values['no-scale'] && (onlyScale || variants.length > 0)) throw new Error('--only-scale and --cold-start-variant need the scale phase (drop --no-scale)');
+  const b = await startBenchEnv({ binDir, operatorEnv, log, startedAt, nodeArgs, ...(memoryLimitMiB !== undefined ? { memoryLimitMiB } : {}), ...(cpuProfDir ? { cpuProfDir } : {}) });
+  log(`the operator runs ${placementText(b.placement)}`);
+  commands.push(`operator: ${b.operatorCommand} with ${Object.entries(b.operatorEnv).map(([k, v]) => `${k}=${v}`).join(' ')} (+ default connection, leader election; RBAC of deploy/rbac.yaml)`);
   log(commands[2] ?? '');
   let failure: unknown;
   let watchErrors: string[] = [];
   try {
-    log('phase 0: the operator idle (started, caches synced, leading, no objects)');
-    results.idle = await runIdle(b, { waitMs: 3000, heapSnapshot: !values['no-heap-snapshot'] });
-    log(`phase 1: apply -> Secret-ready latency, ${latencyKeys} keys one at a time, no injected latency`);
-    results.latency = await runLatency(b, { keys: latencyKeys, warmup: quick ? 2 : 5, spacingMs: 20, log });
-    log(`phase 2: ${keys} keys to Ready with ${latencyMs} ms on every Ops Manager request`);
-    results.keys = await runThroughput(b, { keys, withBindings: false, latencyMs, concurrency, createParallelism: 8, prefix: 'bench-keys', log });
-    if (!values['no-floor']) {
-      log(`phase 2b: ${keys} keys to Ready with no injected latency (the floor without Ops Manager round trips)`);
-      results.keysNoLatency = await runThroughput(b, { keys, withBindings: false, latencyMs: 0, concurrency, createParallelism: 8, prefix: 'bench-floor', log });
-    }
-    if (landed.landed) {
-      log(`phase 4: ${keys} keys + ${keys} ProjectKeyBindings to Ready with ${latencyMs} ms latency (${landed.evidence})`);
-      results.bindings = await runThroughput(b, { keys, withBindings: true, latencyMs, concurrency, createParallelism: 8, prefix: 'bench-bind', log });
-    } else {
-      results.bindings = { skipped: `ProjectKeyBinding controller not landed: ${landed.evidence}` };
-      log(`phase 4 skipped: ${results.bindings.skipped}`);
-    }
-    const keyCount = latencyKeys + results.latency.warmup + keys * (2 + (results.keysNoLatency ? 1 : 0));
-    const objects = keyCount + (landed.landed ? keys : 0);
-    log(`phase 3: steady state over ${objects} objects (restart, then one resync of ${resyncPeriodMs / 1000} s)`);
-    results.steady = await runSteady(b, { objects, keys: keyCount, resyncPeriodMs, quietMs: 2000, log });
+    if (!onlyScale) await runPhases0To4(b, results, landed);
+    else log('--only-scale: phases 0-4 skipped; the scale phase creates every object itself');
     if (!values['no-scale']) {
       log(`phase 5: scale to ${scaleKeys} keys + ${scaleBindings} bindings, then a cold start over them`);
-      results.scale = await runScale(b, { keys: scaleKeys, bindings: scaleBindings, createParallelism: 8, heapSnapshot: !values['no-heap-snapshot'], log });
+      results.scale = await runScale(b, { keys: scaleKeys, bindings: scaleBindings, createParallelism: 8, heapSnapshot: !values['no-heap-snapshot'], variants, placement: placementText(b.placement), log });
     }
     if (b.tracker.mismatched.size > 0) log(`WARNING: ${b.tracker.mismatched.size} Secrets held another keyId than their resource's status`);
   } catch (err) {
@@ -123,6 +115,31 @@ async function main(): Promise<void> {
   writeResults(results, b, commands, { profiles, goals: goals.list, runMs });
   console.log(['', ...goals.lines()].join('\n'));
   if (failure) process.exitCode = 1;
+}
+
+/** Phases 0-4 and 3: the idle operator, latency, throughput (with and without latency, with bindings), steady state. */
+async function runPhases0To4(b: BenchEnv, results: Results, landed: ReturnType<typeof bindingControllerLanded>): Promise<void> {
+  log('phase 0: the operator idle (started, caches synced, leading, no objects)');
+  results.idle = await runIdle(b, { waitMs: 3000, heapSnapshot: !values['no-heap-snapshot'] });
+  log(`phase 1: apply -> Secret-ready latency, ${latencyKeys} keys one at a time, no injected latency`);
+  results.latency = await runLatency(b, { keys: latencyKeys, warmup: quick ? 2 : 5, spacingMs: 20, log });
+  log(`phase 2: ${keys} keys to Ready with ${latencyMs} ms on every Ops Manager request`);
+  results.keys = await runThroughput(b, { keys, withBindings: false, latencyMs, concurrency, createParallelism: 8, prefix: 'bench-keys', log });
+  if (!values['no-floor']) {
+    log(`phase 2b: ${keys} keys to Ready with no injected latency (the floor without Ops Manager round trips)`);
+    results.keysNoLatency = await runThroughput(b, { keys, withBindings: false, latencyMs: 0, concurrency, createParallelism: 8, prefix: 'bench-floor', log });
+  }
+  if (landed.landed) {
+    log(`phase 4: ${keys} keys + ${keys} ProjectKeyBindings to Ready with ${latencyMs} ms latency (${landed.evidence})`);
+    results.bindings = await runThroughput(b, { keys, withBindings: true, latencyMs, concurrency, createParallelism: 8, prefix: 'bench-bind', log });
+  } else {
+    results.bindings = { skipped: `ProjectKeyBinding controller not landed: ${landed.evidence}` };
+    log(`phase 4 skipped: ${results.bindings.skipped}`);
+  }
+  const keyCount = latencyKeys + results.latency.warmup + keys * (2 + (results.keysNoLatency ? 1 : 0));
+  const objects = keyCount + (landed.landed ? keys : 0);
+  log(`phase 3: steady state over ${objects} objects (restart, then one resync of ${resyncPeriodMs / 1000} s)`);
+  results.steady = await runSteady(b, { objects, keys: keyCount, resyncPeriodMs, quietMs: 2000, log });
 }
 
 function print(r: Results, profiles: CpuProfileSummary[], watchErrors: string[], runMs: number): void {

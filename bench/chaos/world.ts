@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { OperatorSupervisor } from '../../hack/operator-supervisor.ts';
-import { compileOperator, type CompiledOperator } from '../../test/deploy/compiled.ts';
+import { compileOperator, repoRoot, type CompiledOperator } from '../../test/deploy/compiled.ts';
 import { Kube } from '../../test/integration/support/kube.ts';
 import { applyFile } from '../../test/integration/support/manifests.ts';
 import { ControlPlane } from '../../tools/envtest/control-plane.ts';
@@ -13,6 +13,7 @@ import { installCrds, statusOf } from '../../tools/envtest/crds.ts';
 import { TestEnv } from '../../tools/envtest/env.ts';
 import { freePort, waitFor } from '../../tools/envtest/process.ts';
 import { startSimulator, type SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import { dockerfileEnv } from '../lib/image-runtime.ts';
 
 export const OPERATOR_NAMESPACE = 'omkeys-system';
 export const LEASE_NAME = 'omkeys-leader';
@@ -36,6 +37,8 @@ export const OPERATOR_SETTINGS: Record<string, string> = {
 };
 
 /** One operator replica: a supervisor that restarts the compiled operator within a second. */
+const IMAGE_ENV = dockerfileEnv(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'));
+
 export class Replica {
   starts = 0;
   /** Read at every start, so a scenario may change them for the next incarnation. */
@@ -58,9 +61,8 @@ export class Replica {
         return Promise.resolve({
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '',
-          // The image's environment (Dockerfile ENV).
-          NODE_ENV: 'production',
-          NODE_OPTIONS: '--enable-source-maps',
+          // The image's environment (NODE_ENV, NODE_OPTIONS), as the Dockerfile sets it.
+          ...IMAGE_ENV,
           KUBECONFIG: opts.kubeconfig,
           OMKEYS_OM_CREDENTIALS_SECRET: `${OPERATOR_NAMESPACE}/${CONNECTION_SECRET}`,
           OMKEYS_HTTP_PORT: String(opts.httpPort),

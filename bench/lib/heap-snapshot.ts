@@ -10,11 +10,22 @@ export interface HeapSnapshotSummary {
   selfMiB: number;
   /** Self size by node type and constructor or kind (strings together), largest first. */
   top: Array<{ what: string; count: number; selfMiB: number }>;
+  /** The strings: which properties hold them, and the values held many times over. */
+  strings?: StringBreakdown;
+}
+
+export interface StringBreakdown {
+  /** By the name of the first edge found to each string (a property name, or `[]` for array elements). */
+  byProperty: Array<{ property: string; count: number; selfMiB: number }>;
+  /** The same text held as separate strings: `savableMiB` is what one copy of each would save. */
+  repeated: Array<{ value: string; count: number; selfMiB: number }>;
+  savableMiB: number;
 }
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]]; edge_fields: string[]; edge_types: [string[], ...unknown[]] } };
   nodes: number[];
+  edges: number[];
   strings: string[];
 }
 
@@ -75,5 +86,54 @@ export function summarizeHeapSnapshot(file: string, topN = 14): HeapSnapshotSumm
     nodes: s.nodes.length / width,
     selfMiB: round(total / MiB),
     top: [...groups].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, topN).map(([what, g]) => ({ what, count: g.count, selfMiB: round(g.bytes / MiB, 2) })),
+    strings: stringBreakdown(s, topN),
+  };
+}
+
+function stringBreakdown(s: Snapshot, topN: number): StringBreakdown {
+  const nf = s.snapshot.meta.node_fields;
+  const ef = s.snapshot.meta.edge_fields;
+  const types = s.snapshot.meta.node_types[0];
+  const edgeTypes = s.snapshot.meta.edge_types[0];
+  const [w, ew] = [nf.length, ef.length];
+  const [iType, iName, iSize, iEdges] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f)) as [number, number, number, number];
+  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f)) as [number, number, number];
+  const isString = (t: string | undefined): boolean => t === 'string';
+  const seen = new Set<number>();
+  const byProperty = new Map<string, { count: number; bytes: number }>();
+  const byValue = new Map<string, { count: number; bytes: number }>();
+  let edge = 0;
+  for (let i = 0; i < s.nodes.length; i += w) {
+    const edges = s.nodes[i + iEdges] ?? 0;
+    const parentType = types[s.nodes[i + iType] ?? 0];
+    const inString = parentType === 'concatenated string' || parentType === 'sliced string';
+    for (let e = 0; e < edges; e++, edge += ew) {
+      const to = s.edges[edge + eTo] ?? 0;
+      if (seen.has(to) || !isString(types[s.nodes[to + iType] ?? 0])) continue;
+      const et = edgeTypes[s.edges[edge + eType] ?? 0];
+      if (et === 'weak' || et === 'shortcut') continue;
+      seen.add(to);
+      const name = inString ? `(part of a ${parentType})` : et === 'element' || et === 'hidden' ? `[] (${et})` : (s.strings[s.edges[edge + eName] ?? 0] ?? '?');
+      const size = s.nodes[to + iSize] ?? 0;
+      const p = byProperty.get(name) ?? { count: 0, bytes: 0 };
+      p.count++;
+      p.bytes += size;
+      byProperty.set(name, p);
+      const text = s.strings[s.nodes[to + iName] ?? 0] ?? '';
+      const v = byValue.get(text) ?? { count: 0, bytes: 0 };
+      v.count++;
+      v.bytes += size;
+      byValue.set(text, v);
+    }
+  }
+  const MiB = 1024 * 1024;
+  let savable = 0;
+  for (const v of byValue.values()) savable += v.bytes - v.bytes / v.count;
+  const top = <K>(m: Map<string, { count: number; bytes: number }>, f: (k: string, g: { count: number; bytes: number }) => K): K[] =>
+    [...m].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, topN).map(([k, g]) => f(k, g));
+  return {
+    byProperty: top(byProperty, (property, g) => ({ property, count: g.count, selfMiB: round(g.bytes / MiB, 2) })),
+    repeated: top(new Map([...byValue].filter(([, g]) => g.count > 1)), (value, g) => ({ value: value.length > 60 ? `${value.slice(0, 57)}...` : value, count: g.count, selfMiB: round(g.bytes / MiB, 2) })),
+    savableMiB: round(savable / MiB, 2),
   };
 }

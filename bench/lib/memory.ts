@@ -7,6 +7,9 @@ export interface MemorySample {
   rssMiB: number;
   /** VmHWM: the most it was resident so far. */
   peakRssMiB: number;
+  /** Of VmRSS: anonymous memory (the heap, malloc), and file pages mapped (the node binary's code, shared with any other node). */
+  rssAnonMiB: number;
+  rssFileMiB: number;
   heapUsedMiB: number;
   heapTotalMiB: number;
   /** Buffers and other memory V8 accounts for outside its heap. */
@@ -45,6 +48,8 @@ export async function sampleMemory(pid: number | undefined, httpUrl: string): Pr
   return {
     rssMiB: round(statusKiB(status, 'VmRSS') / 1024),
     peakRssMiB: round(statusKiB(status, 'VmHWM') / 1024),
+    rssAnonMiB: round(statusKiB(status, 'RssAnon') / 1024),
+    rssFileMiB: round(statusKiB(status, 'RssFile') / 1024),
     heapUsedMiB: mib('nodejs_heap_size_used_bytes'),
     heapTotalMiB: mib('nodejs_heap_size_total_bytes'),
     externalMiB: mib('nodejs_external_memory_bytes'),
@@ -52,5 +57,5 @@ export async function sampleMemory(pid: number | undefined, httpUrl: string): Pr
 }
 
 export function memoryText(m: MemorySample): string {
-  return `RSS ${m.rssMiB} MiB (peak ${m.peakRssMiB} MiB); V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB} MiB; external ${m.externalMiB} MiB`;
+  return `RSS ${m.rssMiB} MiB (anonymous ${m.rssAnonMiB}, file ${m.rssFileMiB}; peak ${m.peakRssMiB} MiB); V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB} MiB; external ${m.externalMiB} MiB`;
 }
