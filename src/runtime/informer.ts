@@ -4,6 +4,10 @@ import type { KubeClient } from '../kube/kube-client.ts';
 import { ListWatch } from '../kube/list-watch.ts';
 import type { Clock } from './clock.ts';
 import { summarizeError } from './errors.ts';
+import { StringInterner } from './intern.ts';
+
+/** Shared by every informer: a key's organization id, names and condition texts recur across kinds. */
+const cachedStrings = new StringInterner();
 
 export type ChangeKind = 'add' | 'update' | 'delete';
 export type ChangeHandler<T> = (obj: T, kind: ChangeKind, old?: T) => void;
@@ -190,7 +194,8 @@ export class ManagedInformer<T extends KubernetesObject> {
     // managedFields (server-side apply bookkeeping) is often the larger part of an object and
     // nothing here reads it. Objects in the cache are never written back whole.
     if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
-    return this.opts.transform ? this.opts.transform(obj) : obj;
+    // One copy of each repeated text (see intern.ts): at 10,000 keys most cached strings were copies.
+    return cachedStrings.internAll(this.opts.transform ? this.opts.transform(obj) : obj);
   }
 
   private onError(err: unknown): void {

@@ -48,6 +48,14 @@ describe('deploy: Dockerfile and .dockerignore', () => {
     expect(container.command).to.equal(undefined);
   });
 
+  it("sets node's flags in one place, the image's NODE_OPTIONS: no manifest overrides it (the bench reads it from here)", () => {
+    const env = runtime.filter((s) => s.op === 'ENV').map((s) => s.args).join(' ');
+    expect(env).to.match(/NODE_OPTIONS=/);
+    for (const f of ['deploy/operator.yaml', 'charts/omkeys/values.yaml', 'charts/omkeys/templates/deployment.yaml']) {
+      expect(readFileSync(path.join(repoRoot, f), 'utf8'), f).not.to.include('NODE_OPTIONS');
+    }
+  });
+
   it('copies package.json next to dist/ (main.js reads ../package.json) and only sources that exist', () => {
     const copied = runtime.filter((s) => s.op === 'COPY').map((s) => s.args.split(/\s+/).filter((a) => !a.startsWith('--')));
     expect(copied.map((c) => c[1])).to.include.members(['./package.json', './dist', './node_modules']);
