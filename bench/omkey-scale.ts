@@ -110,6 +110,8 @@ export async function runScale(b: BenchEnv, o: ScaleOptions): Promise<ScaleResul
   const startup = cold.startup;
   o.log(`  scale: cold start (pid ${b.op.pid ?? '?'}): caches synced ${startup.syncedMs} ms, every object reconciled once ${startup.reconciledMs} ms after the process started; RSS ${cold.memory.settled.rssMiB} MiB ${cold.memory.settleMs / 1000} s later, ${cold.memory.rest.rssMiB} MiB ${cold.memory.restMs / 1000} s later`);
 
+  // The run's own limit: the variants without one of their own start under it again.
+  const runLimit = b.cgroup?.limitMiB ?? null;
   let heap: HeapSnapshotSummary | undefined;
   if (o.heapSnapshot && b.op.pid !== undefined) {
     // Writing a snapshot takes native memory beyond the heap: at 10,000 keys in a 384 MiB cgroup
@@ -120,11 +122,10 @@ export async function runScale(b: BenchEnv, o: ScaleOptions): Promise<ScaleResul
     o.log(`  scale: heap snapshot ${heap ? `${heap.fileMiB} MiB file, ${heap.selfMiB} MiB live` : 'not written'}`);
   }
   const variants: ScaleResult['variants'] = [];
-  const runLimit = b.cgroup?.limitMiB ?? null;
   for (const v of o.variants) {
     await b.op.stop();
     const label = variantLabel(v, runLimit) + (v.limitMiB !== undefined && !b.cgroup ? ' (NO cgroup: the limit is not applied)' : '');
-    if (v.limitMiB !== undefined) b.cgroup?.setLimit(v.limitMiB);
+    b.cgroup?.setLimit(v.limitMiB === undefined ? runLimit : v.limitMiB);
     const nodeOptions = [b.operatorEnv.NODE_OPTIONS ?? '', v.nodeOptions].filter(Boolean).join(' ');
     try {
       const run = await coldStart(b, { ...b.operatorEnv, NODE_OPTIONS: nodeOptions }, totals.keys);
