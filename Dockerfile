@@ -13,6 +13,12 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
+# NODE_OPTIONS is the one place node's flags are set: no manifest overrides it, and bench/ runs
+# the operator with this ENV as written. No heap flags: in a container Node sizes V8's heap from
+# the memory cgroup's limit (Node 20: a 259 MiB heap and 1 MiB semi-spaces for the chart's
+# 384Mi), and at 10,000 keys + 10,000 bindings in a 384 MiB cgroup --max-old-space-size=160 or
+# --max-semi-space-size=4 moved the RSS after a cold start by no more than run-to-run noise
+# (bench/README.md, Memory).
 ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
 # src/main.ts reads ../package.json (its version) relative to dist/main.js.
