@@ -18,6 +18,7 @@ import { EventRecorder } from '../runtime/events.ts';
 import { Manager } from '../runtime/manager.ts';
 import { createMetrics } from '../runtime/metrics.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
+import { StringInterner } from '../runtime/intern.ts';
 import type { OperatorConfig } from './config.ts';
 import { customResourceInformer } from './informers.ts';
 import { countTally, watchKeyMetrics } from './key-metrics.ts';
@@ -36,11 +37,13 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
   const metrics = createMetrics(registry);
   // One namespace is watched through namespaced paths (a Role suffices); otherwise cluster-wide.
   const ns = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
-  const keyInformer = customResourceInformer(kube, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger);
-  const bindingInformer = customResourceInformer(kube, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger);
+  // One table of shared texts for every cache (runtime/intern.ts): ids, names and condition texts recur across kinds.
+  const strings = new StringInterner();
+  const keyInformer = customResourceInformer(kube, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger, strings);
+  const bindingInformer = customResourceInformer(kube, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger, strings);
   // Metadata and facts only: no private key is held in the cache (opsmanagerapikey/secret-facts.ts).
-  const secretInformer = managedSecretInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, transform: dropSecretData });
-  const configMapInformer = managedConfigMapInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger });
+  const secretInformer = managedSecretInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, transform: dropSecretData, strings });
+  const configMapInformer = managedConfigMapInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, strings });
   // A GET of an object one of these caches held is a read the cache might have served (omkeys_kube_requests_total).
   const caches: Record<string, { get(namespace: string, name: string): unknown }> = {
     [OPS_MANAGER_API_KEY_PLURAL]: keyInformer,

@@ -6,9 +6,6 @@ import type { Clock } from './clock.ts';
 import { summarizeError } from './errors.ts';
 import { StringInterner } from './intern.ts';
 
-/** Shared by every informer: a key's organization id, names and condition texts recur across kinds. */
-const cachedStrings = new StringInterner();
-
 export type ChangeKind = 'add' | 'update' | 'delete';
 export type ChangeHandler<T> = (obj: T, kind: ChangeKind, old?: T) => void;
 
@@ -39,6 +36,12 @@ export interface ManagedInformerOptions<T extends KubernetesObject> {
    * (namespace, name, resourceVersion: re-lists compare it) and may return its argument.
    */
   transform?: (obj: T) => T;
+  /**
+   * Where repeated texts of the cached objects are shared (see intern.ts). One table for all the
+   * operator's informers (a key's organization id, names and condition texts recur across
+   * kinds); without one, the informer keeps a table of its own.
+   */
+  strings?: StringInterner;
   createListWatch?: (opts: ManagedInformerOptions<T>, held: Held<T>) => ListWatchLike<T>;
 }
 
@@ -70,6 +73,7 @@ function defaultListWatch<T extends KubernetesObject>(o: ManagedInformerOptions<
 export class ManagedInformer<T extends KubernetesObject> {
   readonly name: string;
   private readonly opts: ManagedInformerOptions<T>;
+  private readonly strings: StringInterner;
   private readonly log: Logger;
   private readonly store = new Map<string, T>();
   private readonly handlers: Array<ChangeHandler<T>> = [];
@@ -84,6 +88,7 @@ export class ManagedInformer<T extends KubernetesObject> {
 
   constructor(opts: ManagedInformerOptions<T>) {
     this.opts = opts;
+    this.strings = opts.strings ?? new StringInterner();
     this.name = opts.name;
     this.log = opts.logger.child({ informer: opts.name });
   }
@@ -195,7 +200,7 @@ export class ManagedInformer<T extends KubernetesObject> {
     // nothing here reads it. Objects in the cache are never written back whole.
     if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
     // One copy of each repeated text (see intern.ts): at 10,000 keys most cached strings were copies.
-    return cachedStrings.internAll(this.opts.transform ? this.opts.transform(obj) : obj);
+    return this.strings.internAll(this.opts.transform ? this.opts.transform(obj) : obj);
   }
 
   private onError(err: unknown): void {

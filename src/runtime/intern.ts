@@ -19,6 +19,11 @@ export class StringInterner {
     private readonly maxLength = 256,
     /** Property names whose values are unique per object (a uid, a resourceVersion): never looked up. */
     private readonly skip: ReadonlySet<string> = new Set(['uid', 'resourceVersion']),
+    /**
+     * Property names whose values are never visited: a Secret's data (a connection Secret's
+     * private key must not outlive the cached Secret in this table).
+     */
+    private readonly skipTrees: ReadonlySet<string> = new Set(['data', 'stringData']),
   ) {}
 
   intern(s: string): string {
@@ -65,7 +70,7 @@ export class StringInterner {
       const x = o[k];
       if (typeof x === 'string') {
         if (!this.skip.has(k)) o[k] = this.intern(x);
-      } else if (typeof x === 'object') this.visit(x, depth + 1);
+      } else if (typeof x === 'object' && !this.skipTrees.has(k)) this.visit(x, depth + 1);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { Clock } from './clock.ts';
 import { ManagedInformer } from './informer.ts';
+import type { StringInterner } from './intern.ts';
 
 /** Only objects with this label are ever cached: the operator must not hold other Secrets (or ConfigMaps) in memory. */
 const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=omkeys';
@@ -15,6 +16,7 @@ interface InformerOpts<T> {
   name?: string;
   /** See ManagedInformerOptions.transform. */
   transform?: (obj: T) => T;
+  strings?: StringInterner;
 }
 
 /** An informer over the operator's own Secrets, in one namespace or (namespace undefined) all. */
@@ -37,5 +39,6 @@ function managed<T extends V1Secret | V1ConfigMap>(opts: InformerOpts<T>, resour
     logger: opts.logger,
     name: opts.name ?? (ns ? `${resource}-${ns}` : resource),
     ...(opts.transform ? { transform: opts.transform } : {}),
+    ...(opts.strings ? { strings: opts.strings } : {}),
   });
 }

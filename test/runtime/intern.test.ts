@@ -31,6 +31,12 @@ describe('StringInterner: one copy of each repeated text in cached objects', () 
     expect(s.stats.entries).to.equal(50);
   });
 
+  it('never takes a Secret\'s data into the table (a connection Secret\'s private key must not outlive its Secret there)', () => {
+    const s = new StringInterner();
+    s.internAll({ metadata: { name: 'conn' }, data: { privateKey: 'c2VjcmV0', publicKey: 'cHVi' }, stringData: { x: 'y' } });
+    expect(s.stats.entries).to.equal(1);
+  });
+
   it('does not visit symbol keys (facts a transform attached) and stops at a cycle', () => {
     const s = new StringInterner();
     const facts = Symbol('facts');
