@@ -30,6 +30,18 @@ describe('KeyListCache: one organization list serves a resync pass', () => {
     expect(lists()).to.equal(2);
   });
 
+  it('drops a list once its TTL is over (nothing held at rest), and keeps no listed private key', async () => {
+    const clock = new FakeClock();
+    const { client } = lister([{ ...key('a'), roles: [{ groupId: 'g', roleName: 'GROUP_READ_ONLY' }] }]);
+    const cache = new KeyListCache({ clock, ttlMs: 5000 });
+    const a = await cache.find(client, { orgId: 'o' }, 'a');
+    expect(a).to.deep.equal({ id: 'a', desc: 'a', publicKey: 'p', privateKey: '', roles: [{ groupId: 'g', roleName: 'GROUP_READ_ONLY' }] });
+    await cache.find(client, { projectId: 'g' }, 'a');
+    expect(cache.listsHeld).to.equal(2);
+    await clock.advance(5000);
+    expect(cache.listsHeld).to.equal(0);
+  });
+
   it('never vouches for a key the operator wrote to since the list, nor for one missing from it', async () => {
     const clock = new FakeClock();
     const { client } = lister([key('a')]);

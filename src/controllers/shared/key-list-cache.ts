@@ -1,6 +1,7 @@
 import { collect, type OpsManagerClient } from '../../opsmanager/client.ts';
 import type { ApiKey } from '../../opsmanager/types.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import { StringInterner } from '../../runtime/intern.ts';
 
 export type KeyScope = { orgId: string } | { projectId: string };
 
@@ -19,6 +20,9 @@ interface Entry {
  */
 export class KeyListCache {
   private readonly byClient = new WeakMap<OpsManagerClient, { lists: Map<string, Entry>; written: Map<string, number> }>();
+  /** Role names and ids recur on every key of an organization (10,000 keys: 20,000 copies of a role name). */
+  private readonly strings = new StringInterner(4096);
+  private held = 0;
 
   constructor(
     private readonly opts: {
@@ -36,21 +40,34 @@ export class KeyListCache {
     const now = this.opts.clock.now();
     let entry = c.lists.get(name);
     if (!entry || now - entry.at >= this.opts.ttlMs) {
-      const value = list(client, scope);
+      const value = list(client, scope, this.strings);
       const onOrgList = this.opts.onOrgList;
       if (onOrgList && 'orgId' in scope) value.then((keys) => onOrgList(client, scope.orgId, keys), () => undefined);
       const fresh: Entry = { at: now, value };
       entry = fresh;
+      if (!c.lists.has(name)) this.held++;
       c.lists.set(name, fresh);
-      value.catch(() => {
-        if (c.lists.get(name) === fresh) c.lists.delete(name);
-      });
+      const drop = (): void => {
+        if (c.lists.get(name) !== fresh) return;
+        c.lists.delete(name);
+        this.held--;
+      };
+      value.catch(drop);
+      // A list past its TTL serves nobody: dropped then, so that at rest (resyncs minutes apart)
+      // 10,000 keys' worth of lists is not kept alive until the next pass.
+      const timer = this.opts.clock.setTimeout(drop, this.opts.ttlMs);
+      (timer as { unref?: () => void } | undefined)?.unref?.();
     }
     const writtenAt = c.written.get(keyId);
     if (writtenAt !== undefined && writtenAt >= entry.at) return undefined;
     // A write older than the list is in it: forgotten, so the map holds only recent writes.
     if (writtenAt !== undefined) c.written.delete(keyId);
     return (await entry.value).get(keyId);
+  }
+
+  /** How many lists are held now (tests; a list is dropped once its TTL is over). */
+  get listsHeld(): number {
+    return this.held;
   }
 
   /** The operator changed (or created, or deleted) this key: lists fetched before now do not speak for it. */
@@ -68,7 +85,17 @@ export class KeyListCache {
   }
 }
 
-async function list(client: OpsManagerClient, scope: KeyScope): Promise<ReadonlyMap<string, ApiKey>> {
+async function list(client: OpsManagerClient, scope: KeyScope, strings: StringInterner): Promise<ReadonlyMap<string, ApiKey>> {
   const source = 'orgId' in scope ? client.listOrgKeys(scope.orgId) : client.listProjectKeys(scope.projectId);
-  return new Map((await collect(source)).map((k) => [k.id, k]));
+  return new Map((await collect(source)).map((k) => [k.id, compact(k, strings)]));
+}
+
+/** What a listed key is read for; a listed private key is always masked, so it is not kept. */
+function compact(k: ApiKey, strings: StringInterner): ApiKey {
+  const roles = k.roles.map((r) => ({
+    roleName: strings.intern(r.roleName),
+    ...(r.orgId !== undefined ? { orgId: strings.intern(r.orgId) } : {}),
+    ...(r.groupId !== undefined ? { groupId: strings.intern(r.groupId) } : {}),
+  }));
+  return { id: k.id, desc: k.desc, publicKey: k.publicKey, privateKey: '', roles, ...(k.orgId !== undefined ? { orgId: strings.intern(k.orgId) } : {}) };
 }
