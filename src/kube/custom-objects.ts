@@ -11,12 +11,12 @@ export class CustomObjects<T extends { metadata: { name?: string; namespace?: st
   constructor(
     private readonly kube: KubeClient,
     private readonly plural: string,
-    /** Told about every object a write returns (see runtime/own-writes.ts). */
-    private readonly onWrite?: (obj: T) => void,
+    /** Told about every object a write returns, with the resourceVersion it replaced (see runtime/own-writes.ts). */
+    private readonly onWrite?: (obj: T, replacedVersion: string | undefined) => void,
   ) {}
 
-  private noted(obj: T): T {
-    this.onWrite?.(obj);
+  private noted(obj: T, sent: T): T {
+    this.onWrite?.(obj, (sent.metadata as { resourceVersion?: string }).resourceVersion);
     return obj;
   }
 
@@ -35,11 +35,11 @@ export class CustomObjects<T extends { metadata: { name?: string; namespace?: st
 
   async replace(obj: T): Promise<T> {
     const { namespace = '', name = '' } = obj.metadata;
-    return this.noted(await this.kube.request<T>({ method: 'PUT', path: this.path(namespace, name), body: obj }));
+    return this.noted(await this.kube.request<T>({ method: 'PUT', path: this.path(namespace, name), body: obj }), obj);
   }
 
   async replaceStatus(obj: T): Promise<T> {
     const { namespace = '', name = '' } = obj.metadata;
-    return this.noted(await this.kube.request<T>({ method: 'PUT', path: this.path(namespace, name, 'status'), body: obj }));
+    return this.noted(await this.kube.request<T>({ method: 'PUT', path: this.path(namespace, name, 'status'), body: obj }), obj);
   }
 }

@@ -116,7 +116,8 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
     bindings: bindingInformer,
     keys: keyInformer,
     deps: {
-      bindings: new CustomObjects<ProjectKeyBinding>(kube, PROJECT_KEY_BINDING_PLURAL, (b) => bindingWrites.record(b, PROJECT_KEY_BINDING_KIND)),
+      bindings: new CustomObjects<ProjectKeyBinding>(kube, PROJECT_KEY_BINDING_PLURAL, (b, replaced) => bindingWrites.record(b, PROJECT_KEY_BINDING_KIND, replaced)),
+      cacheBehind: (b) => bindingWrites.isSuperseded(b, PROJECT_KEY_BINDING_KIND),
       connections,
       policy: config.policy,
       events,

@@ -23,14 +23,30 @@ const VERSIONS_KEPT = 8;
 
 export class OwnWrites {
   private readonly versions = new Map<string, string[]>();
+  /** Per object, the versions our writes replaced: a cache still showing one has not caught up. */
+  private readonly replaced = new Map<string, string[]>();
 
-  /** Notes the object a write returned (kind, namespace, name and resourceVersion). */
-  record(obj: Versioned, kind?: string): void {
+  /**
+   * Notes the object a write returned (kind, namespace, name and resourceVersion) and the
+   * version the write replaced (the resourceVersion it was sent with).
+   */
+  record(obj: Versioned, kind?: string, replacedVersion?: string): void {
     const rv = obj.metadata?.resourceVersion;
     if (!rv) return;
     const id = idOf(kind ? { ...obj, kind } : obj);
     const kept = this.versions.get(id) ?? [];
     this.versions.set(id, [...kept.slice(1 - VERSIONS_KEPT), rv]);
+    if (replacedVersion) this.replaced.set(id, [...(this.replaced.get(id) ?? []).slice(1 - VERSIONS_KEPT), replacedVersion]);
+  }
+
+  /**
+   * The copy is one an own write already replaced: the cache lags that write (its echo is on the
+   * way), and a reconcile from it would only fail with a conflict. Versions are compared for
+   * equality only: a resourceVersion is opaque.
+   */
+  isSuperseded(obj: Versioned, kind?: string): boolean {
+    const rv = obj.metadata?.resourceVersion;
+    return rv !== undefined && (this.replaced.get(idOf(kind ? { ...obj, kind } : obj)) ?? []).includes(rv);
   }
 
   isEcho(obj: Versioned): boolean {
@@ -40,6 +56,7 @@ export class OwnWrites {
 
   forget(obj: Versioned): void {
     this.versions.delete(idOf(obj));
+    this.replaced.delete(idOf(obj));
   }
 
   get size(): number {

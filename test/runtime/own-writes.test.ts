@@ -27,6 +27,16 @@ describe('OwnWrites', () => {
     expect(at('29')).to.equal(true);
   });
 
+  it('knows a copy one of its writes replaced (the cache lags that write), and nothing else', () => {
+    const w = new OwnWrites();
+    w.record({ metadata: { namespace: 'ns', name: 'b', resourceVersion: '8' } }, 'ProjectKeyBinding', '7');
+    const at = (rv: string): boolean => w.isSuperseded({ metadata: { namespace: 'ns', name: 'b', resourceVersion: rv } }, 'ProjectKeyBinding');
+    expect([at('7'), at('8'), at('9')]).to.deep.equal([true, false, false]);
+    expect(w.isSuperseded({ metadata: { namespace: 'ns', name: 'other', resourceVersion: '7' } }, 'ProjectKeyBinding')).to.equal(false);
+    w.forget({ kind: 'ProjectKeyBinding', metadata: { namespace: 'ns', name: 'b' } });
+    expect(at('7'), 'forgotten with the object').to.equal(false);
+  });
+
   it('keeps the controller from reconciling the echo of its own write, but not other changes', async () => {
     const clock = new FakeClock();
     const primary = fakeInformer<KubernetesObject>(clock, 'primary');

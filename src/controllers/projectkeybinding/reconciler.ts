@@ -12,7 +12,14 @@ import { gatherLocal, gatherMore, type BindingGatherDeps, type BindingSession } 
 import type { BindingPlan, BindingStep } from './plan.ts';
 import { notReadyStatus } from './status.ts';
 
-export type BindingReconcilerDeps = BindingGatherDeps & BindingActDeps;
+export type BindingReconcilerDeps = BindingGatherDeps &
+  BindingActDeps & {
+    /** The cached copy is one the controller's own write already replaced (runtime/own-writes.ts). */
+    cacheBehind?: (b: ProjectKeyBinding) => boolean;
+  };
+
+/** How soon a binding whose cached copy lags the controller's own write is looked at again. */
+const CACHE_BEHIND_RETRY_MS = 100;
 
 const MAX_ROUNDS = 8;
 
@@ -24,6 +31,9 @@ export class ProjectKeyBindingReconciler {
     const { namespace, name } = splitKey(key);
     const cached = this.deps.cache.binding(namespace, name);
     if (!cached) return;
+    // A binding written moments ago (its finalizer, say) and woken by its key before the echo of
+    // that write reached the cache: acting on the older copy would only fail with a conflict.
+    if (this.deps.cacheBehind?.(cached)) return { requeueAfterMs: CACHE_BEHIND_RETRY_MS };
     let s: BindingSession = gatherLocal(this.deps, cached);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const d = decide(s.g);

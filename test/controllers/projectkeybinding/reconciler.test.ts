@@ -37,6 +37,7 @@ class BindingWorld {
       connections,
       policy: DEFAULT_POLICY,
       clock: this.clock,
+      cacheBehind: () => this.cacheBehind,
       cache: {
         binding: (ns, name) => this.bindings.items.get(`${ns}/${name}`),
         key: () => this.key,
@@ -44,6 +45,9 @@ class BindingWorld {
       },
     });
   }
+
+  /** The cached copy lags the controller's own write (OwnWrites.isSuperseded). */
+  cacheBehind = false;
 
   binding(meta: Partial<ProjectKeyBinding['metadata']> = {}, status?: ProjectKeyBinding['status']): void {
     this.bindings.put({
@@ -126,4 +130,16 @@ describe('projectkeybinding reconciler: exact writes (recording fakes)', () => {
       else expect(err).to.equal(undefined);
     });
   }
+
+  it('a cached copy its own write already replaced: no call at all, looked at again shortly', async () => {
+    const w = new BindingWorld();
+    w.om.addKey('key-1');
+    w.binding({ finalizers: [] });
+    w.cacheBehind = true;
+    expect(await w.reconciler.reconcile('team-a/b', silent)).to.deep.equal({ requeueAfterMs: 100 });
+    expect(w.writes).to.deep.equal([]);
+    w.cacheBehind = false;
+    expect(await w.reconcile()).to.equal(undefined);
+    expect(w.writes[0]).to.equal('binding replace finalizers=omkeys.io/finalizer');
+  });
 });
