@@ -1,8 +1,7 @@
 // One cold start of the operator over what the cluster holds, and its memory after it, over time.
-import { readFileSync } from 'node:fs';
 import type { BenchEnv } from './bench-env.ts';
 import { round, sleep, summarizeSim, type SimCallSummary } from './measure.ts';
-import { sampleMemory, type MemorySample } from './memory.ts';
+import { sampleMemory, vmRssMiB, type MemorySample } from './memory.ts';
 import type { CgroupStats } from './memory-cgroup.ts';
 import { readStartup, type Startup } from './startup.ts';
 
@@ -66,15 +65,6 @@ export async function coldStart(b: BenchEnv, env: Record<string, string>, keys: 
     omReadsPerKey: round(opsManager.readsAnswered / keys, 3),
     memory: { afterPass, settled: settled ?? rest, rest, settleMs: SETTLE_MS, restMs: REST_MS, rssSeries, ...(cg ? { cgroup: cg } : {}) },
   };
-}
-
-function vmRssMiB(pid: number | undefined): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] ? round(Number(m[1]) / 1024) : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 /** An extra cold start over the same objects: another memory limit and/or extra node flags. */

@@ -23,6 +23,15 @@ function statusKiB(status: string, field: string): number {
   return m?.[1] ? Number(m[1]) : NaN;
 }
 
+/** VmRSS alone, from /proc only (no scrape): for sampling often. NaN once the process is gone. */
+export function vmRssMiB(pid: number | undefined): number {
+  try {
+    return round(statusKiB(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS') / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * /proc/<pid>/status first (reading it does not touch the process), then one /metrics scrape,
  * which is what a Prometheus would do anyway: no flag, no signal, no GC forced.

@@ -8,6 +8,18 @@ import type { History, KeySpecChoice } from './model.ts';
 const orgKey: KeySpecChoice = { roles: [0], access: [], rotation: 'none', retain: false, template: false, ownSecretName: false };
 const rotating: KeySpecChoice = { ...orgKey, rotation: 'grace' };
 
+/** A project key a Retain resource tracks is adopted (as the rival's key), then that resource is deleted, leaving the key behind. */
+function adoptLeftProjectKey(rotate: boolean): History {
+  return [
+    { t: 'create-key', slot: 0, spec: orgKey },
+    { t: 'create-key', slot: 2, spec: { ...orgKey, retain: true, project: 0 } },
+    { t: 'drain', healthy: false },
+    { t: 'delete-key-racing', slot: 0 },
+    { t: 'adopt-key', slot: 0, spec: orgKey, how: 'rival', target: 0, rotate },
+    { t: 'delete-key', slot: 2 },
+  ];
+}
+
 export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
   {
     name: 'a key renamed before status records it is lost with its Secret',
@@ -139,24 +151,10 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
   },
   {
     name: 'a project key a Retain resource left behind, adopted with its pair: the pair check used an organization endpoint the key may not read (401, read as a wrong pair)',
-    history: [
-      { t: 'create-key', slot: 0, spec: orgKey },
-      { t: 'create-key', slot: 2, spec: { ...orgKey, retain: true, project: 0 } },
-      { t: 'drain', healthy: false },
-      { t: 'delete-key-racing', slot: 0 },
-      { t: 'adopt-key', slot: 0, spec: orgKey, how: 'rival', target: 0, rotate: false },
-      { t: 'delete-key', slot: 2 },
-    ],
+    history: adoptLeftProjectKey(false),
   },
   {
     name: 'a project key a Retain resource left behind, adopted with rotate: true: the new key inherits its project roles',
-    history: [
-      { t: 'create-key', slot: 0, spec: orgKey },
-      { t: 'create-key', slot: 2, spec: { ...orgKey, retain: true, project: 0 } },
-      { t: 'drain', healthy: false },
-      { t: 'delete-key-racing', slot: 0 },
-      { t: 'adopt-key', slot: 0, spec: orgKey, how: 'rival', target: 0, rotate: true },
-      { t: 'delete-key', slot: 2 },
-    ],
+    history: adoptLeftProjectKey(true),
   },
 ];
