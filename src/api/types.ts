@@ -15,6 +15,18 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'omkeys';
 /** Finalizer that holds a resource until its Ops Manager side has been cleaned up. */
 export const FINALIZER = 'omkeys.io/finalizer';
+/**
+ * Finalizer on every Secret the operator writes a new pair into: until status records the key
+ * (the same write that says Ready), the Secret is the only thing that names it, so it must not
+ * vanish first. Removed by the operator (docs/crash-safety.md, "The Secret's finalizer").
+ */
+export const SECRET_FINALIZER = 'omkeys.io/secret-protection';
+/** Annotation on the Secret: the id of the create-pending mark whose create made the key in it. */
+export const ANNOTATION_CREATE_ID = 'omkeys.io/create-id';
+/** Annotation on the Secret: spec.connectionSecretRef's name when the key was made (absent: the default connection). */
+export const ANNOTATION_CONNECTION = 'omkeys.io/connection';
+/** Annotation on the Secret, "Retain" when the resource said so when its key was made. */
+export const ANNOTATION_DELETION_POLICY = 'omkeys.io/deletion-policy';
 /** Annotation on the Secret naming the Ops Manager key id whose pair it holds. */
 export const ANNOTATION_KEY_ID = 'omkeys.io/key-id';
 /**

@@ -6,6 +6,7 @@ interface CoreCalls<T> {
   read(namespace: string, name: string): Promise<T>;
   create(namespace: string, body: T): Promise<T>;
   replace(namespace: string, name: string, body: T): Promise<T>;
+  jsonPatch(namespace: string, name: string, ops: unknown[]): Promise<T>;
 }
 
 /**
@@ -46,10 +47,37 @@ export class CoreObjects<T extends { metadata?: V1ObjectMeta }> {
         resourceVersion: current.metadata?.resourceVersion,
         labels: { ...current.metadata?.labels, ...desired.metadata?.labels },
         annotations: { ...current.metadata?.annotations, ...desired.metadata?.annotations },
+        // Another controller's finalizers stay; ours come with `desired`.
+        ...finalizersOf(current, desired),
       },
     };
     return this.noted(await this.calls.replace(body.metadata?.namespace ?? '', body.metadata?.name ?? '', body));
   }
+
+  /**
+   * Takes `finalizer` off the object, by a JSON patch that first tests the list `current`
+   * shows: a list changed since (by anyone) fails the patch (422) rather than being overwritten.
+   * An object already gone is undefined: nothing is left to release.
+   */
+  async removeFinalizer(current: T, finalizer: string): Promise<T | undefined> {
+    const list = current.metadata?.finalizers ?? [];
+    if (!list.includes(finalizer)) return current;
+    const ops = [
+      { op: 'test', path: '/metadata/finalizers', value: list },
+      { op: 'replace', path: '/metadata/finalizers', value: list.filter((f) => f !== finalizer) },
+    ];
+    try {
+      return this.noted(await this.calls.jsonPatch(current.metadata?.namespace ?? '', current.metadata?.name ?? '', ops));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+function finalizersOf(current: { metadata?: V1ObjectMeta }, desired: { metadata?: V1ObjectMeta }): { finalizers?: string[] } {
+  const all = [...new Set([...(current.metadata?.finalizers ?? []), ...(desired.metadata?.finalizers ?? [])])];
+  return all.length > 0 ? { finalizers: all } : {};
 }
 
 /** Secrets and ConfigMaps as the API server has them: `kube` requests, no cache. */
@@ -60,6 +88,7 @@ function coreCalls<T>(kube: KubeClient, resource: 'secrets' | 'configmaps'): Cor
     read: (namespace, name) => kube.request<T>({ path: path(namespace, name) }),
     create: (namespace, body) => kube.request<T>({ method: 'POST', path: path(namespace), body }),
     replace: (namespace, name, body) => kube.request<T>({ method: 'PUT', path: path(namespace, name), body }),
+    jsonPatch: (namespace, name, ops) => kube.request<T>({ method: 'PATCH', path: path(namespace, name), body: ops, contentType: 'application/json-patch+json' }),
   };
 }
 

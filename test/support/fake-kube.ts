@@ -182,9 +182,22 @@ export class FakeKube {
         this.async(() => {
           guard();
           const [cm, dm] = [current.metadata, desired.metadata];
-          const metadata = { ...dm, resourceVersion: cm?.resourceVersion, labels: { ...cm?.labels, ...dm?.labels }, annotations: { ...cm?.annotations, ...dm?.annotations } };
+          const finalizers = [...new Set([...(cm?.finalizers ?? []), ...(dm?.finalizers ?? [])])];
+          const metadata = { ...dm, resourceVersion: cm?.resourceVersion, labels: { ...cm?.labels, ...dm?.labels }, annotations: { ...cm?.annotations, ...dm?.annotations }, ...(finalizers.length > 0 ? { finalizers } : {}) };
           const body: V1Secret = { ...desired, metadata };
           return this.replace('Secret', body as KubeObject, 'operator') as V1Secret;
+        }),
+      removeFinalizer: (current, finalizer) =>
+        this.async(() => {
+          guard();
+          const [ns, name] = nsName(current as KubeObject);
+          const live = this.objects.get(id('Secret', ns, name));
+          if (!live) return undefined;
+          const list = live.metadata?.finalizers ?? [];
+          if (JSON.stringify(list) !== JSON.stringify(current.metadata?.finalizers ?? [])) throw new KubeApiError(422, 'the JSON patch test failed: finalizers changed');
+          const next = clone(live);
+          next.metadata = { ...next.metadata, finalizers: list.filter((f) => f !== finalizer) };
+          return this.replace('Secret', next, 'operator') as V1Secret;
         }),
     };
   }

@@ -1,9 +1,9 @@
 import { ConditionType, Reason, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { finalizeKeyIds, keyInUse, openMark, publishedNewKey, secretKeyId } from './facts.ts';
+import { finalizeKeyIds, keyInUse, openMark, publishedNewKey, secretKeyId, secretProtected } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
-import { desiredDescription } from './secret-builder.ts';
+import { desiredDescription, secretName } from './secret-builder.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
 
 /** Not Ready for a reason only the user can fix (`terminal`) or that may pass: state it once, then wait or back off. */
@@ -26,7 +26,7 @@ export function keyDelete(g: Gathered, keyId: string): Step {
 /**
  * Cleans Ops Manager up before the resource may go: its key (unless Retain), a previous key
  * still in its grace period, and keys a lost create left behind. Any remote failure keeps the
- * finalizer; the Secret goes with the resource through its ownerReference.
+ * finalizer; the Secret goes with the resource through its ownerReference, released first.
  */
 export function finalizePlan(g: Gathered): Plan {
   if (!hasFinalizer(g.obj.metadata)) return { name: 'Finalize', steps: [], then: { kind: 'done', synced: false } };
@@ -43,8 +43,17 @@ export function finalizePlan(g: Gathered): Plan {
     }
     steps.push({ kind: 'Event', type: 'Normal', reason: 'KeyRetained', message: `deletionPolicy Retain: key ${current} stays in Ops Manager` });
   }
+  // The Secret goes with the resource (its ownerReference); it must not wait for an operator that is done.
+  if (g.secret.state === 'ours' && secretProtected(g)) steps.push({ kind: 'ReleaseSecret', current: g.secret.raw });
   steps.push({ kind: 'RemoveFinalizer' });
   return { name: 'Finalize', steps, then: { kind: 'done', synced: false } };
+}
+
+/** Lets our Secret's deletion proceed: no open create needs it as the record of its key. */
+export function releasePlan(g: Gathered): Plan {
+  if (g.secret.state !== 'ours') throw new Error('internal: releasing a Secret that is not ours');
+  // Done: the Secret's removal is an event of its own, and the reconcile it starts replaces the pair.
+  return { name: 'ReleaseSecret', steps: [{ kind: 'ReleaseSecret', current: g.secret.raw }], then: { kind: 'done', synced: false } };
 }
 
 /**
@@ -88,6 +97,12 @@ export function sweepPlan(g: Gathered): Plan {
   steps.push({ kind: 'StatusWrite', status });
   if (published !== undefined && g.connection.state === 'read') {
     steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: published, desc: desiredDescription(g.obj) });
+  }
+  // spec.secret.name changed while the create was open: the Secret it wrote is no longer the
+  // resource's (status now records its key, which the next reconcile replaces) and is let go.
+  if (mark?.secret !== undefined && mark.secret !== secretName(g.obj) && g.secret.state === 'ours') {
+    if (secretProtected(g)) steps.push({ kind: 'ReleaseSecret', current: g.secret.raw });
+    return { name: 'SweepPending', steps, then: { kind: 'done', synced: false, requeueAfterMs: 100 } };
   }
   return { name: 'SweepPending', steps, then: { kind: 'again' } };
 }

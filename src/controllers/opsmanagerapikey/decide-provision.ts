@@ -59,11 +59,11 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
 
   // Unique by construction: two marks cannot both be written from one resourceVersion.
   const id = `${obj.metadata.resourceVersion ?? ''}@${now.toISOString()}`;
-  const mark: CreateMark = { id, tag: pendingTag(obj, g.cluster), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}) };
+  const mark: CreateMark = { id, tag: pendingTag(obj, g.cluster), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}), secret: secretName(obj) };
   steps.push({ kind: 'PendingMark', mark });
   // A first key needs no status before it exists; a replacement says what it is doing, and
   // records the key it will retire, so that a crash after the Secret write forgets neither.
-  if (why !== 'Initial') steps.push({ kind: 'StatusWrite', status: markStatus(g, why, previous) });
+  if (why !== 'Initial') steps.push({ kind: 'StatusWrite', status: markStatus(g, why, previous, retireNow !== undefined) });
   if (why === 'OnDemand') steps.push({ kind: 'Event', type: 'Normal', reason: Reason.Rotating, message: `rotation requested (omkeys.io/rotate=${request ?? ''}): creating a new key` });
   const scope = obj.spec.projectId ? { projectId: obj.spec.projectId } : { orgId };
   steps.push({ kind: 'Create', scope, desc: pendingTag(obj, g.cluster), roles: [...obj.spec.roles] });
@@ -72,7 +72,7 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   for (const a of newKeyAssignments(g)) steps.push({ kind: 'ProjectAssign', projectId: a.projectId, keyId: CREATED, roles: a.roles, tolerateRefusal: true });
   const baseUrl = g.connection.state === 'read' ? g.connection.baseUrl : '';
   // The key counts as minted once its pair is published: a create interrupted before is swept, not counted.
-  const desired = (c: Created): V1Secret => buildSecret(obj, material(g, c, baseUrl));
+  const desired = (c: Created): V1Secret => buildSecret(obj, material(g, c, baseUrl), { createId: id });
   steps.push({ kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired, counts: { kind: 'KeyMinted', why } });
 
   const kept = retireNow ? undefined : previous;
@@ -88,10 +88,8 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
     const key = { id: c.id, publicKey: c.publicKey, desc: desiredDescription(obj), roles: [...obj.spec.roles].sort(), accessList: wantedCidrs(obj.spec.accessList) };
     return readyStatus(obj, key, secretName(obj), now, base);
   };
-  // Recorded before its tag goes: once renamed, only status and the Secret name the key, and
-  // the Secret may be deleted at any moment. Ready waits for the real description.
-  // The key to retire stays recorded until it is deleted.
-  steps.push({ kind: 'StatusWrite', status: (c: Created) => ({ ...markStatus(g, why, previous, base, true), keyId: c.id, publicKey: c.publicKey, secretName: secretName(obj) }) });
+  // Renamed while only the Secret names it: the Secret carries our finalizer and cannot vanish
+  // before the status below records the key (and says Ready, the real description in place).
   steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
   if (retireNow) steps.push(keyDelete(g, retireNow));
   steps.push(...configMapSync(g));
@@ -103,14 +101,10 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
 }
 
-function markStatus(
-  g: Gathered,
-  why: ProvisionReason,
-  previous: { keyId: string; revokeAt: string } | undefined,
-  base: OpsManagerApiKeyStatus = g.obj.status ?? {},
-  recordingNewKey = false,
-): OpsManagerApiKeyStatus {
+/** `retiringNow`: the old key is deleted before the new one is Ready, so Ready cannot stay True through a rotation. */
+function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string; revokeAt: string } | undefined, retiringNow: boolean): OpsManagerApiKeyStatus {
   const { obj, now } = g;
+  const base = g.obj.status ?? {};
   const rotating = why === 'Rotation' || why === 'OnDemand';
   const creating = {
     status: 'False' as const,
@@ -120,9 +114,9 @@ function markStatus(
   };
   let conditions = setCondition(base.conditions, { type: ConditionType.KeyProvisioned, ...creating }, now);
   // Until the new pair is written the Secret holds no usable pair (gone, edited, or naming a
-  // deleted key), so Ready must not keep saying True; in a rotation the old pair still works,
-  // until status names the new key: Ready then waits for its real description.
-  if (!rotating || recordingNewKey) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
+  // deleted key), so Ready must not keep saying True; in a rotation the old pair still works
+  // until the new one is Ready, unless the old key is deleted first (no grace period).
+  if (!rotating || retiringNow) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
   return {
     ...base,
     previousKeyId: previous?.keyId,

@@ -1,5 +1,5 @@
 import { keyDelete } from './decide-cleanup.ts';
-import { openMark } from './facts.ts';
+import { openMark, publishedNewKey, secretProtected } from './facts.ts';
 import type { Decision, Gathered, Step } from './plan.ts';
 
 /**
@@ -13,12 +13,17 @@ import type { Decision, Gathered, Step } from './plan.ts';
  */
 export function decideVanished(g: Gathered): Decision {
   if (!openMark(g.obj)) return { kind: 'act', plan: { name: 'Vanished', steps: [], then: { kind: 'done', synced: false } } };
-  if (g.connection.state !== 'read' || g.pending.state !== 'read') return { kind: 'read', reads: ['connection', 'pending'] };
-  const orphans = g.pending.keyIds;
+  // The Secret is read again too: the view of the reconcile predates its create's Secret write.
+  if (g.connection.state !== 'read' || g.pending.state !== 'read') return { kind: 'read', reads: ['connection', 'pending', 'secret'] };
+  // The key the create already published (renamed, so no longer tagged) is named by the Secret it wrote.
+  const published = publishedNewKey(g);
+  const orphans = [...new Set([...g.pending.keyIds, ...(published !== undefined ? [published] : [])])];
   const steps: Step[] = orphans.map((id) => ({ ...keyDelete(g, id), counts: { kind: 'OrphanDeleted' } }));
   if (orphans.length > 0) {
     const message = `the resource was deleted while its key was being created, without its finalizer running (kubernetes/kubernetes#77988): deleted ${orphans.length} key(s) made for it: ${orphans.join(', ')}`;
     steps.push({ kind: 'Event', type: 'Warning', reason: 'OrphanKeyDeleted', message });
   }
+  // Its owner is gone: garbage collection deletes it, and it must not wait for us.
+  if (g.secret.state === 'ours' && secretProtected(g)) steps.push({ kind: 'ReleaseSecret', current: g.secret.raw });
   return { kind: 'act', plan: { name: 'Vanished', steps, then: { kind: 'done', synced: false } } };
 }

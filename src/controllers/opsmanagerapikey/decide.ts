@@ -3,11 +3,11 @@ import type { OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { checkPolicy } from '../shared/policy.ts';
 import { convergePlan, inSyncPlan, repairReads } from './decide-converge.ts';
-import { blockedPlan, finalizePlan, sweepPlan } from './decide-cleanup.ts';
+import { blockedPlan, finalizePlan, releasePlan, sweepPlan } from './decide-cleanup.ts';
 import { provisionPlan, type ProvisionReason } from './decide-provision.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
 import { adoptPlan } from './decide-adopt.ts';
-import { adopting, finalizeKeyIds, openMark, rotationDue, rotationRequest } from './facts.ts';
+import { adopting, finalizeKeyIds, openMark, rotationDue, rotationRequest, secretAwaitingRelease } from './facts.ts';
 import type { Decision, Gathered, Plan, Read } from './plan.ts';
 import { isPendingTagOf } from './pending-tag.ts';
 import { secretName } from './secret-builder.ts';
@@ -25,6 +25,9 @@ export function decide(g: Gathered): Decision {
   // An interrupted create is swept before anything else (a Secret found foreign only after the
   // create, say); deleting its keys never rests on a cache that may lag the Secret naming one.
   if (openMark(obj)) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
+  // Our Secret is being deleted and waits for us: with no open mark, status names the key it
+  // holds (or it holds none of ours), so nothing is lost when it goes; a new pair follows.
+  if (secretAwaitingRelease(g)) return needs(g, ['live']) ?? act(releasePlan(g));
   if (g.templateError) return act(blockedPlan(g, 'SecretSynced', Reason.InvalidSpec, g.templateError, true));
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
   if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', Reason.PolicyDenied, policy.message, true));

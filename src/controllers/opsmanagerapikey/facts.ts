@@ -1,5 +1,5 @@
-import { ANNOTATION_CREATE_PENDING, ANNOTATION_ROTATE, type OpsManagerApiKey } from '../../api/types.ts';
-import { pendingTag } from './secret-builder.ts';
+import { ANNOTATION_CREATE_ID, ANNOTATION_CREATE_PENDING, ANNOTATION_ROTATE, SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
+import { pendingTag, secretName } from './secret-builder.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { Gathered } from './plan.ts';
 
@@ -25,13 +25,31 @@ export function keyInUse(g: Gathered): string | undefined {
 }
 
 /**
- * The key an open create published before it was interrupted: the Secret names a key still
- * carrying the tag (a key loses it only after status records it, which settles the mark).
+ * The key an open create published before it was interrupted: the Secret was written by that
+ * create (it carries the mark's id), or, written by a version before that annotation, names a
+ * key still carrying the tag (such a version renamed a key only once status recorded it).
  */
 export function publishedNewKey(g: Gathered): string | undefined {
+  const mark = openMark(g.obj);
   const inSecret = secretKeyId(g);
-  const tagged = g.pending.state === 'read' && inSecret !== undefined && g.pending.keyIds.includes(inSecret);
-  return tagged && openMark(g.obj) !== undefined ? inSecret : undefined;
+  if (!mark || inSecret === undefined || g.secret.state !== 'ours') return undefined;
+  if (secretCreateId(g) === mark.id) return inSecret;
+  const tagged = g.pending.state === 'read' && g.pending.keyIds.includes(inSecret);
+  return tagged && secretCreateId(g) === undefined ? inSecret : undefined;
+}
+
+/** The id of the create whose key the Secret holds (ANNOTATION_CREATE_ID), if it says. */
+export function secretCreateId(g: Gathered): string | undefined {
+  return g.secret.state === 'ours' ? g.secret.raw.metadata?.annotations?.[ANNOTATION_CREATE_ID] : undefined;
+}
+
+/** Our Secret carries the operator's finalizer and is being deleted: it waits for a ReleaseSecret. */
+export function secretAwaitingRelease(g: Gathered): boolean {
+  return g.secret.state === 'ours' && g.secret.raw.metadata?.deletionTimestamp !== undefined && secretProtected(g);
+}
+
+export function secretProtected(g: Gathered): boolean {
+  return g.secret.state === 'ours' && (g.secret.raw.metadata?.finalizers ?? []).includes(SECRET_FINALIZER);
 }
 
 /**
@@ -75,6 +93,8 @@ export interface CreateMark {
   startedAt: string;
   /** The omkeys.io/rotate value the create answers. */
   rotationRequest?: string;
+  /** The Secret the create writes: until status records the key, it is the key's record, whatever spec.secret.name says since. */
+  secret?: string;
 }
 
 /** The annotation's value for a mark; status.createSettled holds the same string once it is settled. */
@@ -98,4 +118,9 @@ export function openMark(obj: OpsManagerApiKey): (CreateMark & { value: string }
     mark = { id: raw, tag: pendingTag(obj), startedAt: '' };
   }
   return { ...mark, tag: pendingTag(obj), value: raw };
+}
+
+/** The Secret a reconcile reads: while a create is open, the one it writes, else the spec's. */
+export function secretInView(obj: OpsManagerApiKey): string {
+  return openMark(obj)?.secret ?? secretName(obj);
 }

@@ -8,10 +8,11 @@ import type { KeyListCache } from '../shared/key-list-cache.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
 import type { ConfigMapStore, ObjectStore, SecretStore } from '../shared/ports.ts';
 import { readAdopt } from './gather-adopt.ts';
+import { secretInView } from './facts.ts';
 import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
 import { cachedFacts, cachedSecretMatches } from './secret-facts.ts';
-import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretMatchesBarDigests, secretName, TemplateError } from './secret-builder.ts';
+import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretMatchesBarDigests, TemplateError } from './secret-builder.ts';
 
 export interface GatherDeps {
   keys: ObjectStore<OpsManagerApiKey>;
@@ -87,7 +88,7 @@ function templateError(obj: OpsManagerApiKey): string | undefined {
 /** The first view of a reconcile: the resource as given (cache or a write's answer) and the Secret from the cache. */
 export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { live: boolean; secret?: V1Secret | undefined; configMap?: V1ConfigMap | undefined; lastSync?: LastSync }): Session {
   const ns = obj.metadata.namespace ?? '';
-  const secret = 'secret' in opts ? opts.secret : deps.cache.secret(ns, secretName(obj));
+  const secret = 'secret' in opts ? opts.secret : deps.cache.secret(ns, secretInView(obj));
   const cmName = obj.spec.opsManagerConfigMap?.name;
   const configMap = 'configMap' in opts ? opts.configMap : cmName ? deps.cache.configMap(ns, cmName) : undefined;
   const te = templateError(obj);
@@ -129,7 +130,7 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   const obj = g.obj;
   if (reads.includes('secret') && !reads.includes('live')) {
     // The Secret's data, for a rewrite: the cache holds only its metadata.
-    const secret = await deps.secrets.get(obj.metadata.namespace ?? '', secretName(obj));
+    const secret = await deps.secrets.get(obj.metadata.namespace ?? '', secretInView(obj));
     g = { ...g, secret: viewSecret(obj, secret) };
     read = { ...read, secret };
   }
@@ -162,5 +163,5 @@ async function readLive(deps: GatherDeps, obj: OpsManagerApiKey, objLive: boolea
   const cmName = fresh.spec.opsManagerConfigMap?.name;
   // A ConfigMap we do not own is not in the cache (it has no managed-by label): only a live read shows it.
   const configMap = cmName && deps.configMaps ? await deps.configMaps.get(ns, cmName) : undefined;
-  return { obj: fresh, secret: await deps.secrets.get(ns, secretName(fresh)), configMap };
+  return { obj: fresh, secret: await deps.secrets.get(ns, secretInView(fresh)), configMap };
 }

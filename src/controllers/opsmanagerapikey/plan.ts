@@ -144,13 +144,15 @@ type StepBody =
    */
   | { kind: 'KeyDelete'; orgId: string; keyId: string; orUnassignFrom?: string }
   | { kind: 'SecretWrite'; current?: V1Secret; desired: AfterCreate<V1Secret> }
+  /** Takes the operator's finalizer off its Secret (SECRET_FINALIZER): status now names its key, or it names none of ours. */
+  | { kind: 'ReleaseSecret'; current: V1Secret }
   | { kind: 'ConfigMapWrite'; current?: V1ConfigMap; desired: V1ConfigMap }
   | { kind: 'Event'; type: 'Normal' | 'Warning'; reason: string; message: AfterCreate<string> };
 
 export type Step = StepBody & { counts?: Tally };
 
 
-export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'Provision' | 'Adopt' | 'Converge' | 'InSync' | 'Failed' | 'Vanished';
+export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'ReleaseSecret' | 'Provision' | 'Adopt' | 'Converge' | 'InSync' | 'Failed' | 'Vanished';
 
 export type Then =
   /** Decide again, from the objects the writes returned. */

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import {
+  ANNOTATION_CONNECTION,
+  ANNOTATION_CREATE_ID,
+  ANNOTATION_DELETION_POLICY,
   ANNOTATION_KEY_ID,
   API_VERSION,
   LABEL_MANAGED_BY,
   MANAGED_BY_VALUE,
   OPS_MANAGER_API_KEY_KIND,
   RESERVED_SECRET_KEYS,
+  SECRET_FINALIZER,
   type OpsManagerApiKey,
 } from '../../api/types.ts';
 import { formatPendingTag } from './pending-tag.ts';
@@ -114,8 +118,23 @@ export function secretMetadata(obj: OpsManagerApiKey, keyId: string | undefined,
   return { labels: { ...(template?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY_VALUE }, annotations };
 }
 
-/** The whole desired Secret (string data); the caller decides whether to create or update it. */
-export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
+/**
+ * What a Secret written with a key just made carries besides its pair: the finalizer that keeps
+ * it until status records the key, the create it came from, and what a cleanup needs should
+ * the resource vanish before that (the connection, a Retain policy): see secret-janitor.ts.
+ */
+function madeMetadata(obj: OpsManagerApiKey, createId: string): { annotations: Record<string, string>; finalizers: string[] } {
+  const annotations: Record<string, string> = { [ANNOTATION_CREATE_ID]: createId };
+  if (obj.spec.connectionSecretRef) annotations[ANNOTATION_CONNECTION] = obj.spec.connectionSecretRef.name;
+  if (obj.spec.deletionPolicy === 'Retain') annotations[ANNOTATION_DELETION_POLICY] = 'Retain';
+  return { annotations, finalizers: [SECRET_FINALIZER] };
+}
+
+/**
+ * The whole desired Secret (string data); the caller decides whether to create or update it.
+ * `made`: the pair is of a key this create made (its mark's id), not a re-render.
+ */
+export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, made?: { createId: string }): V1Secret {
   const data: Record<string, string> = {};
   for (const [k, v] of templateEntries(obj)) data[k] = renderTemplateValue(v, km);
   data.publicKey = km.publicKey;
@@ -125,6 +144,8 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
   if (km.orgId) data.orgId = km.orgId;
   if (km.projectId) data.projectId = km.projectId;
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+  const meta = secretMetadata(obj, km.keyId, { pair: pairHash(km.publicKey, km.privateKey), data: dataDigest(encoded) });
+  const extra = made ? madeMetadata(obj, made.createId) : undefined;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -132,7 +153,9 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
     metadata: {
       name: secretName(obj),
       namespace: obj.metadata.namespace,
-      ...secretMetadata(obj, km.keyId, { pair: pairHash(km.publicKey, km.privateKey), data: dataDigest(encoded) }),
+      labels: meta.labels,
+      annotations: { ...meta.annotations, ...extra?.annotations },
+      ...(extra ? { finalizers: extra.finalizers } : {}),
       ownerReferences: [
         {
           apiVersion: API_VERSION,

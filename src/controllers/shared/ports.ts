@@ -18,6 +18,11 @@ export interface SecretStore {
   create(secret: V1Secret): Promise<V1Secret>;
   /** Replaces `current` (its resourceVersion) with `desired`, keeping labels and annotations the operator does not own. */
   update(current: V1Secret, desired: V1Secret): Promise<V1Secret>;
+  /**
+   * Takes `finalizer` off the Secret (a patch tested against the finalizers `current` shows,
+   * so a cached copy without data will do); undefined when the Secret is gone already.
+   */
+  removeFinalizer(current: V1Secret, finalizer: string): Promise<V1Secret | undefined>;
 }
 
 /** The same, for the ConfigMaps the operator writes. */

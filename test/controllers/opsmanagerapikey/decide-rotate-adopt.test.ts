@@ -29,8 +29,8 @@ const adoptSpec = { adopt: { keyId: ADOPTED, privateKeySecretRef: { name: 'old',
 const adoptLost = { adopt: { keyId: ADOPTED, rotate: true }, rotation: { every: '720h', gracePeriod: '1h' } };
 
 const rows: Array<{ name: string; g: Gathered; steps: string[] }> = [
-  { name: 'rotate now: a new annotation value rotates once, the Secret in one write, old key kept for no grace without rotation', g: gathered(key({}, { keyId: 'key-1' }, rotate('r1'))), steps: ['PendingMark', 'StatusWrite', 'Event Rotating', 'Create org', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
-  { name: 'rotate now with a rotation spec keeps the old key for the grace period', g: gathered(key({ rotation: { every: '720h', gracePeriod: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo }, rotate('r1'))), steps: ['PendingMark', 'StatusWrite', 'Event Rotating', 'Create org', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'rotate now: a new annotation value rotates once, the Secret in one write, old key kept for no grace without rotation', g: gathered(key({}, { keyId: 'key-1' }, rotate('r1'))), steps: ['PendingMark', 'StatusWrite', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
+  { name: 'rotate now with a rotation spec keeps the old key for the grace period', g: gathered(key({ rotation: { every: '720h', gracePeriod: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo }, rotate('r1'))), steps: ['PendingMark', 'StatusWrite', 'Event Rotating', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'] },
   { name: 'the value handled last does not rotate again', g: gathered(key({}, { keyId: 'key-1', lastRotationRequest: 'r1' }, rotate('r1'))), steps: ['StatusWrite'] },
   { name: 'rotate now rests on live reads', g: gathered(key({}, { keyId: 'key-1' }, rotate('r2')), { live: false }), steps: ['read live'] },
   { name: 'adopt: reads the key, the private key and the pair check first', g: gathered(key(adoptSpec), { secret: absent, adopt: unread }), steps: ['read adopt'] },
@@ -46,7 +46,7 @@ const rows: Array<{ name: string; g: Gathered; steps: string[] }> = [
   {
     name: 'adopt a key whose private key is lost: replaced at once, its project roles kept on the new key, the old one kept for the grace period',
     g: gathered(key(adoptLost), { secret: absent, adopt: adoptRead({ pair: undefined }) }),
-    steps: ['PendingMark', 'StatusWrite', 'Create org', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'],
+    steps: ['PendingMark', 'StatusWrite', 'Create org', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'],
   },
   { name: 'once adopted (the Secret names the key) it is an ordinary key', g: gathered(key(adoptSpec, { keyId: ADOPTED }), { secret: ours({ keyId: ADOPTED }), remote: { state: 'present', key: remote({ id: ADOPTED }) } }), steps: ['StatusWrite'] },
   {

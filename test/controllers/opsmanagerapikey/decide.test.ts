@@ -7,6 +7,7 @@ import { NOW, ORG, PROJECT, gathered, key, ours, remote, stepLines } from './fix
 const absent = { state: 'absent' } as const;
 const unread = { state: 'unread' } as const;
 const hourAgo = new Date(NOW.getTime() - 3_600_000).toISOString();
+const rotate = (value: string): Partial<Parameters<typeof key>[2]> => ({ annotations: { 'omkeys.io/rotate': value } });
 const later = new Date(NOW.getTime() + 600_000).toISOString();
 const deleting = { deletionTimestamp: NOW.toISOString() };
 /** An open create-pending mark: the annotation, not settled in status. */
@@ -24,9 +25,9 @@ interface Row {
   plan?: Plan['name'];
 }
 
-const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k'];
+const CREATE = ['PendingMark', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
 /** A replacement also says in status what it does, and which key it will retire, before the create. */
-const REPLACE = ['PendingMark', 'StatusWrite', 'Create org', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k'];
+const REPLACE = ['PendingMark', 'StatusWrite', 'Create org', 'SecretWrite', 'KeyUpdate created desc=team-a/k'];
 const rows: Row[] = [
   { name: 'adds the finalizer before anything but a first key', g: gathered(key({}, { keyId: 'key-1' }, { finalizers: [] }), { live: false, connection: unread }), steps: ['AddFinalizer'] },
   { name: 'a first key rests on the cache: only the connection is read', g: gathered(key(), { live: false, secret: absent, connection: unread }), steps: ['read connection'] },
@@ -39,7 +40,7 @@ const rows: Row[] = [
       secret: absent,
       bindings: [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a', finalizers: ['omkeys.io/finalizer'] }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }],
     }),
-    steps: ['PendingMark', 'Create org', 'AccessListAdd 192.0.2.1', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyCreated'],
+    steps: ['PendingMark', 'Create org', 'AccessListAdd 192.0.2.1', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyCreated'],
   },
   {
     name: 'replaces the key when its Secret was deleted, retiring the old key at once',
@@ -49,7 +50,7 @@ const rows: Row[] = [
   {
     name: 'a project key with a grace key whose Secret is deleted: the grace key is deleted first, never forgotten',
     g: gathered(key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }, { keyId: 'key-1', previousKeyId: 'key-0', previousKeyRevokeAt: later }), { secret: absent }),
-    steps: [`KeyDelete key-0 or unassign from ${PROJECT}`, 'PendingMark', 'StatusWrite', 'Create project', 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', `KeyDelete key-1 or unassign from ${PROJECT}`, 'StatusWrite', 'Event KeyReplaced'],
+    steps: [`KeyDelete key-0 or unassign from ${PROJECT}`, 'PendingMark', 'StatusWrite', 'Create project', 'SecretWrite', 'KeyUpdate created desc=team-a/k', `KeyDelete key-1 or unassign from ${PROJECT}`, 'StatusWrite', 'Event KeyReplaced'],
   },
   { name: 'replaces the key when the pair in the Secret was edited', g: gathered(key({}, { keyId: 'key-1' }), { secret: ours({ pairIntact: false }) }), steps: [...REPLACE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
   { name: 'replaces a key deleted by hand in Ops Manager, with nothing to retire', g: gathered(key({}, { keyId: 'key-1' }), { remote: absent }), steps: [...REPLACE, 'StatusWrite', 'Event KeyReplaced'] },
@@ -112,25 +113,38 @@ describe('omkey decide: details', () => {
     expect(final.status({ id: 'n', publicKey: 'p', privateKey: 'x' }).createSettled, 'the final status settles the mark').to.equal(JSON.stringify(mark.mark));
   });
 
-  it('the new key is recorded in status before it loses its tag, and Ready is written only after the real description', () => {
+  it('a first key: the Secret carries our finalizer and the create id before the rename, and one status, after it, records the key and says Ready', () => {
     const p = plan(decide(gathered(key(), { secret: absent })));
     const kinds = p.steps.map((s) => s.kind);
     const rename = kinds.indexOf('KeyUpdate');
-    expect(kinds.indexOf('StatusWrite'), 'recorded first').to.be.lessThan(rename);
-    expect(kinds.lastIndexOf('StatusWrite'), 'Ready after').to.be.greaterThan(rename);
-    const recorded = p.steps[kinds.indexOf('StatusWrite')];
-    if (recorded?.kind !== 'StatusWrite' || typeof recorded.status !== 'function') throw new Error('no recorded status');
-    const mid = recorded.status({ id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' });
-    expect(mid.keyId).to.equal('new');
-    expect(mid.conditions?.find((c) => c.type === 'Ready')?.status, 'not Ready before the real description').to.equal('False');
+    expect(kinds.filter((k) => k === 'StatusWrite'), 'one status write').to.have.length(1);
+    expect(kinds.indexOf('SecretWrite'), 'the Secret before the rename').to.be.lessThan(rename);
+    expect(kinds.indexOf('StatusWrite'), 'Ready after the rename').to.be.greaterThan(rename);
+    const mark = p.steps[0];
+    const write = p.steps[kinds.indexOf('SecretWrite')];
+    if (mark?.kind !== 'PendingMark' || write?.kind !== 'SecretWrite' || typeof write.desired !== 'function') throw new Error('expected the mark and a Secret built from the created key');
+    const secret = write.desired({ id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' });
+    expect(secret.metadata?.finalizers).to.deep.equal(['omkeys.io/secret-protection']);
+    expect(secret.metadata?.annotations?.['omkeys.io/create-id']).to.equal(mark.mark.id);
+    expect(mark.mark.secret, 'the mark names the Secret it writes').to.equal('k');
     const last = p.steps.at(-2);
     if (last?.kind !== 'StatusWrite' || typeof last.status !== 'function') throw new Error('expected a final status built from the created key');
     const st = last.status({ id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' });
     expect(st.keyId).to.equal('new');
     expect(st.createSettled).to.be.a('string');
-    expect(JSON.stringify(mid)).to.not.contain('priv-9f3c2a');
     expect(st.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
     expect(JSON.stringify(st)).to.not.contain('priv-9f3c2a');
+  });
+
+  it('a rotation without grace says Ready=False before the create: the old key is deleted before the new one is Ready', () => {
+    const p = plan(decide(gathered(key({}, { keyId: 'key-1' }, rotate('r1')))));
+    const first = p.steps.find((s) => s.kind === 'StatusWrite');
+    if (first?.kind !== 'StatusWrite' || typeof first.status === 'function') throw new Error('expected the status written before the create');
+    expect(first.status.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('False');
+    const graceful = plan(decide(gathered(key({ rotation: { every: '720h', gracePeriod: '1h' } }, { keyId: 'key-1', rotatedAt: hourAgo }, rotate('r1')))));
+    const kept = graceful.steps.find((s) => s.kind === 'StatusWrite');
+    if (kept?.kind !== 'StatusWrite' || typeof kept.status === 'function') throw new Error('expected the status written before the create');
+    expect(kept.status.conditions?.find((c) => c.type === 'Ready')?.status, 'the old pair works through the grace period').to.not.equal('False');
   });
 
   it('plans the next check at the rotation time, and at the end of a grace period', () => {

@@ -7,13 +7,12 @@ import { ORG, PROJECT } from '../support/recording-om.ts';
 
 const TAG = 'omkeys-pending:uid-1';
 const MARK = 'key replace finalizers=omkeys.io/finalizer +pending-mark';
-/** A first key: the pending mark (with the finalizer) is the only write before the create. */
-/** The new key recorded in status before it loses its tag (not Ready until its real description). */
-const RECORDED = 'key status Ready=False Progressing settles-mark';
-const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k'];
+/** A first key: the pending mark (with the finalizer) is the only write before the create; its Secret is protected by our finalizer. */
+const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k'];
 /** A replacement also states in status what it does before the create. */
-const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k'];
-const READY_SETTLED = 'key status Ready=True Provisioned';
+const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k'];
+/** The one status write after the create: it records the key, settles the mark and says Ready. */
+const READY_SETTLED = 'key status Ready=True Provisioned settles-mark';
 const later = '2026-11-28T13:00:00Z';
 const earlier = '2026-11-28T11:30:00Z';
 const deleting = { deletionTimestamp: '2026-11-28T12:00:00Z' };
@@ -35,7 +34,7 @@ const rows: Row[] = [
   {
     name: 'project key: created through its project, organization read once, no org-endpoint create',
     setup: (w) => w.projectKey(),
-    writes: [MARK, `om createProjectKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
+    writes: [MARK, `om createProjectKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'access list and bound project roles are in place before the Secret is written',
@@ -43,7 +42,7 @@ const rows: Row[] = [
       w.key({ accessList: [{ ipAddress: '192.0.2.1' }] });
       w.bindings = [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a', finalizers: ['omkeys.io/finalizer'] }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }];
     },
-    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
+    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'steady state: nothing written anywhere',
@@ -69,7 +68,7 @@ const rows: Row[] = [
       w.om.addKey('key-1', { roles: [{ groupId: PROJECT, roleName: 'GROUP_READ_ONLY' }] });
       w.projectKey(readyStatus('key-1', { previousKeyId: 'key-0', previousKeyRevokeAt: later }));
     },
-    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k', RECORDED, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
+    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'pair edited by hand: replaced (the Secret updated in place), old key deleted',
@@ -117,7 +116,7 @@ const rows: Row[] = [
       w.om.addKey('key-1');
       w.secretFor(w.key({ rotation: { every: '1h', gracePeriod: '10m' } }, readyStatus('key-1', { rotatedAt: '2026-11-28T10:00:00Z' })), 'key-1');
     },
-    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', 'key status Ready=False Rotating settles-mark', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
+    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k +protected', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating settles-mark', 'event Normal KeyReplaced'],
   },
   {
     name: 'grace period over: the previous key is deleted',
@@ -221,7 +220,7 @@ describe('omkey reconciler: exact writes (recording fakes of Kubernetes and Ops 
       };
     };
     const cases = [
-      { name: 'gone: the key made for it is deleted, nothing written to Kubernetes after the Secret', recreate: false },
+      { name: 'gone: the key made for it is deleted and its Secret released (garbage collection takes it), nothing else written to Kubernetes', recreate: false },
       { name: 'made again under the same name (another uid): the first one\'s key is deleted all the same', recreate: true },
     ];
     for (const c of cases) {
@@ -230,7 +229,8 @@ describe('omkey reconciler: exact writes (recording fakes of Kubernetes and Ops 
         w.key({}, undefined, { finalizers: [] });
         vanishAfterMark(w, c.recreate);
         expect(await w.reconcile()).to.equal(undefined);
-        expect(w.writes).to.deep.equal([MARK, `om createOrgKey desc=${TAG}`, 'secret create k', 'om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted']);
+        // The key was renamed before the refused status write: the Secret's create id names it, not a tag.
+        expect(w.writes).to.deep.equal([MARK, `om createOrgKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted', 'secret release k']);
         expect([...w.om.keys.keys()], 'keys left in Ops Manager').to.deep.equal([]);
         // Minted: its pair reached a Secret (which goes with its owner).
         expect(w.tallies).to.deep.equal(['KeyMinted Initial', 'OrphanDeleted']);
@@ -246,7 +246,7 @@ describe('omkey reconciler: exact writes (recording fakes of Kubernetes and Ops 
       expect([...w.om.keys.keys()]).to.deep.equal(['new-1']);
       w.writes.length = 0;
       expect(await w.reconcile()).to.equal(undefined);
-      expect(w.writes).to.deep.equal(['om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted']);
+      expect(w.writes).to.deep.equal(['om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted', 'secret release k']);
       expect([...w.om.keys.keys()]).to.deep.equal([]);
     });
 

@@ -78,8 +78,8 @@ export class KeyWorld {
     return this.key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }, status, meta);
   }
 
-  /** Our Secret holding key `keyId`'s pair, as the operator writes it. */
-  secretFor(obj: OpsManagerApiKey, keyId: string): void {
+  /** Our Secret holding key `keyId`'s pair, as the operator writes it (`made`: by that create, with our finalizer). */
+  secretFor(obj: OpsManagerApiKey, keyId: string, made?: { createId: string }): void {
     const s = buildSecret(obj, {
       keyId,
       publicKey: `pub-${keyId}`,
@@ -87,8 +87,16 @@ export class KeyWorld {
       baseUrl: BASE_URL,
       ...(obj.spec.orgId ? { orgId: obj.spec.orgId } : {}),
       ...(obj.spec.projectId ? { projectId: obj.spec.projectId } : {}),
-    });
+    }, made);
     this.secrets.put(s);
+  }
+
+  /** `kubectl delete secret k`: gone at once, or, with a finalizer, being deleted until it is released. */
+  deleteSecret(): void {
+    const s = this.secrets.items.get('team-a/k');
+    if (!s?.metadata) throw new Error('no Secret');
+    if ((s.metadata.finalizers ?? []).length === 0) this.secrets.items.delete('team-a/k');
+    else this.secrets.put({ ...s, metadata: { ...s.metadata, deletionTimestamp: new Date(this.clock.now()) } });
   }
 
   /** Edits the stored Secret as a person would with kubectl. */

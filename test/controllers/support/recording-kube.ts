@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { Condition } from '../../../src/api/types.ts';
+import { SECRET_FINALIZER, type Condition } from '../../../src/api/types.ts';
 import type { EventSink, ObjectStore, SecretStore } from '../../../src/controllers/shared/ports.ts';
 
 type Obj = { metadata: { name?: string; namespace?: string; resourceVersion?: string; finalizers?: string[] }; status?: { conditions?: Condition[] } };
@@ -80,20 +80,40 @@ export class RecordingSecrets implements SecretStore {
   }
 
   async create(secret: V1Secret): Promise<V1Secret> {
-    this.writes.push(`${this.kind} create ${secret.metadata?.name ?? ''}`);
+    this.writes.push(`${this.kind} create ${secret.metadata?.name ?? ''}${guarded(secret)}`);
     if (this.items.has(`${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? ''}`)) throw apiError(409, 'exists');
     return Promise.resolve(this.put(secret));
   }
 
   async update(current: V1Secret, desired: V1Secret): Promise<V1Secret> {
-    this.writes.push(`${this.kind} update ${desired.metadata?.name ?? ''}`);
+    this.writes.push(`${this.kind} update ${desired.metadata?.name ?? ''}${guarded(desired)}`);
     const was = this.items.get(`${desired.metadata?.namespace ?? ''}/${desired.metadata?.name ?? ''}`);
     if (!was) throw apiError(404, 'not found');
     if (was.metadata?.resourceVersion !== current.metadata?.resourceVersion) throw apiError(409, 'conflict');
     const labels = { ...current.metadata?.labels, ...desired.metadata?.labels };
     const annotations = { ...current.metadata?.annotations, ...desired.metadata?.annotations };
-    return Promise.resolve(this.put({ ...desired, metadata: { ...desired.metadata, labels, annotations } }));
+    const finalizers = [...new Set([...(was.metadata?.finalizers ?? []), ...(desired.metadata?.finalizers ?? [])])];
+    return Promise.resolve(this.put({ ...desired, metadata: { ...desired.metadata, labels, annotations, ...(finalizers.length > 0 ? { finalizers } : {}) } }));
   }
+
+  /** Recorded as `secret release <name>`; a Secret being deleted goes once no finalizer is left. */
+  async removeFinalizer(current: V1Secret, finalizer: string): Promise<V1Secret | undefined> {
+    const key = `${current.metadata?.namespace ?? ''}/${current.metadata?.name ?? ''}`;
+    this.writes.push(`${this.kind} release ${current.metadata?.name ?? ''}`);
+    const was = this.items.get(key);
+    if (!was) return Promise.resolve(undefined);
+    const finalizers = (was.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+    if (was.metadata?.deletionTimestamp && finalizers.length === 0) {
+      this.items.delete(key);
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(this.put({ ...was, metadata: { ...was.metadata, finalizers } }));
+  }
+}
+
+/** ` +protected` on the write of a Secret that carries the operator's finalizer (a new key's pair). */
+function guarded(s: V1Secret): string {
+  return (s.metadata?.finalizers ?? []).includes(SECRET_FINALIZER) ? ' +protected' : '';
 }
 
 export class RecordingEvents implements EventSink {
