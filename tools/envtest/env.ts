@@ -54,7 +54,7 @@ export class TestEnv {
 
   /**
    * Waits until the namespaces are gone (their finalizers ran). Those still there after the
-   * timeout have the omkeys finalizer stripped from their objects so that one stuck suite
+   * timeout have the omkeys finalizers stripped from their objects so that one stuck suite
    * cannot leak work into the next; their names are returned so the caller can fail.
    */
   async waitForNamespacesGone(names: readonly string[], timeoutMs: number): Promise<string[]> {
@@ -89,6 +89,15 @@ export class TestEnv {
           { group: 'omkeys.io', version: 'v1alpha1', namespace, plural, name: item.metadata.name, body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }] },
         ).catch(() => undefined);
       }
+    }
+    // The operator protects the Secrets of new keys with a finalizer of its own.
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const secrets = await core.listNamespacedSecret({ namespace, labelSelector: 'app.kubernetes.io/managed-by=omkeys' });
+    for (const item of secrets.items) {
+      const finalizers = item.metadata?.finalizers ?? [];
+      if (!finalizers.includes('omkeys.io/secret-protection')) continue;
+      const body = [{ op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== 'omkeys.io/secret-protection') }];
+      await core.patchNamespacedSecret({ namespace, name: item.metadata?.name ?? '', body }).catch(() => undefined);
     }
   }
 

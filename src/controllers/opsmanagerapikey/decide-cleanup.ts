@@ -65,7 +65,8 @@ export function releasePlan(g: Gathered): Plan {
 export function sweepPlan(g: Gathered): Plan {
   const inSecret = secretKeyId(g);
   // Tracked keys are never orphans, whatever their description says (a crash can leave a kept key tagged).
-  const tracked = new Set([inSecret, g.obj.status?.keyId, g.obj.status?.previousKeyId].filter((id): id is string => id !== undefined));
+  const published = publishedNewKey(g);
+  const tracked = new Set([inSecret, published, g.obj.status?.keyId, g.obj.status?.previousKeyId].filter((id): id is string => id !== undefined));
   const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];
   const orphans = tagged.filter((id) => !tracked.has(id));
   const steps: Step[] = orphans.map((id) => ({ ...keyDelete(g, id), counts: ORPHAN }));
@@ -82,7 +83,6 @@ export function sweepPlan(g: Gathered): Plan {
   // The new pair reached the Secret before the crash: the create happened. Status records the
   // key (so that losing the Secret now orphans nothing), a scheduled rotation is not due again,
   // and the rotation request it answered is handled.
-  const published = publishedNewKey(g);
   if (published !== undefined && mark && g.secret.state === 'ours') {
     status.keyId = published;
     if (g.secret.reading.publicKey !== undefined) status.publicKey = g.secret.reading.publicKey;

@@ -33,7 +33,8 @@ export function publishedNewKey(g: Gathered): string | undefined {
   const mark = openMark(g.obj);
   const inSecret = secretKeyId(g);
   if (!mark || inSecret === undefined || g.secret.state !== 'ours') return undefined;
-  if (secretCreateId(g) === mark.id) return inSecret;
+  // The key holding the Secret's public key wins over its key id, which a hand may have edited.
+  if (secretCreateId(g) === mark.id) return (g.pending.state === 'read' ? g.pending.holder : undefined) ?? inSecret;
   const tagged = g.pending.state === 'read' && g.pending.keyIds.includes(inSecret);
   return tagged && secretCreateId(g) === undefined ? inSecret : undefined;
 }

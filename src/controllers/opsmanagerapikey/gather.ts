@@ -146,7 +146,10 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
     const keyId = g.secret.state === 'ours' ? g.secret.reading.keyId : undefined;
     g = { ...g, remote: keyId ? await readRemoteKey(client, obj, keyId, orgId, deps.keyLists) : { state: 'absent' } };
   }
-  if (client && reads.includes('pending')) g = { ...g, pending: { state: 'read', keyIds: await findPendingKeys(client, obj, orgId) } };
+  if (client && reads.includes('pending')) {
+    const pair = g.secret.state === 'ours' && g.secret.reading.pairIntact ? g.secret.reading.publicKey : undefined;
+    g = { ...g, pending: { state: 'read', ...(await findPendingKeys(client, obj, orgId, pair)) } };
+  }
   if (conn && reads.includes('adopt')) g = { ...g, ...(await readAdopt(deps, conn, obj, orgId)) };
   return { g, ...(conn ? { conn } : {}), objLive: s.objLive === true || reads.includes('live'), read };
 }

@@ -78,8 +78,11 @@ export interface Gathered {
   connection: { state: 'unread' } | { state: 'read'; baseUrl: string; orgId: string };
   /** The key the Secret names, read from Ops Manager. */
   remote: RemoteView;
-  /** Keys carrying this resource's pending-create tag. */
-  pending: { state: 'unread' } | { state: 'read'; keyIds: string[] };
+  /**
+   * Keys carrying this resource's pending-create tag; `holder`: the key that holds the public key
+   * of our intact Secret, tagged or named as the spec says (the Secret's key id may be edited).
+   */
+  pending: { state: 'unread' } | { state: 'read'; keyIds: string[]; holder?: string };
   /** Bindings of this key, from the cache: a new key gets their project roles before its pair is published. */
   bindings: readonly ProjectKeyBinding[];
   /** Whether the operator's default connection is what this resource uses (for the bindings' policy). */

@@ -23,10 +23,19 @@ export function remote(over: Partial<RemoteKey> = {}): RemoteKey {
 
 const RAW: V1Secret = { metadata: { name: 'k', namespace: 'team-a', resourceVersion: '7' }, data: {} };
 
-export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean; complete?: boolean } = {}): Gathered['secret'] {
+/** `createId`: written by that create (omkeys.io/create-id), with the operator's finalizer; `deleting`: being deleted. */
+export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean; complete?: boolean; createId?: string; deleting?: boolean } = {}): Gathered['secret'] {
+  const raw = over.createId === undefined && !over.deleting ? RAW : {
+    ...RAW,
+    metadata: {
+      ...RAW.metadata,
+      ...(over.createId !== undefined ? { annotations: { ...RAW.metadata?.annotations, 'omkeys.io/create-id': over.createId }, finalizers: ['omkeys.io/secret-protection'] } : {}),
+      ...(over.deleting ? { deletionTimestamp: NOW } : {}),
+    },
+  };
   return {
     state: 'ours',
-    raw: RAW,
+    raw,
     reading: { keyId: 'keyId' in over ? over.keyId : 'key-1', publicKey: 'abcdefgh', pairIntact: over.pairIntact ?? true },
     matchesDesired: over.matchesDesired ?? true,
     complete: over.complete ?? true,
