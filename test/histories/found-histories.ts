@@ -38,6 +38,10 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
     ],
   },
   {
+    name: 'a key renamed before status records it, then its Secret\'s keyId edited by hand: the Secret still names it by its public key',
+    history: [{ t: 'create-key', slot: 0, spec: { ...orgKey, access: [0] } }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }, { t: 'edit-secret', slot: 0, edit: 'key-id' }],
+  },
+  {
     name: 'the sweep keeps the key the Secret names without recording it, and the Secret goes',
     history: [
       { t: 'create-key', slot: 0, spec: orgKey },
