@@ -5,6 +5,7 @@ import { ConnectionPool } from '../controllers/shared/connections.ts';
 import { KeyListCache } from '../controllers/shared/key-list-cache.ts';
 import { ClusterIdentity } from '../controllers/shared/cluster-identity.ts';
 import { PendingKeyJanitor } from '../controllers/opsmanagerapikey/janitor.ts';
+import { SecretJanitor } from '../controllers/opsmanagerapikey/secret-janitor.ts';
 import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
 import type { EventSink } from '../controllers/shared/ports.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
@@ -156,6 +157,24 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
     concurrency: config.concurrency,
     resyncPeriodMs: config.resyncPeriodMs,
   });
+  // Protected Secrets whose resource vanished without releasing them (secret-janitor.ts).
+  const secretJanitor = new SecretJanitor({
+    secretCache: secretInformer,
+    keyCache: keyInformer,
+    keys: liveKeys,
+    // Not noted as the key controller's writes: its owner is gone, nothing of it reconciles.
+    secrets: secretsOf(kube),
+    connections,
+    events,
+    clock,
+    logger,
+    metrics,
+    inScope,
+    queue: runtime.queue,
+    resyncPeriodMs: config.resyncPeriodMs,
+    onCounted: (tally) => countTally(metrics, tally),
+    noteWritten: (client, keyId) => keyLists.noteWritten(client, keyId),
+  });
 
   const manager = new Manager({
     kube,
@@ -173,6 +192,7 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
   manager.addInformer(bindingInformer);
   manager.addController(controller);
   manager.addController(bindings.controller);
+  manager.addController(secretJanitor);
   manager.onStop(() => connections.close());
   return { manager };
 }

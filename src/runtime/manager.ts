@@ -58,7 +58,8 @@ export class Manager {
     this.informers.push(informer);
   }
 
-  addController<T extends KubernetesObject>(controller: Controller<T>): void {
+  /** A Controller, or anything else that runs only while this process leads (the Secret janitor). */
+  addController(controller: ControllerHandle): void {
     this.controllers.push(controller);
   }
 
