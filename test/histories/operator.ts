@@ -1,7 +1,8 @@
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { OpsManagerApiKey } from '../../src/api/types.ts';
+import { SECRET_FINALIZER, type OpsManagerApiKey } from '../../src/api/types.ts';
 import { PendingKeyJanitor } from '../../src/controllers/opsmanagerapikey/janitor.ts';
+import { SecretJanitor } from '../../src/controllers/opsmanagerapikey/secret-janitor.ts';
 import { OpsManagerApiKeyReconciler } from '../../src/controllers/opsmanagerapikey/reconciler.ts';
 import { collect } from '../../src/opsmanager/client.ts';
 import { BindingIndex } from '../../src/controllers/projectkeybinding/controller.ts';
@@ -63,6 +64,8 @@ export class OperatorInstance {
    * Their minimum age is 0, so that the proof of absence alone is what keeps every live key.
    */
   private readonly janitors: PendingKeyJanitor[];
+  /** Releases the Secrets of resources gone without their finalizer, deleting the key they name. */
+  private readonly secretJanitor: SecretJanitor;
   private readonly pool: ConnectionPool;
   private steps = 0;
   private crashAt: number | string | undefined;
@@ -102,6 +105,18 @@ export class OperatorInstance {
       new PendingKeyJanitor({ cluster: { known: () => cluster }, namespaces, minAgeMs: 0, listLive: (ns) => Promise.resolve(listLive(ns)), cached: () => kube.cache.keys(), events, clock, logger });
     const live = (ns: string): OpsManagerApiKey[] => kube.list('OpsManagerApiKey', ns) as unknown as OpsManagerApiKey[];
     this.janitors = [janitor(CLUSTER, [], live), janitor(OTHER_CLUSTER, [], () => []), janitor(CLUSTER, ['ns-elsewhere'], live)];
+    // Driven by janitorPass (its own queue and event triggers are the runtime's, not modelled here).
+    const noEvents = (): void => undefined;
+    this.secretJanitor = new SecretJanitor({
+      secretCache: { get: (ns, name) => cachedSecret(kube.cache.secret(ns, name)), list: () => (kube.list('Secret') as V1Secret[]).map((x) => dropSecretData(x)), onChange: noEvents },
+      keyCache: { get: (ns, name) => kube.cache.key(ns, name) as KubernetesObject | undefined, list: () => kube.cache.keys() as KubernetesObject[], onChange: noEvents },
+      keys: kube.keys(),
+      secrets,
+      connections: this.pool,
+      events,
+      clock,
+      logger,
+    });
     this.bindings = new ProjectKeyBindingReconciler({
       bindings: kube.bindings(),
       events,
@@ -147,6 +162,11 @@ export class OperatorInstance {
       return;
     }
     for (const j of this.janitors) await j.sweep(client, orgId, keys).catch(() => undefined);
+    // As its resync scan does: every protected Secret looked at (it leaves those whose owner is cached).
+    for (const sec of this.env.kube.list('Secret')) {
+      if (!(sec.metadata?.finalizers ?? []).includes(SECRET_FINALIZER)) continue;
+      await this.secretJanitor.janitor(`${sec.metadata?.namespace ?? ''}/${sec.metadata?.name ?? ''}`).catch(() => undefined);
+    }
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
 import { isPendingTagOf } from '../../src/controllers/opsmanagerapikey/pending-tag.ts';
@@ -140,25 +141,30 @@ export class World {
     return this.kube.list('ProjectKeyBinding') as unknown as ProjectKeyBinding[];
   }
 
-  /** The key id the resource's own Secret names, if it has one. */
   /**
    * What a Retain deletion keeps: while a create interrupted after its Secret write is open, the
-   * new key (the Secret names it and it still carries the tag); else the key status records (a
-   * Secret naming another was edited by hand and is not trusted), else the one the Secret names.
+   * new key (the Secret names it, and it still carries the tag or the Secret carries the mark's
+   * id); else the key status records (a Secret naming another was edited by hand and is not
+   * trusted), else the one the Secret names.
    */
   keyInUse(k: OpsManagerApiKey): string | undefined {
     const inSecret = this.secretKeyId(k);
     const mark = k.metadata.annotations?.['omkeys.io/create-pending'];
     const open = mark !== undefined && mark !== k.status?.createSettled;
     const tagged = inSecret !== undefined && isPendingTagOf(this.fixture.sim.state.apiKeys.get(inSecret)?.desc ?? '', k.metadata.uid);
-    if (open && tagged) return inSecret;
+    if (open && (tagged || this.secretOf(k)?.metadata?.annotations?.['omkeys.io/create-id'] === markId(mark))) return inSecret;
     return k.status?.keyId ?? inSecret;
   }
 
+  /** The key id the resource's own Secret names, if it has one. */
   secretKeyId(k: OpsManagerApiKey): string | undefined {
+    const s = this.secretOf(k);
+    return s ? decodeSecretData(s).keyId : undefined;
+  }
+
+  private secretOf(k: OpsManagerApiKey): V1Secret | undefined {
     const s = this.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
-    if (!s || !isOwnedBy(s, k)) return undefined;
-    return decodeSecretData(s).keyId;
+    return s && isOwnedBy(s, k) ? s : undefined;
   }
 
   private startOperator(): OperatorInstance {
@@ -249,7 +255,8 @@ export class World {
     for (const k of this.liveKeys()) {
       const uid = k.metadata.uid ?? '';
       present.add(uid);
-      const current = this.keyInUse(k);
+      // While it is being deleted its key stays what it was: its finalizer releases the Secret (which names the key) before it goes.
+      const current = this.keyInUse(k) ?? (k.metadata.deletionTimestamp ? this.lastSeen.get(uid)?.current : undefined);
       this.lastSeen.set(uid, { retain: k.spec.deletionPolicy === 'Retain', ...(current ? { current } : {}) });
     }
     for (const [uid, seen] of this.lastSeen) {
@@ -262,4 +269,12 @@ export class World {
 
 function ref(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
+
+function markId(mark: string | undefined): string | undefined {
+  try {
+    return mark === undefined ? undefined : (JSON.parse(mark) as { id?: string }).id;
+  } catch {
+    return mark;
+  }
 }
