@@ -42,6 +42,10 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
     history: [{ t: 'create-key', slot: 0, spec: { ...orgKey, access: [0] } }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }, { t: 'edit-secret', slot: 0, edit: 'key-id' }],
   },
   {
+    name: 'a DELETE racing the finalizer (kubernetes#77988), then a crash after the rename: only the Secret, protected and ownerless, names the key',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'delete-key-racing', slot: 0 }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }],
+  },
+  {
     name: 'the sweep keeps the key the Secret names without recording it, and the Secret goes',
     history: [
       { t: 'create-key', slot: 0, spec: orgKey },
