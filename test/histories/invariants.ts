@@ -1,7 +1,7 @@
 import { findCondition } from '../../src/api/conditions.ts';
 import type { Condition, OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
 import { canonicalCidr, wantedCidrs } from '../../src/controllers/opsmanagerapikey/access-list.ts';
-import { buildSecret, decodeSecretData, desiredDescription, isOwnedBy, materialFromSecret, secretMatches, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { buildSecret, decodeSecretData, desiredDescription, guardOf, isOwnedBy, materialFromSecret, secretMatches, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { collect, OpsManagerClient } from '../../src/opsmanager/client.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 import { adoptedKeys, adoptionExpected, checkAdoption } from './adoption.ts';
@@ -103,7 +103,7 @@ export function checkAtOnce(w: World): Violation[] {
     if (k.metadata.deletionTimestamp || !isReady(k.status?.conditions)) continue;
     if (k.status?.observedGeneration !== k.metadata.generation) out.push({ check: 'changes-at-once', message: `${refOf(k)} is Ready for generation ${k.status?.observedGeneration ?? '-'} after its queue drained; spec is at ${k.metadata.generation ?? '-'}` });
     const s = w.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
-    if (s && isOwnedBy(s, k) && !secretMatches(s, buildSecret(k, materialFromSecret(s)))) out.push({ check: 'changes-at-once', message: `${refOf(k)}: its Secret differs from what the spec renders after its queue drained` });
+    if (s && isOwnedBy(s, k) && !secretMatches(s, buildSecret(k, materialFromSecret(s), guardOf(s)))) out.push({ check: 'changes-at-once', message: `${refOf(k)}: its Secret differs from what the spec renders after its queue drained` });
   }
   return out;
 }

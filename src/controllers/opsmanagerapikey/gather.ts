@@ -12,7 +12,7 @@ import { secretInView } from './facts.ts';
 import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
 import { cachedFacts, cachedSecretMatches } from './secret-facts.ts';
-import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretMatchesBarDigests, TemplateError } from './secret-builder.ts';
+import { buildSecret, checkTemplate, guardOf, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretMatchesBarDigests, TemplateError } from './secret-builder.ts';
 
 export interface GatherDeps {
   keys: ObjectStore<OpsManagerApiKey>;
@@ -58,7 +58,7 @@ function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): Secret
     try {
       if (facts) matchesDesired = cachedSecretMatches(obj, secret, facts);
       else {
-        const desired = buildSecret(obj, materialFromSecret(secret));
+        const desired = buildSecret(obj, materialFromSecret(secret), guardOf(secret));
         matchesDesired = secretMatches(secret, desired);
         onlyDigestsDiffer = !matchesDesired && secretMatchesBarDigests(secret, desired);
       }

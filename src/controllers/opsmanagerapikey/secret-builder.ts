@@ -109,9 +109,14 @@ export function templateDigest(obj: OpsManagerApiKey): string {
  * The labels and annotations the operator writes on the Secret: the template's, ours over them.
  * `hashes` are those of the data written (pair and data digests).
  */
-export function secretMetadata(obj: OpsManagerApiKey, keyId: string | undefined, hashes: { pair: string | undefined; data: string | undefined }): { labels: Record<string, string>; annotations: Record<string, string> } {
+export function secretMetadata(
+  obj: OpsManagerApiKey,
+  keyId: string | undefined,
+  hashes: { pair: string | undefined; data: string | undefined },
+  guarded = false,
+): { labels: Record<string, string>; annotations: Record<string, string> } {
   const template = obj.spec.secret?.template;
-  const annotations: Record<string, string> = { ...(template?.annotations ?? {}), [ANNOTATION_TEMPLATE_HASH]: templateDigest(obj) };
+  const annotations: Record<string, string> = { ...(template?.annotations ?? {}), [ANNOTATION_TEMPLATE_HASH]: templateDigest(obj), ...(guarded ? cleanupAnnotations(obj) : {}) };
   if (keyId !== undefined) annotations[ANNOTATION_KEY_ID] = keyId;
   if (hashes.pair !== undefined) annotations[ANNOTATION_PAIR_HASH] = hashes.pair;
   if (hashes.data !== undefined) annotations[ANNOTATION_DATA_HASH] = hashes.data;
@@ -119,22 +124,25 @@ export function secretMetadata(obj: OpsManagerApiKey, keyId: string | undefined,
 }
 
 /**
- * What a Secret written with a key just made carries besides its pair: the finalizer that keeps
- * it until status records the key, the create it came from, and what a cleanup needs should
- * the resource vanish before that (the connection, a Retain policy): see secret-janitor.ts.
+ * What the Secret janitor needs should the resource vanish without its finalizer: the connection
+ * (empty: the default one) and the deletion policy, as the spec says now. Written explicitly, and
+ * kept current on a guarded Secret (a spec change re-renders it), so that none is ever stale.
  */
-function madeMetadata(obj: OpsManagerApiKey, createId: string): { annotations: Record<string, string>; finalizers: string[] } {
-  const annotations: Record<string, string> = { [ANNOTATION_CREATE_ID]: createId };
-  if (obj.spec.connectionSecretRef) annotations[ANNOTATION_CONNECTION] = obj.spec.connectionSecretRef.name;
-  if (obj.spec.deletionPolicy === 'Retain') annotations[ANNOTATION_DELETION_POLICY] = 'Retain';
-  return { annotations, finalizers: [SECRET_FINALIZER] };
+function cleanupAnnotations(obj: OpsManagerApiKey): Record<string, string> {
+  return { [ANNOTATION_CONNECTION]: obj.spec.connectionSecretRef?.name ?? '', [ANNOTATION_DELETION_POLICY]: obj.spec.deletionPolicy ?? 'Delete' };
+}
+
+/** The guard a rendering of `secret` keeps: a Secret carrying our finalizer also carries the cleanup annotations. */
+export function guardOf(secret: V1Secret): { createId?: string } | undefined {
+  return (secret.metadata?.finalizers ?? []).includes(SECRET_FINALIZER) ? {} : undefined;
 }
 
 /**
  * The whole desired Secret (string data); the caller decides whether to create or update it.
- * `made`: the pair is of a key this create made (its mark's id), not a re-render.
+ * `guard`: the Secret carries our finalizer's annotations (secret-janitor.ts); with `createId`,
+ * the pair is of a key that create just made, and the finalizer and the create's id are written.
  */
-export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, made?: { createId: string }): V1Secret {
+export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, guard?: { createId?: string }): V1Secret {
   const data: Record<string, string> = {};
   for (const [k, v] of templateEntries(obj)) data[k] = renderTemplateValue(v, km);
   data.publicKey = km.publicKey;
@@ -144,8 +152,8 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, made?: { cre
   if (km.orgId) data.orgId = km.orgId;
   if (km.projectId) data.projectId = km.projectId;
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
-  const meta = secretMetadata(obj, km.keyId, { pair: pairHash(km.publicKey, km.privateKey), data: dataDigest(encoded) });
-  const extra = made ? madeMetadata(obj, made.createId) : undefined;
+  const meta = secretMetadata(obj, km.keyId, { pair: pairHash(km.publicKey, km.privateKey), data: dataDigest(encoded) }, guard !== undefined);
+  const made = guard?.createId;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -154,8 +162,8 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, made?: { cre
       name: secretName(obj),
       namespace: obj.metadata.namespace,
       labels: meta.labels,
-      annotations: { ...meta.annotations, ...extra?.annotations },
-      ...(extra ? { finalizers: extra.finalizers } : {}),
+      annotations: { ...meta.annotations, ...(made !== undefined ? { [ANNOTATION_CREATE_ID]: made } : {}) },
+      ...(made !== undefined ? { finalizers: [SECRET_FINALIZER] } : {}),
       ownerReferences: [
         {
           apiVersion: API_VERSION,

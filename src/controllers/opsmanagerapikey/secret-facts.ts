@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey } from '../../api/types.ts';
-import { ANNOTATION_DATA_HASH, ANNOTATION_PAIR_HASH, dataDigest, readSecret, secretMetadata, type SecretReading } from './secret-builder.ts';
+import { ANNOTATION_DATA_HASH, ANNOTATION_PAIR_HASH, dataDigest, guardOf, readSecret, secretMetadata, type SecretReading } from './secret-builder.ts';
 
 /**
  * What the cache keeps of a managed Secret's data, derived when the Secret arrives: no value
@@ -51,7 +51,7 @@ export function cachedSecretMatches(obj: OpsManagerApiKey, secret: V1Secret, fac
   if (!facts.asWritten) return false;
   // The pair's hash was checked against the pair itself, and the data's against the data, when
   // the facts were derived: both annotations are taken as they are.
-  const want = secretMetadata(obj, facts.reading.keyId, { pair: annotations[ANNOTATION_PAIR_HASH], data: annotations[ANNOTATION_DATA_HASH] });
+  const want = secretMetadata(obj, facts.reading.keyId, { pair: annotations[ANNOTATION_PAIR_HASH], data: annotations[ANNOTATION_DATA_HASH] }, guardOf(secret) !== undefined);
   const subset = (w: Record<string, string>, have: Record<string, string> | undefined): boolean => Object.entries(w).every(([k, v]) => have?.[k] === v);
   return subset(want.labels, secret.metadata?.labels) && subset(want.annotations, annotations);
 }

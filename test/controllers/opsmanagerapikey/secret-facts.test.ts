@@ -32,6 +32,22 @@ describe('omkey Secrets in the cache: metadata and facts, no data', () => {
     expect(matchesFromCache(obj, buildSecret(obj, km))).to.equal(true);
   });
 
+  it('a Secret with our finalizer carries the spec\'s connection and deletion policy: a change of either re-renders it, an older Secret is left as it is', () => {
+    const made = buildSecret(obj, km, { createId: 'm1' });
+    expect(made.metadata?.annotations).to.include({ 'omkeys.io/create-id': 'm1', 'omkeys.io/deletion-policy': 'Delete', 'omkeys.io/connection': '' });
+    expect(made.metadata?.finalizers).to.deep.equal(['omkeys.io/secret-protection']);
+    expect(matchesFromCache(obj, made), 'as written').to.equal(true);
+    const retain = key({ secret: { template }, deletionPolicy: 'Retain' });
+    const viaConnection = key({ secret: { template }, connectionSecretRef: { name: 'om-team' } });
+    for (const changed of [retain, viaConnection]) {
+      expect(matchesFromCache(changed, made), 'from the cache').to.equal(false);
+      expect(secretMatches(made, buildSecret(changed, km, {})), 'with the data').to.equal(false);
+    }
+    expect(buildSecret(retain, km, {}).metadata?.annotations?.['omkeys.io/deletion-policy']).to.equal('Retain');
+    const older = buildSecret(obj, km);
+    expect(matchesFromCache(retain, older), 'a Secret without our finalizer does not need them').to.equal(true);
+  });
+
   // Each edit: the full comparison (with the data) and the cache's must both see it.
   const edits: Array<[string, (s: V1Secret) => void]> = [
     ['a template key edited', (s) => (s.data = { ...s.data, URI: Buffer.from('typed').toString('base64') })],
