@@ -2,6 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { ObjectMeta, OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
 import type { ObjectStore, SecretStore } from '../../src/controllers/shared/ports.ts';
 import { FencedError, KubeApiError } from './fake-kube-errors.ts';
+import { fakeSecretStore } from './fake-kube-secrets.ts';
 
 // An in-memory Kubernetes API for the controllers' ports, faithful where the controllers'
 // correctness depends on it: optimistic concurrency (409 on a stale resourceVersion), the
@@ -172,34 +173,10 @@ export class FakeKube {
   keys = (): ObjectStore<OpsManagerApiKey> => this.objectStore<OpsManagerApiKey>('OpsManagerApiKey');
   bindings = (): ObjectStore<ProjectKeyBinding> => this.objectStore<ProjectKeyBinding>('ProjectKeyBinding');
 
-  /** src/kube/secrets.ts semantics: `update` keeps labels and annotations it does not set, and carries current's resourceVersion. */
+  /** src/kube/core-objects.ts semantics (fake-kube-secrets.ts); a crashed instance's store writes nothing. */
   secrets(): SecretStore {
     const guard = this.guard();
-    return {
-      get: (ns, name) => this.async(() => this.get('Secret', ns, name) as V1Secret | undefined),
-      create: (s) => this.async(() => (guard(), this.create('Secret', s as KubeObject, 'operator') as V1Secret)),
-      update: (current, desired) =>
-        this.async(() => {
-          guard();
-          const [cm, dm] = [current.metadata, desired.metadata];
-          const finalizers = [...new Set([...(cm?.finalizers ?? []), ...(dm?.finalizers ?? [])])];
-          const metadata = { ...dm, resourceVersion: cm?.resourceVersion, labels: { ...cm?.labels, ...dm?.labels }, annotations: { ...cm?.annotations, ...dm?.annotations }, ...(finalizers.length > 0 ? { finalizers } : {}) };
-          const body: V1Secret = { ...desired, metadata };
-          return this.replace('Secret', body as KubeObject, 'operator') as V1Secret;
-        }),
-      removeFinalizer: (current, finalizer) =>
-        this.async(() => {
-          guard();
-          const [ns, name] = nsName(current as KubeObject);
-          const live = this.objects.get(id('Secret', ns, name));
-          if (!live) return undefined;
-          const list = live.metadata?.finalizers ?? [];
-          if (JSON.stringify(list) !== JSON.stringify(current.metadata?.finalizers ?? [])) throw new KubeApiError(422, 'the JSON patch test failed: finalizers changed');
-          const next = clone(live);
-          next.metadata = { ...next.metadata, finalizers: list.filter((f) => f !== finalizer) };
-          return this.replace('Secret', next, 'operator') as V1Secret;
-        }),
-    };
+    return fakeSecretStore(this, <T>(write: boolean, fn: () => T): Promise<T> => this.async(() => (write && guard(), fn())));
   }
 
   /** The informers' caches: the API server's state, or the snapshot taken by freezeCache() until syncCache(). */
