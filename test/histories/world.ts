@@ -237,6 +237,8 @@ export class World {
    */
   private observe(): void {
     for (const e of this.events.events.slice(this.eventsSeen)) {
+      // A key the operator says it keeps for a deleted Retain resource is untracked by design.
+      if (e.reason === 'KeyRetained') for (const id of e.message.match(/\b[0-9a-f]{24}\b/g) ?? []) this.retained.add(id);
       if (e.reason !== 'OrphanKeyDeleted') continue;
       for (const id of e.message.match(/\b[0-9a-f]{24}\b/g) ?? []) {
         const until = this.grace.get(id);
