@@ -18,6 +18,8 @@ export interface SecretJanitorInput {
   cached: { metadata?: V1ObjectMeta };
   /** Whether the controlling owner, by uid, is in the informer's cache of OpsManagerApiKeys. */
   ownerCached: boolean;
+  /** The Secret that owner reads now (its open create's, else spec.secret.name's): another name left this one behind. */
+  ownerSecret?: string;
   /** The live GET of the owner: not read yet, or whether it found no object of that uid. */
   owner: { state: 'unread' } | { state: 'read'; gone: boolean };
   /** The live read of the Secret (its metadata and the ids its data holds; never the pair). */
@@ -74,6 +76,9 @@ export function decideSecretJanitor(i: SecretJanitorInput): SecretJanitorDecisio
   if (!isProtected(meta)) return { kind: 'leave', why: 'the Secret does not carry our finalizer' };
   const owner = controllingOwner(meta);
   if (!owner) return { kind: 'leave', why: 'the Secret has no controlling OpsManagerApiKey' };
+  // spec.secret.name changed: status names the key this one holds (only an open create's Secret,
+  // which the owner reads, may be the sole record of its key), and nothing else would let it go.
+  if (i.ownerCached && i.ownerSecret !== undefined && i.ownerSecret !== meta.name) return { kind: 'act', steps: [{ kind: 'Release' }] };
   if (i.ownerCached) return { kind: 'leave', why: 'its resource exists: its reconcile releases the Secret' };
   if (i.owner.state === 'unread') return { kind: 'read', read: 'owner' };
   if (!i.owner.gone) return { kind: 'leave', why: 'its resource exists (the cache lags): its reconcile releases the Secret' };

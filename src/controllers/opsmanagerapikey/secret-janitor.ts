@@ -12,6 +12,7 @@ import { WorkQueue } from '../../runtime/work-queue.ts';
 import { ConnectionError, type Connection, type ConnectionPool } from '../shared/connections.ts';
 import type { EventSink, EventTarget, ObjectStore, SecretStore } from '../shared/ports.ts';
 import { connectionRef, controllingOwner, decideSecretJanitor, isProtected, releaseByHand, type SecretIds, type SecretJanitorInput, type SecretJanitorStep } from './decide-secret-janitor.ts';
+import { secretInView } from './facts.ts';
 import { resourceGone } from './gather-vanished.ts';
 import type { Tally } from './plan.ts';
 
@@ -84,10 +85,12 @@ export class SecretJanitor {
         this.blocked.delete(key);
       } else if (this.suspect(s)) this.enqueue(key, deps.settleMs ?? 2_000);
     });
-    deps.keyCache.onChange((obj, kind) => {
-      if (kind !== 'delete') return;
+    // A resource gone leaves its Secret; one whose spec.secret.name changed leaves the former one.
+    deps.keyCache.onChange((obj, kind, old) => {
       const o = obj as unknown as OpsManagerApiKey;
-      this.enqueue(`${o.metadata?.namespace ?? ''}/${o.spec?.secret?.name ?? o.metadata?.name ?? ''}`, deps.settleMs ?? 2_000);
+      const was = old === undefined ? undefined : (old as unknown as OpsManagerApiKey);
+      const left = kind === 'delete' ? o : was && secretInView(was) !== secretInView(o) ? was : undefined;
+      if (left) this.enqueue(`${left.metadata.namespace ?? ''}/${secretInView(left)}`, deps.settleMs ?? 2_000);
     });
   }
 
@@ -124,14 +127,16 @@ export class SecretJanitor {
     await queue.shutdown();
   }
 
-  /** Whether a cached Secret is one to look at: protected, with a controlling owner whose uid the cache does not hold. */
+  /** Whether a cached Secret is one to look at: protected, its controlling owner not cached (by uid) or reading another Secret. */
   private suspect(s: V1Secret): boolean {
-    return isProtected(s.metadata) && controllingOwner(s.metadata) !== undefined && !this.ownerCached(s.metadata);
+    const owner = this.cachedOwner(s.metadata);
+    return isProtected(s.metadata) && controllingOwner(s.metadata) !== undefined && (!owner || secretInView(owner) !== s.metadata?.name);
   }
 
-  private ownerCached(meta: V1ObjectMeta | undefined): boolean {
+  private cachedOwner(meta: V1ObjectMeta | undefined): OpsManagerApiKey | undefined {
     const owner = controllingOwner(meta);
-    return owner !== undefined && this.deps.keyCache.get(meta?.namespace ?? '', owner.name)?.metadata?.uid === owner.uid;
+    const cached = owner ? this.deps.keyCache.get(meta?.namespace ?? '', owner.name) : undefined;
+    return cached && cached.metadata?.uid === owner?.uid ? (cached as unknown as OpsManagerApiKey) : undefined;
   }
 
   private enqueue(key: string, afterMs = 0): void {
@@ -173,10 +178,12 @@ export class SecretJanitor {
     const { namespace, name } = splitKey(key);
     const cached = this.deps.secretCache.get(namespace, name);
     if (!cached) return { kind: 'leave', why: 'the Secret is not in the cache' };
+    const owner = this.cachedOwner(cached.metadata);
     const deleted = this.deleted.get(key) ?? new Set<string>();
     const input: SecretJanitorInput = {
       cached,
-      ownerCached: this.ownerCached(cached.metadata),
+      ownerCached: owner !== undefined,
+      ...(owner ? { ownerSecret: secretInView(owner) } : {}),
       owner: { state: 'unread' },
       live: { state: 'unread' },
       connection: { state: 'unread' },

@@ -173,6 +173,26 @@ describe('omkey Secret janitor: protected Secrets whose resource is gone (exact 
       await w.janitor.stop();
     });
 
+    it('a resource whose spec.secret.name changes: its former Secret is released after settling (status names its key), nothing deleted; at start too', async () => {
+      const w = new World();
+      w.janitor.start();
+      const owner = resource();
+      w.cacheKey(owner);
+      w.secretOf(owner);
+      await w.clock.advance(0);
+      w.cacheKey(resource({ secret: { name: 'creds' } }));
+      await w.clock.advance(2_000);
+      expect(w.writes).to.deep.equal(['secret release k']);
+      await w.janitor.stop();
+      const later = new World();
+      later.secretOf(owner);
+      later.cacheKey(resource({ secret: { name: 'creds' } }));
+      later.janitor.start();
+      await later.clock.advance(0);
+      expect(later.writes).to.deep.equal(['secret release k']);
+      await later.janitor.stop();
+    });
+
     it('a protected Secret that appears while its owner is absent: looked at after settling (a release by the key controller comes first)', async () => {
       const w = new World();
       w.janitor.start();

@@ -26,9 +26,10 @@ export class FakeCache<T extends KubernetesObject> {
   }
   put(obj: T): void {
     const key = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
-    const kind: ChangeKind = this.items.has(key) ? 'update' : 'add';
+    const old = this.items.get(key);
+    const kind: ChangeKind = old ? 'update' : 'add';
     this.items.set(key, obj);
-    for (const h of this.handlers) h(obj, kind);
+    for (const h of this.handlers) h(obj, kind, old);
   }
   remove(obj: T): void {
     this.items.delete(`${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
