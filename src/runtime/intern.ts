@@ -41,7 +41,7 @@ export class StringInterner {
   /**
    * Replaces, in place, each string value inside a JSON-shaped value (plain objects and arrays,
    * as parsed) by the shared copy; the structure and every other value stay as they are. Symbol
-   * keys (facts a transform attached) are not visited.
+   * keys (facts a transform attached) and frozen values (its shared constants) are not visited.
    */
   internAll<T>(value: T): T {
     this.visit(value, 0);
@@ -54,7 +54,8 @@ export class StringInterner {
 
   private visit(v: unknown, depth: number): void {
     // Kubernetes objects are shallow; the bound only guards against a cycle in a hand-made one.
-    if (depth > 32 || typeof v !== 'object' || v === null) return;
+    // A frozen value is a shared constant a transform put there, not parsed text: left as it is.
+    if (depth > 32 || typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
     if (Array.isArray(v)) {
       const a = v as unknown[];
       for (let i = 0; i < a.length; i++) {

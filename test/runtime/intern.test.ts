@@ -37,6 +37,15 @@ describe('StringInterner: one copy of each repeated text in cached objects', () 
     expect(s.stats.entries).to.equal(1);
   });
 
+  it('leaves frozen values (a transform\'s shared constants) alone, and visits the rest of the object', () => {
+    const t = new StringInterner();
+    const shared = Object.freeze(['omkeys.io/secret-protection']);
+    const obj = { metadata: { finalizers: shared, name: 'k' } };
+    expect(() => t.internAll(obj)).to.not.throw();
+    expect(obj.metadata.finalizers).to.equal(shared);
+    expect(t.stats.entries, 'only the name was taken').to.equal(1);
+  });
+
   it('does not visit symbol keys (facts a transform attached) and stops at a cycle', () => {
     const s = new StringInterner();
     const facts = Symbol('facts');

@@ -28,6 +28,16 @@ describe('omkey Secrets in the cache: metadata and facts, no data', () => {
     expect(c.metadata?.labels?.team).to.equal('a');
   });
 
+  it('the cached copy of a new key\'s Secret keeps no create id (read live only) and shares one finalizer list; it still matches', () => {
+    const a = cached(buildSecret(obj, km, { createId: 'm1' }));
+    const b = cached(buildSecret(obj, { ...km, keyId: 'key-2' }, { createId: 'm2' }));
+    expect(a.metadata?.annotations?.['omkeys.io/create-id']).to.equal(undefined);
+    expect(a.metadata?.annotations?.['omkeys.io/deletion-policy'], 'what the clean-up reads stays').to.equal('Delete');
+    expect(a.metadata?.finalizers).to.deep.equal(['omkeys.io/secret-protection']);
+    expect(a.metadata?.finalizers).to.equal(b.metadata?.finalizers);
+    expect(matchesFromCache(obj, buildSecret(obj, km, { createId: 'm1' }))).to.equal(true);
+  });
+
   it('a Secret as the operator wrote it matches, from the cache alone', () => {
     expect(matchesFromCache(obj, buildSecret(obj, km))).to.equal(true);
   });
