@@ -33,8 +33,10 @@ export interface ColdStart {
 
 /**
  * Starts the operator (stopped before) with `env` and waits for both controllers' initial pass;
- * then samples its memory without touching it: no signal, no forced GC. `beforeRest` runs right
- * after the pass (e.g. the phase's probe), within the first sample interval.
+ * then samples its memory without touching it: no signal, no forced GC, and no /metrics scrape
+ * before the goal's reading (SETTLE_MS): a scrape's garbage is the bench's, not the pass's (the
+ * two it made right after the pass put about 12 MiB into that reading at 10,000 keys).
+ * `beforeRest` (e.g. the phase's probe, which scrapes) runs after that reading.
  */
 export async function coldStart(b: BenchEnv, env: Record<string, string>, keys: number, beforeRest?: () => Promise<void>): Promise<ColdStart> {
   b.sim.stats.reset();
@@ -44,9 +46,8 @@ export async function coldStart(b: BenchEnv, env: Record<string, string>, keys: 
   await b.op.restart(env);
   const startup = await readStartup(() => b.op.logText().slice(logOffset), spawnedAt, 2, 15 * 60_000);
   const passAt = performance.now();
-  const afterPass = await sampleMemory(b.op.pid, b.op.httpUrl);
+  const afterPass = await sampleMemory(b.op.pid, b.op.httpUrl, { scrape: false });
   const opsManager = summarizeSim(b.sim.stats.list());
-  await beforeRest?.();
   const rssSeries: ColdStartMemory['rssSeries'] = [];
   let settled: MemorySample | undefined;
   for (let t = 2000; t <= REST_MS; t += 2000) {
@@ -55,6 +56,7 @@ export async function coldStart(b: BenchEnv, env: Record<string, string>, keys: 
     if (!settled && t + 2000 > SETTLE_MS) {
       await sleep(Math.max(0, passAt + SETTLE_MS - performance.now()));
       settled = await sampleMemory(b.op.pid, b.op.httpUrl);
+      await beforeRest?.();
     }
   }
   const rest = await sampleMemory(b.op.pid, b.op.httpUrl);
