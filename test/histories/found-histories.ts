@@ -46,6 +46,10 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
     history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'delete-key-racing', slot: 0 }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }],
   },
   {
+    name: 'a key renamed before status records it, then its Secret\'s pair and keyId edited by hand: its key-id annotation still names it',
+    history: [{ t: 'create-key', slot: 0, spec: orgKey }, { t: 'reconcile', pick: 0, crashAt: 'after-key-update' }, { t: 'edit-secret', slot: 0, edit: 'pair' }, { t: 'edit-secret', slot: 0, edit: 'key-id' }],
+  },
+  {
     name: 'the sweep keeps the key the Secret names without recording it, and the Secret goes',
     history: [
       { t: 'create-key', slot: 0, spec: orgKey },

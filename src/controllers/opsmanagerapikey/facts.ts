@@ -1,4 +1,4 @@
-import { ANNOTATION_CREATE_ID, ANNOTATION_CREATE_PENDING, ANNOTATION_ROTATE, SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
+import { ANNOTATION_CREATE_ID, ANNOTATION_CREATE_PENDING, ANNOTATION_KEY_ID, ANNOTATION_ROTATE, SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
 import { pendingTag, secretName } from './secret-builder.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { Gathered } from './plan.ts';
@@ -33,10 +33,22 @@ export function publishedNewKey(g: Gathered): string | undefined {
   const mark = openMark(g.obj);
   const inSecret = secretKeyId(g);
   if (!mark || inSecret === undefined || g.secret.state !== 'ours') return undefined;
-  // The key holding the Secret's public key wins over its key id, which a hand may have edited.
-  if (secretCreateId(g) === mark.id) return (g.pending.state === 'read' ? g.pending.holder : undefined) ?? inSecret;
+  if (secretCreateId(g) === mark.id) return createdKeyOf(g, inSecret);
   const tagged = g.pending.state === 'read' && g.pending.keyIds.includes(inSecret);
   return tagged && secretCreateId(g) === undefined ? inSecret : undefined;
+}
+
+/**
+ * Which key the open create's Secret names, should a hand have edited it since: the key holding
+ * its public key (its pair intact), else the first of its annotation and its data that names a
+ * key tagged for this resource or described as its spec says, else what its data says.
+ */
+function createdKeyOf(g: Gathered, inSecret: string): string {
+  if (g.pending.state !== 'read') return inSecret;
+  if (g.pending.holder !== undefined) return g.pending.holder;
+  const made = new Set([...g.pending.keyIds, ...(g.pending.named ?? [])]);
+  const annotated = g.secret.state === 'ours' ? g.secret.raw.metadata?.annotations?.[ANNOTATION_KEY_ID] : undefined;
+  return [annotated, inSecret].find((id): id is string => id !== undefined && made.has(id)) ?? inSecret;
 }
 
 /** The id of the create whose key the Secret holds (ANNOTATION_CREATE_ID), if it says. */

@@ -80,9 +80,10 @@ export interface Gathered {
   remote: RemoteView;
   /**
    * Keys carrying this resource's pending-create tag; `holder`: the key that holds the public key
-   * of our intact Secret, tagged or named as the spec says (the Secret's key id may be edited).
+   * of our intact Secret, tagged or named as the spec says (the Secret's key id may be edited);
+   * `named`: the keys described as the spec says (a create renamed its key before a crash).
    */
-  pending: { state: 'unread' } | { state: 'read'; keyIds: string[]; holder?: string };
+  pending: { state: 'unread' } | { state: 'read'; keyIds: string[]; holder?: string; named?: string[] };
   /** Bindings of this key, from the cache: a new key gets their project roles before its pair is published. */
   bindings: readonly ProjectKeyBinding[];
   /** Whether the operator's default connection is what this resource uses (for the bindings' policy). */

@@ -52,11 +52,12 @@ export async function readRemoteKey(client: OpsManagerClient, obj: OpsManagerApi
  * The keys tagged for `obj`, and, given the public key of its intact Secret, the key holding it
  * if it is tagged for `obj` or carries `obj`'s description (a renamed key of an open create).
  */
-export async function findPendingKeys(client: OpsManagerClient, obj: OpsManagerApiKey, orgId: string, publicKey?: string): Promise<{ keyIds: string[]; holder?: string }> {
+export async function findPendingKeys(client: OpsManagerClient, obj: OpsManagerApiKey, orgId: string, publicKey?: string): Promise<{ keyIds: string[]; holder?: string; named: string[] }> {
   const source = obj.spec.projectId ? client.listProjectKeys(obj.spec.projectId) : client.listOrgKeys(orgId);
   const keys = await collect(source);
   // Either form of the tag: one written before the operator knew its cluster is found as before.
   const ours = (k: { desc: string }): boolean => isPendingTagOf(k.desc, obj.metadata.uid);
   const holder = publicKey === undefined ? undefined : keys.find((k) => k.publicKey === publicKey && (ours(k) || k.desc === desiredDescription(obj)));
-  return { keyIds: keys.filter(ours).map((k) => k.id), ...(holder ? { holder: holder.id } : {}) };
+  const named = keys.filter((k) => k.desc === desiredDescription(obj)).map((k) => k.id);
+  return { keyIds: keys.filter(ours).map((k) => k.id), ...(holder ? { holder: holder.id } : {}), named };
 }

@@ -24,12 +24,14 @@ export function remote(over: Partial<RemoteKey> = {}): RemoteKey {
 const RAW: V1Secret = { metadata: { name: 'k', namespace: 'team-a', resourceVersion: '7' }, data: {} };
 
 /** `createId`: written by that create (omkeys.io/create-id), with the operator's finalizer; `deleting`: being deleted. */
-export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean; complete?: boolean; createId?: string; deleting?: boolean } = {}): Gathered['secret'] {
-  const raw = over.createId === undefined && !over.deleting ? RAW : {
+export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean; complete?: boolean; createId?: string; deleting?: boolean; annotations?: Record<string, string> } = {}): Gathered['secret'] {
+  const annotations = { ...(over.createId !== undefined ? { 'omkeys.io/create-id': over.createId } : {}), ...over.annotations };
+  const raw = over.createId === undefined && !over.deleting && over.annotations === undefined ? RAW : {
     ...RAW,
     metadata: {
       ...RAW.metadata,
-      ...(over.createId !== undefined ? { annotations: { ...RAW.metadata?.annotations, 'omkeys.io/create-id': over.createId }, finalizers: ['omkeys.io/secret-protection'] } : {}),
+      annotations,
+      ...(over.createId !== undefined ? { finalizers: ['omkeys.io/secret-protection'] } : {}),
       ...(over.deleting ? { deletionTimestamp: NOW } : {}),
     },
   };
