@@ -19,13 +19,12 @@ describe('omkey: the Secret janitor releases protected Secrets whose resource is
   const s = useOperator();
   const scan = useLeakScan(s);
 
-  /** The Secret as a create of the operator writes it: our finalizer, the create's id, the policy (idempotent). */
-  async function protect(kube: Kube, ns: string, name: string, retain: boolean): Promise<void> {
-    const secret = await kube.core.readNamespacedSecret({ namespace: ns, name });
-    const annotations: Record<string, string> = { ...secret.metadata?.annotations, [ANNOTATION_CREATE_ID]: secret.metadata?.annotations?.[ANNOTATION_CREATE_ID] ?? 'test-create' };
-    if (retain) annotations[ANNOTATION_DELETION_POLICY] = 'Retain';
-    const finalizers = [...new Set([...(secret.metadata?.finalizers ?? []), SECRET_FINALIZER])];
-    await kube.core.replaceNamespacedSecret({ namespace: ns, name, body: { ...secret, metadata: { ...secret.metadata, annotations, finalizers } } });
+  /** The Secret as the operator's create wrote it: our finalizer, the create's id, the spec's policy. */
+  async function expectProtected(kube: Kube, ns: string, name: string, policy: 'Delete' | 'Retain'): Promise<void> {
+    const secret = await kube.secret(ns, name);
+    expect(secret?.metadata?.finalizers, `${name}: our finalizer`).to.include(SECRET_FINALIZER);
+    expect(secret?.metadata?.annotations?.[ANNOTATION_CREATE_ID], `${name}: the create's id`).to.be.a('string');
+    expect(secret?.metadata?.annotations?.[ANNOTATION_DELETION_POLICY], `${name}: the policy`).to.equal(policy);
   }
 
   /** What the race leaves: the resource gone, its finalizer never run. */
@@ -59,11 +58,11 @@ describe('omkey: the Secret janitor releases protected Secrets whose resource is
     await kube.createKey(ns, 'kept', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], deletionPolicy: 'Retain' });
     const orphanKey = (await expectOneLiveKey(s(), ns, 'orphan')).data.keyId ?? '';
     const keptKey = (await expectOneLiveKey(s(), ns, 'kept')).data.keyId ?? '';
+    await expectProtected(kube, ns, 'orphan', 'Delete');
+    await expectProtected(kube, ns, 'kept', 'Retain');
     await op.stop();
     let gc = { orphan: false, kept: false };
     try {
-      await protect(kube, ns, 'orphan', false);
-      await protect(kube, ns, 'kept', true);
       await vanish(kube, ns, 'orphan');
       await vanish(kube, ns, 'kept');
       gc = { orphan: await terminating(kube, ns, 'orphan'), kept: await terminating(kube, ns, 'kept') };
