@@ -133,6 +133,21 @@ async function removeKeys(kube: Kube, ns: string): Promise<void> {
  * are deleted after each test), and every private key the simulator ever minted, so that a
  * final test can scan all of it together with the operator's log.
  */
+/**
+ * A reused keep-alive connection the API server closed as the request went out fails with
+ * "socket hang up" or ECONNRESET (seen once in a fresh-clone run, in this clean-up): the request
+ * is sent again, once. Any other failure, or a second one, is the test's.
+ */
+async function onceMore<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const text = `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`;
+    if (!/socket hang up|ECONNRESET/.test(text)) throw err;
+    return call();
+  }
+}
+
 export function useLeakScan(s: () => Suite): { track(ns: string): string; itScans(): void } {
   const namespaces: string[] = [];
   const texts: string[] = [];
@@ -150,10 +165,10 @@ export function useLeakScan(s: () => Suite): { track(ns: string): string; itScan
     this.timeout(60_000);
     const { kube } = s();
     for (const ns of namespaces.splice(0)) {
-      texts.push(await kube.allEventsText(ns));
-      const list: unknown = await kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: OPS_MANAGER_API_KEY_PLURAL });
+      texts.push(await onceMore(() => kube.allEventsText(ns)));
+      const list: unknown = await onceMore(() => kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: OPS_MANAGER_API_KEY_PLURAL }));
       texts.push(JSON.stringify(list));
-      await removeKeys(kube, ns);
+      await onceMore(() => removeKeys(kube, ns));
     }
   });
   return {
