@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
-import { isTerminal, summarizeError, TransientError } from './errors.ts';
+import { codeOf, isTerminal, summarizeError, TransientError } from './errors.ts';
 import type { ManagedInformer } from './informer.ts';
 import { InitialPass } from './initial-pass.ts';
 import { initControllerSeries, type Metrics } from './metrics.ts';
@@ -234,9 +234,4 @@ export class Controller<T extends KubernetesObject> {
     metrics?.reconcileTotal.inc({ controller: this.name, result });
     metrics?.reconcileDuration.observe({ controller: this.name }, (clock.now() - started) / 1000);
   }
-}
-
-function codeOf(err: unknown): string {
-  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'UNKNOWN';
 }

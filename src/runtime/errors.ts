@@ -52,3 +52,9 @@ export function statusOf(err: unknown): number | undefined {
   if (typeof e?.statusCode === 'number') return e.statusCode;
   return undefined;
 }
+
+/** An error's stable `code` as a metric label (omkeys_reconcile_errors_total), else UNKNOWN: never free text. */
+export function codeOf(err: unknown): string {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'UNKNOWN';
+}

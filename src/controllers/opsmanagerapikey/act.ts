@@ -2,12 +2,13 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { ANNOTATION_CREATE_PENDING, SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
 import { isNotFound } from '../../kube/api-errors.ts';
 import type { OpsManagerClient } from '../../opsmanager/client.ts';
-import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from '../../opsmanager/errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../../opsmanager/errors.ts';
 import { withFinalizer, withoutFinalizer } from '../shared/finalizers.ts';
 import type { ConfigMapStore, EventSink, ObjectStore, SecretStore, StepHook } from '../shared/ports.ts';
 import type { Connection } from '../shared/connections.ts';
 import type { KeyListCache } from '../shared/key-list-cache.ts';
 import { markValue } from './facts.ts';
+import { deleteKeyOrUnassign } from './remote.ts';
 import { CREATED, type AfterCreate, type Created, type KeyRef, type Plan, type Step, type Tally } from './plan.ts';
 
 export interface ActDeps {
@@ -154,15 +155,7 @@ async function projectAssign(deps: ActDeps, run: Run, step: Extract<Step, { kind
 }
 
 async function keyDelete(deps: ActDeps, run: Run, step: Extract<Step, { kind: 'KeyDelete' }>): Promise<void> {
-  try {
-    await client(run).deleteOrgKey(step.orgId, step.keyId);
-  } catch (err) {
-    if (err instanceof NotFoundError && err.errorCode === 'API_KEY_NOT_FOUND') return;
-    if (!(err instanceof ForbiddenError) || err.notOnAccessList || !step.orUnassignFrom) throw err;
-    await client(run).unassignProjectKey(step.orUnassignFrom, step.keyId);
-    const message = `key ${step.keyId} was removed from project ${step.orUnassignFrom}, but the connection may not delete organization keys: it remains in organization ${step.orgId}`;
-    await deps.events.record(run.obj, 'Warning', 'KeyRemainsInOrganization', message);
-  }
+  await deleteKeyOrUnassign(client(run), step, (reason, message) => deps.events.record(run.obj, 'Warning', reason, message));
 }
 
 /** A Secret that appeared since gather read none is not overwritten: the create fails (409) and the next round decides. */

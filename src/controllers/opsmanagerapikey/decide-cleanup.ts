@@ -44,16 +44,19 @@ export function finalizePlan(g: Gathered): Plan {
     steps.push({ kind: 'Event', type: 'Normal', reason: 'KeyRetained', message: `deletionPolicy Retain: key ${current} stays in Ops Manager` });
   }
   // The Secret goes with the resource (its ownerReference); it must not wait for an operator that is done.
-  if (g.secret.state === 'ours' && secretProtected(g)) steps.push({ kind: 'ReleaseSecret', current: g.secret.raw });
-  steps.push({ kind: 'RemoveFinalizer' });
+  steps.push(...releaseSteps(g), { kind: 'RemoveFinalizer' });
   return { name: 'Finalize', steps, then: { kind: 'done', synced: false } };
+}
+
+/** Takes our finalizer off our Secret, if it carries it. */
+export function releaseSteps(g: Gathered): Step[] {
+  return g.secret.state === 'ours' && secretProtected(g) ? [{ kind: 'ReleaseSecret', current: g.secret.raw }] : [];
 }
 
 /** Lets our Secret's deletion proceed: no open create needs it as the record of its key. */
 export function releasePlan(g: Gathered): Plan {
-  if (g.secret.state !== 'ours') throw new Error('internal: releasing a Secret that is not ours');
   // Done: the Secret's removal is an event of its own, and the reconcile it starts replaces the pair.
-  return { name: 'ReleaseSecret', steps: [{ kind: 'ReleaseSecret', current: g.secret.raw }], then: { kind: 'done', synced: false } };
+  return { name: 'ReleaseSecret', steps: releaseSteps(g), then: { kind: 'done', synced: false } };
 }
 
 /**
@@ -101,7 +104,7 @@ export function sweepPlan(g: Gathered): Plan {
   // spec.secret.name changed while the create was open: the Secret it wrote is no longer the
   // resource's (status now records its key, which the next reconcile replaces) and is let go.
   if (mark?.secret !== undefined && mark.secret !== secretName(g.obj) && g.secret.state === 'ours') {
-    if (secretProtected(g)) steps.push({ kind: 'ReleaseSecret', current: g.secret.raw });
+    steps.push(...releaseSteps(g));
     return { name: 'SweepPending', steps, then: { kind: 'done', synced: false, requeueAfterMs: 100 } };
   }
   return { name: 'SweepPending', steps, then: { kind: 'again' } };

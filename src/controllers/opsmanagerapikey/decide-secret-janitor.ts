@@ -1,5 +1,6 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { ANNOTATION_CONNECTION, ANNOTATION_DELETION_POLICY, ANNOTATION_KEY_ID, OPS_MANAGER_API_KEY_KIND, SECRET_FINALIZER } from '../../api/types.ts';
+import { isProtected } from './secret-builder.ts';
 
 /**
  * The Secret janitor's decision (the only place it decides; secret-janitor.ts gathers and
@@ -59,9 +60,6 @@ export function controllingOwner(meta: V1ObjectMeta | undefined): { name: string
   return ref ? { name: ref.name, uid: ref.uid } : undefined;
 }
 
-export function isProtected(meta: V1ObjectMeta | undefined): boolean {
-  return (meta?.finalizers ?? []).includes(SECRET_FINALIZER);
-}
 
 /** The connection the Secret's key was made through: the annotation's Secret, or (undefined) the default. */
 export function connectionRef(meta: V1ObjectMeta | undefined): { name: string } | undefined {

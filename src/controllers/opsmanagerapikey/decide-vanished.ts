@@ -1,5 +1,5 @@
-import { keyDelete } from './decide-cleanup.ts';
-import { openMark, publishedNewKey, secretProtected } from './facts.ts';
+import { keyDelete, releaseSteps } from './decide-cleanup.ts';
+import { openMark, publishedNewKey } from './facts.ts';
 import type { Decision, Gathered, Step } from './plan.ts';
 
 /**
@@ -24,6 +24,6 @@ export function decideVanished(g: Gathered): Decision {
     steps.push({ kind: 'Event', type: 'Warning', reason: 'OrphanKeyDeleted', message });
   }
   // Its owner is gone: garbage collection deletes it, and it must not wait for us.
-  if (g.secret.state === 'ours' && secretProtected(g)) steps.push({ kind: 'ReleaseSecret', current: g.secret.raw });
+  steps.push(...releaseSteps(g));
   return { kind: 'act', plan: { name: 'Vanished', steps, then: { kind: 'done', synced: false } } };
 }

@@ -1,5 +1,5 @@
-import { ANNOTATION_CREATE_ID, ANNOTATION_CREATE_PENDING, ANNOTATION_KEY_ID, ANNOTATION_ROTATE, SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
-import { pendingTag, secretName } from './secret-builder.ts';
+import { ANNOTATION_CREATE_ID, ANNOTATION_CREATE_PENDING, ANNOTATION_KEY_ID, ANNOTATION_ROTATE, type OpsManagerApiKey } from '../../api/types.ts';
+import { isProtected, pendingTag, secretName } from './secret-builder.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { Gathered } from './plan.ts';
 
@@ -62,7 +62,7 @@ export function secretAwaitingRelease(g: Gathered): boolean {
 }
 
 export function secretProtected(g: Gathered): boolean {
-  return g.secret.state === 'ours' && (g.secret.raw.metadata?.finalizers ?? []).includes(SECRET_FINALIZER);
+  return g.secret.state === 'ours' && isProtected(g.secret.raw.metadata);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { OpsManagerApiKey } from '../../api/types.ts';
 import { collect, type OpsManagerClient } from '../../opsmanager/client.ts';
-import { NotFoundError } from '../../opsmanager/errors.ts';
+import { ForbiddenError, NotFoundError } from '../../opsmanager/errors.ts';
 import type { ApiKey } from '../../opsmanager/types.ts';
 import type { KeyListCache } from '../shared/key-list-cache.ts';
 import { canonicalCidr } from './access-list.ts';
@@ -60,4 +60,19 @@ export async function findPendingKeys(client: OpsManagerClient, obj: OpsManagerA
   const holder = publicKey === undefined ? undefined : keys.find((k) => k.publicKey === publicKey && (ours(k) || k.desc === desiredDescription(obj)));
   const named = keys.filter((k) => k.desc === desiredDescription(obj)).map((k) => k.id);
   return { keyIds: keys.filter(ours).map((k) => k.id), ...(holder ? { holder: holder.id } : {}), named };
+}
+
+/**
+ * Deletes a key; one already gone counts as done. A project-scoped connection may not delete
+ * organization keys: the key is then at least taken out of `orUnassignFrom`, and `tell` says so.
+ */
+export async function deleteKeyOrUnassign(client: OpsManagerClient, k: { orgId: string; keyId: string; orUnassignFrom?: string }, tell: (reason: string, message: string) => Promise<void>): Promise<void> {
+  try {
+    await client.deleteOrgKey(k.orgId, k.keyId);
+  } catch (err) {
+    if (err instanceof NotFoundError && err.errorCode === 'API_KEY_NOT_FOUND') return;
+    if (!(err instanceof ForbiddenError) || err.notOnAccessList || !k.orUnassignFrom) throw err;
+    await client.unassignProjectKey(k.orUnassignFrom, k.keyId);
+    await tell('KeyRemainsInOrganization', `key ${k.keyId} was removed from project ${k.orUnassignFrom}, but the connection may not delete organization keys: it remains in organization ${k.orgId}`);
+  }
 }

@@ -132,9 +132,14 @@ function cleanupAnnotations(obj: OpsManagerApiKey): Record<string, string> {
   return { [ANNOTATION_CONNECTION]: obj.spec.connectionSecretRef?.name ?? '', [ANNOTATION_DELETION_POLICY]: obj.spec.deletionPolicy ?? 'Delete' };
 }
 
+/** Whether a Secret carries the operator's finalizer (SECRET_FINALIZER). */
+export function isProtected(meta: { finalizers?: string[] } | undefined): boolean {
+  return (meta?.finalizers ?? []).includes(SECRET_FINALIZER);
+}
+
 /** The guard a rendering of `secret` keeps: a Secret carrying our finalizer also carries the cleanup annotations. */
 export function guardOf(secret: V1Secret): { createId?: string } | undefined {
-  return (secret.metadata?.finalizers ?? []).includes(SECRET_FINALIZER) ? {} : undefined;
+  return isProtected(secret.metadata) ? {} : undefined;
 }
 
 /**

@@ -2,17 +2,18 @@ import type { KubernetesObject, V1ObjectMeta, V1Secret } from '@kubernetes/clien
 import type { Logger } from 'pino';
 import { SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
 import type { OpsManagerClient } from '../../opsmanager/client.ts';
-import { ForbiddenError, NotFoundError } from '../../opsmanager/errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { splitKey } from '../../runtime/controller.ts';
-import { summarizeError } from '../../runtime/errors.ts';
+import { codeOf, summarizeError } from '../../runtime/errors.ts';
 import type { ChangeHandler } from '../../runtime/informer.ts';
 import { initControllerSeries, type Metrics } from '../../runtime/metrics.ts';
 import { WorkQueue } from '../../runtime/work-queue.ts';
 import { ConnectionError, type Connection, type ConnectionPool } from '../shared/connections.ts';
 import type { EventSink, EventTarget, ObjectStore, SecretStore } from '../shared/ports.ts';
-import { connectionRef, controllingOwner, decideSecretJanitor, isProtected, releaseByHand, type SecretIds, type SecretJanitorInput, type SecretJanitorStep } from './decide-secret-janitor.ts';
+import { connectionRef, controllingOwner, decideSecretJanitor, releaseByHand, type SecretIds, type SecretJanitorInput, type SecretJanitorStep } from './decide-secret-janitor.ts';
 import { secretInView } from './facts.ts';
+import { deleteKeyOrUnassign } from './remote.ts';
+import { isProtected } from './secret-builder.ts';
 import { resourceGone } from './gather-vanished.ts';
 import type { Tally } from './plan.ts';
 
@@ -247,18 +248,10 @@ export class SecretJanitor {
     }
   }
 
-  /** As act.ts deletes a key: gone counts as done; a project key the connection may not delete is taken out of its project. */
+  /** As act.ts deletes a key (remote.ts), telling the Secret's namespace. */
   private async keyDelete(conn: Connection, step: Extract<SecretJanitorStep, { kind: 'KeyDelete' }>, target: EventTarget): Promise<void> {
     this.deps.noteWritten?.(conn.client, step.keyId);
-    try {
-      await conn.client.deleteOrgKey(step.orgId, step.keyId);
-    } catch (err) {
-      if (err instanceof NotFoundError && err.errorCode === 'API_KEY_NOT_FOUND') return;
-      if (!(err instanceof ForbiddenError) || err.notOnAccessList || !step.orUnassignFrom) throw err;
-      await conn.client.unassignProjectKey(step.orUnassignFrom, step.keyId);
-      const message = `key ${step.keyId} was removed from project ${step.orUnassignFrom}, but the connection may not delete organization keys: it remains in organization ${step.orgId}`;
-      await this.deps.events.record(target, 'Warning', 'KeyRemainsInOrganization', message);
-    }
+    await deleteKeyOrUnassign(conn.client, step, (reason, message) => this.deps.events.record(target, 'Warning', reason, message));
   }
 
   /** Key ids the cached resources record: never deleted here, whatever Secret names them. */
@@ -291,9 +284,4 @@ function idsOf(secret: V1Secret): SecretIds {
   const orgId = field('orgId');
   const projectId = field('projectId');
   return { ...(keyId ? { keyId } : {}), ...(orgId ? { orgId } : {}), ...(projectId ? { projectId } : {}) };
-}
-
-function codeOf(err: unknown): string {
-  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'UNKNOWN';
 }
