@@ -4,6 +4,7 @@ import {
 } from './errors.ts';
 import type { OpsManagerErrorFields } from './errors.ts';
 import { parseRetryAfter } from './retry-policy.ts';
+import { boundText } from '../api/bounded-text.ts';
 
 /** Turns HTTP responses and transport failures into the client's error classes. */
 
@@ -19,15 +20,22 @@ interface ErrorBody {
   parameters?: string[];
 }
 
+const MAX_CODE = 100;
+const MAX_PARAMETERS = 8;
+const MAX_PARAMETER = 200;
+
 function readBody(text: string): ErrorBody {
   try {
     const v: unknown = JSON.parse(text);
     if (typeof v !== 'object' || v === null) return {};
     const o = v as Record<string, unknown>;
+    // Everything kept is bounded here, once: these fields reach messages, conditions and Events.
     return {
-      ...(typeof o.errorCode === 'string' ? { errorCode: o.errorCode } : {}),
-      ...(typeof o.detail === 'string' ? { detail: o.detail } : {}),
-      ...(Array.isArray(o.parameters) ? { parameters: o.parameters.map((p) => String(p)) } : {}),
+      ...(typeof o.errorCode === 'string' ? { errorCode: boundText(o.errorCode, { chars: MAX_CODE }) } : {}),
+      ...(typeof o.detail === 'string' ? { detail: boundText(o.detail) } : {}),
+      ...(Array.isArray(o.parameters)
+        ? { parameters: o.parameters.slice(0, MAX_PARAMETERS).map((p) => boundText(typeof p === 'string' ? p : JSON.stringify(p) ?? '', { chars: MAX_PARAMETER })) }
+        : {}),
     };
   } catch {
     return {};
@@ -40,6 +48,8 @@ export function errorFromResponse(
   bodyText: string,
   retryAfter: string | string[] | undefined,
   nowMs: number,
+  /** A longer Retry-After (hours, a date far ahead) counts as this long. */
+  maxRetryAfterMs = Number.POSITIVE_INFINITY,
 ): OpsManagerError {
   const body = readBody(bodyText);
   const fields: OpsManagerErrorFields = { status, ...body };
@@ -50,7 +60,8 @@ export function errorFromResponse(
   if (status === 403) return new ForbiddenError(msg, fields);
   if (status === 409) return new ConflictError(msg, fields);
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(retryAfter, nowMs);
+    const parsed = parseRetryAfter(retryAfter, nowMs);
+    const retryAfterMs = parsed === undefined ? undefined : Math.min(parsed, maxRetryAfterMs);
     return new RateLimitedError(msg, { ...fields, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
   if (status === 408 || (status >= 500 && status !== 501 && status !== 505)) return new UnavailableError(msg, fields);
@@ -82,8 +93,10 @@ export function errorFromTransport(what: string, err: unknown): Classified {
   if (err instanceof OpsManagerError) return { error: err, sent: true };
   const e = err instanceof Error ? err : new Error(String(err));
   const code = codeOf(e);
-  const cause = new TransportFailure(e.name, e.message, code);
-  const msg = `${what}: ${code ?? e.name}: ${e.message}`;
+  // A parse error can quote what the server sent: bounded like any text from an answer.
+  const text = boundText(e.message);
+  const cause = new TransportFailure(boundText(e.name, { chars: 100 }), text, code === undefined ? undefined : boundText(code, { chars: MAX_CODE }));
+  const msg = `${what}: ${cause.code ?? cause.name}: ${text}`;
   if (code !== undefined && isTlsCode(code)) return { error: new TlsError(msg, { cause }), sent: false };
   if (code !== undefined && (code.startsWith('ERR_INVALID') || code === 'ERR_UNSUPPORTED_PROTOCOL')) {
     return { error: new OpsManagerError(msg, { cause }), sent: false };

@@ -1,4 +1,5 @@
-import { AmbiguousCreateError, ConflictError, NotFoundError } from './errors.ts';
+import { createHash } from 'node:crypto';
+import { AmbiguousCreateError, ConflictError, NotFoundError, PaginationLimitError } from './errors.ts';
 import type { OpsManagerError } from './errors.ts';
 import { accessListHas, listResults, toAccessListEntry, toApiKey, toProject } from './mapping.ts';
 import { Transport } from './transport.ts';
@@ -79,7 +80,7 @@ export class OpsManagerClient {
       const list = await collect(this.listAccessList(orgId, keyId));
       return entries.every((e) => accessListHas(list, e)) ? { results: list } : undefined;
     };
-    const res = await this.t.request({ method: 'POST', url, route: ACCESS_LIST, body, recover });
+    const res = await this.t.request({ method: 'POST', url, route: ACCESS_LIST, body, recover, maxBytes: this.t.limits.maxListBodyBytes });
     return listResults(res).results.map(toAccessListEntry);
   }
 
@@ -120,12 +121,34 @@ export class OpsManagerClient {
     this.t.close();
   }
 
+  /**
+   * Every page of a list. A listing is bounded in pages, items and bytes, and a `next` link back
+   * to a page already read, or a page served again under another link, fails it: a listing
+   * cut short would read as complete (a key looked for and not found is created again).
+   */
   private async *paginate<T>(path: string, route: string, map: (v: unknown) => T): AsyncGenerator<T> {
+    const lim = this.t.limits;
+    const what = `GET ${route}`;
     let url: string | undefined = this.t.url(`${path}?itemsPerPage=${PAGE_SIZE}&pageNum=1`);
-    const seen = new Set<string>();
-    while (url !== undefined && !seen.has(url)) {
-      seen.add(url);
-      const page = listResults(await this.t.request({ method: 'GET', url, route }));
+    const urls = new Set<string>();
+    const pages = new Set<string>();
+    let items = 0;
+    let bytes = 0;
+    while (url !== undefined) {
+      if (urls.has(url)) throw new PaginationLimitError(what, 'a next link back to a page already read');
+      if (urls.size >= lim.maxPages) throw new PaginationLimitError(what, `a list of more than ${lim.maxPages} pages`);
+      urls.add(url);
+      const reply = await this.t.call({ method: 'GET', url, route, maxBytes: lim.maxListBodyBytes });
+      bytes += reply.bytes;
+      if (bytes > lim.maxListBytes) throw new PaginationLimitError(what, `a list of more than ${lim.maxListBytes} bytes`);
+      const page = listResults(reply.value);
+      items += page.results.length;
+      if (items > lim.maxItems) throw new PaginationLimitError(what, `a list of more than ${lim.maxItems} items`);
+      if (page.results.length > 0) {
+        const digest = createHash('sha256').update(JSON.stringify(page.results)).digest('base64');
+        if (pages.has(digest)) throw new PaginationLimitError(what, 'the same page served twice');
+        pages.add(digest);
+      }
       for (const item of page.results) yield map(item);
       url = page.next !== undefined && page.results.length > 0 ? this.rebase(page.next) : undefined;
     }

@@ -98,6 +98,56 @@ export class TlsError extends OpsManagerError {
   }
 }
 
+/**
+ * An answer, a listing or a wait passed one of the client's bounds: the endpoint misbehaves (or
+ * is hostile) or is too slow. Not retried inside the call (the same endpoint would do it again);
+ * the reconcile is queued again with backoff. `summary` names the bound, not the call, so that
+ * a status message stays the same from one attempt to the next.
+ */
+export class LimitExceededError extends OpsManagerError {
+  readonly summary: string;
+  constructor(message: string, summary: string, code: string, fields: OpsManagerErrorFields = {}) {
+    super(message, fields, code);
+    this.summary = summary;
+  }
+}
+
+/** A body longer than the call allows; reading stopped and the connection was closed there. */
+export class ResponseTooLargeError extends LimitExceededError {
+  readonly limitBytes: number;
+  constructor(what: string, limitBytes: number, fields: OpsManagerErrorFields = {}) {
+    const summary = `an answer larger than ${limitBytes} bytes`;
+    super(`${what}: ${summary}; reading stopped there`, summary, 'OM_RESPONSE_TOO_LARGE', fields);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** A listing with more pages, items or bytes than allowed, or a page served again. */
+export class PaginationLimitError extends LimitExceededError {
+  constructor(what: string, summary: string) {
+    super(`${what}: ${summary}`, summary, 'OM_PAGINATION_LIMIT');
+  }
+}
+
+/** The call ran out of its total time (retries, Digest rounds and waits included). */
+export class DeadlineExceededError extends LimitExceededError {
+  constructor(what: string, deadlineMs: number, cause?: unknown) {
+    const summary = `a call longer than ${deadlineMs} ms`;
+    super(`${what}: ${summary}; given up`, summary, 'OM_DEADLINE_EXCEEDED', cause === undefined ? {} : { cause });
+  }
+}
+
+/**
+ * Waited too long for one of the connection's request slots: the connection is slow or
+ * saturated. Nothing was sent; retrying later is safe.
+ */
+export class SlotWaitTimeoutError extends LimitExceededError {
+  constructor(what: string, waitedMs: number) {
+    const summary = `no request slot free on this connection within ${waitedMs} ms`;
+    super(`${what}: not sent: ${summary}`, summary, 'OM_SLOT_WAIT_TIMEOUT');
+  }
+}
+
 export function isRetryable(err: unknown): boolean {
   return err instanceof UnavailableError || err instanceof RateLimitedError;
 }

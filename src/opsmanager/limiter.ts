@@ -28,6 +28,32 @@ export class ConcurrencyLimiter {
     } else {
       this.active++;
     }
+    return this.holder();
+  }
+
+  /**
+   * A slot, or undefined once `maxWaitMs` passed without one: a slow connection must not hold
+   * its callers (and the workers they run on) for as long as its slowest requests take.
+   */
+  async acquireWithin(maxWaitMs: number): Promise<(() => void) | undefined> {
+    if (this.active < this.max) return this.acquire();
+    let timer: NodeJS.Timeout | undefined;
+    const granted = await new Promise<boolean>((resolve) => {
+      const take = (): void => resolve(true);
+      this.queue.push(take);
+      timer = setTimeout(() => {
+        const at = this.queue.indexOf(take);
+        // Handed a slot in the same turn as the timer fired: keep it.
+        if (at < 0) return;
+        this.queue.splice(at, 1);
+        resolve(false);
+      }, Math.max(0, maxWaitMs));
+    });
+    clearTimeout(timer);
+    return granted ? this.holder() : undefined;
+  }
+
+  private holder(): () => void {
     this.peakActive = Math.max(this.peakActive, this.active);
     let released = false;
     return () => {

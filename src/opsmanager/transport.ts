@@ -2,12 +2,19 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import got from 'got';
-import type { Got, Response } from 'got';
+import type { Got } from 'got';
 import type { Logger } from 'pino';
+import { sendBounded } from './bounded-send.ts';
+import type { Answer } from './bounded-send.ts';
 import { errorFromResponse, errorFromTransport } from './classify.ts';
 import { DigestSession, parseDigestChallenge } from './digest.ts';
-import { AmbiguousCreateError, OpsManagerError, RateLimitedError, isRetryable } from './errors.ts';
+import {
+  AmbiguousCreateError, DeadlineExceededError, LimitExceededError, OpsManagerError, RateLimitedError,
+  SlotWaitTimeoutError, isRetryable,
+} from './errors.ts';
 import { ConcurrencyLimiter, RateLimiter } from './limiter.ts';
+import { resolveLimits } from './limits.ts';
+import type { ClientLimits } from './limits.ts';
 import { gateDecision, RetryAfterGate } from './retry-after-gate.ts';
 import { backoffDelay, resolveRetry, shouldRetry } from './retry-policy.ts';
 import type { ResolvedRetryOptions, RetryOptions } from './retry-policy.ts';
@@ -28,6 +35,8 @@ export interface TransportOptions {
   retry?: RetryOptions;
   /** Longest wait for a 429's Retry-After that a call sits through before it fails fast (default 5 s). */
   maxRetryAfterWaitMs?: number;
+  /** Bounds on answers, listings and waits (see limits.ts for the defaults). */
+  limits?: Partial<ClientLimits>;
   logger?: Logger;
   version?: string;
   onRequest?: (info: RequestInfo) => void;
@@ -52,7 +61,12 @@ export interface RequestSpec {
    * to use, or undefined to surface the error.
    */
   recover?: (err: OpsManagerError) => Promise<unknown>;
+  /** Most bytes of the answer's body: limits.maxListBodyBytes for a list, else maxObjectBodyBytes. */
+  maxBytes?: number;
 }
+
+/** A call's parsed body and how many bytes it was (a listing bounds its pages' sum). */
+export interface Reply { value: unknown; bytes: number }
 
 const API_PATH = '/api/public/v1.0';
 const MAX_CHALLENGE_ROUNDS = 3;
@@ -62,6 +76,7 @@ export class Transport {
   readonly apiBase: string;
   readonly digest: DigestSession;
   readonly concurrency: ConcurrencyLimiter;
+  readonly limits: ClientLimits;
   private readonly rate: RateLimiter | undefined;
   private readonly retry: ResolvedRetryOptions;
   private readonly got: Got;
@@ -70,6 +85,8 @@ export class Transport {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly gate: RetryAfterGate;
+  private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
 
   constructor(private readonly o: TransportOptions) {
     const base = o.baseUrl.replace(/\/+$/, '');
@@ -79,6 +96,9 @@ export class Transport {
     this.random = o.random ?? Math.random;
     this.now = o.now ?? (() => performance.now());
     this.retry = resolveRetry(o.retry);
+    this.limits = resolveLimits(o.limits);
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.deadlineMs = this.limits.deadlineMs ?? this.retry.budgetMs + this.timeoutMs;
     this.gate = new RetryAfterGate(this.now);
     const maxConcurrency = o.maxConcurrency ?? 8;
     this.concurrency = new ConcurrencyLimiter(maxConcurrency);
@@ -102,8 +122,8 @@ export class Transport {
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: false,
-      responseType: 'text',
-      timeout: { request: o.timeoutMs ?? 30_000 },
+      // A compressed body would be bounded compressed and then inflated without bound.
+      decompress: false,
     });
   }
 
@@ -118,6 +138,11 @@ export class Transport {
 
   /** Sends one logical call: Digest handshake, limits, retries. Resolves to the parsed body. */
   async request(spec: RequestSpec): Promise<unknown> {
+    return (await this.call(spec)).value;
+  }
+
+  /** As request, with the size of the body that was read. */
+  async call(spec: RequestSpec): Promise<Reply> {
     const started = this.now();
     const path = new URL(spec.url).pathname;
     const apiPath = new URL(this.apiBase).pathname;
@@ -128,24 +153,27 @@ export class Transport {
       let sent = true;
       try {
         const res = await this.exchange(spec, what, started);
-        if (res.statusCode >= 200 && res.statusCode < 300) return parseBody(res.body, what);
-        err = errorFromResponse(what, res.statusCode, res.body, res.headers['retry-after'], Date.now());
+        if (res.statusCode >= 200 && res.statusCode < 300) return { value: parseBody(res.body, what), bytes: Buffer.byteLength(res.body) };
+        err = errorFromResponse(what, res.statusCode, res.body, res.headers['retry-after'], Date.now(), this.limits.maxRetryAfterMs);
       } catch (e) {
-        // Held back by the connection's Retry-After: nothing was sent, and waiting did not fit.
-        if (e instanceof RateLimitedError) throw e;
+        // Held back before sending (Retry-After, no slot, no time left): nothing went out.
+        if (e instanceof RateLimitedError || e instanceof SlotWaitTimeoutError || e instanceof DeadlineExceededError) throw e;
         ({ error: err, sent } = errorFromTransport(what, e));
       }
       if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) this.gate.hold(err.retryAfterMs);
-      if (spec.create && sent && !(err.status !== undefined && err.status < 500)) {
+      // Only a refusal (4xx) says a create was not processed; a 2xx too large to read made a key.
+      const refused = err.status !== undefined && err.status >= 400 && err.status < 500;
+      if (spec.create && sent && !refused) {
         throw new AmbiguousCreateError(`${what}: outcome unknown, a key may have been created: ${err.message}`, {
           ...(err.status !== undefined ? { status: err.status } : {}), cause: err,
         });
       }
       if (uncertain && spec.recover && !isRetryable(err)) {
         const recovered = await spec.recover(err);
-        if (recovered !== undefined) return recovered;
+        if (recovered !== undefined) return { value: recovered, bytes: 0 };
       }
-      if (!isRetryable(err)) throw err;
+      // The same endpoint would pass the same bound again.
+      if (!isRetryable(err) || err instanceof LimitExceededError) throw err;
       const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
       const delay = backoffDelay(attempt, this.retry, this.random, retryAfterMs);
       if (!shouldRetry(attempt, delay, this.now() - started, this.retry)) throw err;
@@ -156,7 +184,7 @@ export class Transport {
   }
 
   /** One request, answering Digest challenges (first contact, stale or rotated nonce). */
-  private async exchange(spec: RequestSpec, what: string, started: number): Promise<Response<string>> {
+  private async exchange(spec: RequestSpec, what: string, started: number): Promise<Answer> {
     const target = new URL(spec.url);
     const uri = target.pathname + target.search;
     let answeredFresh = false;
@@ -175,18 +203,24 @@ export class Transport {
     }
   }
 
-  private async send(spec: RequestSpec, authorization: string | undefined, what: string, started: number): Promise<Response<string>> {
+  private async send(spec: RequestSpec, authorization: string | undefined, what: string, started: number): Promise<Answer> {
     const release = await this.admit(spec, what, started);
     const t0 = this.now();
     let status: number | 'error' = 'error';
     try {
-      const res = await this.got(spec.url, {
+      // Each request's timeout is cut to what is left of the call's deadline.
+      const leftMs = this.leftMs(started);
+      if (leftMs <= 0) throw new DeadlineExceededError(what, this.deadlineMs);
+      const res = await sendBounded(this.got, spec.url, what, {
         method: spec.method,
         headers: {
           ...(authorization !== undefined ? { authorization } : {}),
           ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+        timeoutMs: Math.max(1, Math.min(this.timeoutMs, leftMs)),
+        maxBytes: spec.maxBytes ?? this.limits.maxObjectBodyBytes,
+        maxErrorBytes: this.limits.maxErrorBodyBytes,
       });
       status = res.statusCode;
       return res;
@@ -198,6 +232,10 @@ export class Transport {
     }
   }
 
+  private leftMs(started: number): number {
+    return started + this.deadlineMs - this.now();
+  }
+
   /**
    * A slot, a turn of the rate limit, and the connection's Retry-After passed. The hold is looked
    * at last, with the slot held, so that a 429 answered while this request queued still holds it.
@@ -205,7 +243,12 @@ export class Transport {
   private async admit(spec: RequestSpec, what: string, started: number): Promise<() => void> {
     const limits = { budgetMs: this.retry.budgetMs, maxWaitMs: this.o.maxRetryAfterWaitMs ?? 5_000 };
     for (let round = 1; ; round++) {
-      const release = await this.concurrency.acquire();
+      const slotWaitMs = Math.min(this.limits.maxSlotWaitMs, this.leftMs(started));
+      if (slotWaitMs <= 0) throw new DeadlineExceededError(what, this.deadlineMs);
+      const release = await this.concurrency.acquireWithin(slotWaitMs);
+      if (release === undefined) {
+        throw slotWaitMs < this.limits.maxSlotWaitMs ? new DeadlineExceededError(what, this.deadlineMs) : new SlotWaitTimeoutError(what, slotWaitMs);
+      }
       if (this.rate) await this.rate.take();
       const d = gateDecision(this.gate.remainingMs(), this.now() - started, limits);
       if (d.kind === 'send') return release;
