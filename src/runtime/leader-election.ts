@@ -33,16 +33,40 @@ export interface LeaderElectorOptions {
 }
 
 export interface LeaderCallbacks {
-  /** Called once leadership is won; the signal aborts when it is lost or given up. */
+  /** Called once leadership is won; the signal aborts when it is lost (LeadershipLostError) or given up. */
   onStartedLeading(signal: AbortSignal): Promise<void> | void;
-  onStoppedLeading(): void;
+  onStoppedLeading(why: 'lost' | 'stopped'): void;
 }
+
+/** The reason of the leadership signal when this process can no longer count on holding the Lease. */
+export class LeadershipLostError extends Error {
+  readonly code = 'LEADERSHIP_LOST' as const;
+
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'LeadershipLostError';
+  }
+}
+
+type Attempt = 'held' | 'failed' | 'taken';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, after client-go's algorithm: a lease held
  * by someone else counts as expired only once its record has not changed for a whole lease
  * duration measured on our own clock (no trust in other clocks); writes use the
  * resourceVersion, so two candidates never both win.
+ *
+ * Why a leader stops before anyone else can lead: a standby takes the Lease only after seeing
+ * its record unchanged for leaseDuration, counted from when it first read that record; it can
+ * only read a renewal once the renewal is written, which is after this process began it. The
+ * leader counts its renewDeadline from the *start* of its last successful renewal, and a timer
+ * (not the renew loop, which may be waiting on a slow request) declares leadership lost the
+ * moment that deadline passes: the signal aborts at once, with no request in between. So the
+ * leader has stopped by lastRenewalStart + renewDeadline, and nobody takes over before
+ * lastRenewalStart + leaseDuration; the difference (a third of the lease with the operator's
+ * settings) is the margin for the process to exit, for timers firing late under load, for the
+ * standby's read latency and for the two clocks running at slightly different rates. A Lease
+ * read naming another live holder is a loss at once: there is nothing to wait for.
  */
 export class LeaderElector {
   private readonly opts: LeaderElectorOptions;
@@ -95,52 +119,82 @@ export class LeaderElector {
 
   private async campaign(callbacks: LeaderCallbacks): Promise<void> {
     const stop = this.stopping.signal;
-    while (!stop.aborted && !(await this.attempt())) {
-      await this.pause(this.retryMs * (1 + 0.2 * Math.random()));
+    const clock = this.opts.clock;
+    let renewedFrom = 0;
+    for (;;) {
+      if (stop.aborted) return;
+      const startedAt = clock.now();
+      if ((await this.attempt(stop)) === 'held') {
+        renewedFrom = startedAt;
+        break;
+      }
+      await this.pause(this.retryMs * (1 + 0.2 * Math.random()), stop);
     }
-    if (stop.aborted) return;
     this.leading = true;
     this.log.info('became leader');
     const leadership = new AbortController();
+    const lose = (why: string): void => {
+      if (leadership.signal.aborted) return;
+      this.leading = false;
+      const sinceRenewalMs = clock.now() - renewedFrom;
+      this.log.error({ renewDeadlineMs: this.renewDeadlineMs, sinceRenewalMs }, `leadership lost: ${why}`);
+      leadership.abort(new LeadershipLostError(`lost the Lease ${this.opts.namespace}/${this.opts.name}: ${why}`));
+    };
+    let deadline: unknown;
+    const arm = (from: number): void => {
+      clock.clearTimeout(deadline);
+      renewedFrom = from;
+      const left = this.renewDeadlineMs - (clock.now() - from);
+      deadline = clock.setTimeout(() => lose('could not renew it within the renew deadline'), left);
+    };
+    arm(renewedFrom);
     Promise.resolve()
       .then(() => callbacks.onStartedLeading(leadership.signal))
       .catch((err: unknown) => this.log.error({ err: summarizeError(err) }, 'onStartedLeading failed'));
-    let lastRenew = this.opts.clock.now();
-    while (!stop.aborted) {
-      await this.pause(this.retryMs);
-      if (stop.aborted) break;
-      const left = this.renewDeadlineMs - (this.opts.clock.now() - lastRenew);
-      if (await this.withTimeout(this.attempt(), left)) {
-        lastRenew = this.opts.clock.now();
-      } else if (this.opts.clock.now() - lastRenew >= this.renewDeadlineMs) {
-        this.log.warn('could not renew the lease within the renew deadline; stepping down');
-        break;
-      }
+    const leading = AbortSignal.any([stop, leadership.signal]);
+    while (!leading.aborted) {
+      await this.pause(this.retryMs, leading);
+      if (leading.aborted) break;
+      const startedAt = clock.now();
+      const outcome = await this.untilAborted(this.attempt(leading), leading);
+      if (outcome === 'held') arm(startedAt);
+      else if (outcome === 'taken') lose('the Lease names another holder');
     }
+    clock.clearTimeout(deadline);
+    const lost = leadership.signal.aborted;
     this.leading = false;
-    leadership.abort();
-    if (stop.aborted && this.releaseOnStop) await this.releaseLease();
+    if (!lost) {
+      leadership.abort(new Error('stopped leading: asked to stop'));
+      if (this.releaseOnStop) await this.releaseLease();
+    }
     this.log.info('stopped leading');
-    callbacks.onStoppedLeading();
+    callbacks.onStoppedLeading(lost ? 'lost' : 'stopped');
   }
 
-  private async pause(ms: number): Promise<void> {
-    await this.opts.clock.sleep(ms, this.stopping.signal).catch(() => undefined);
+  private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    await this.opts.clock.sleep(ms, signal).catch(() => undefined);
   }
 
-  private withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
-    if (ms <= 0) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const handle = this.opts.clock.setTimeout(() => resolve(false), ms);
-      void p.then((ok) => {
-        this.opts.clock.clearTimeout(handle);
-        resolve(ok);
+  /** The attempt's outcome, or 'failed' as soon as the signal aborts (the attempt is then left to finish unheard). */
+  private untilAborted(p: Promise<Attempt>, signal: AbortSignal): Promise<Attempt> {
+    if (signal.aborted) return Promise.resolve('failed');
+    return new Promise<Attempt>((resolve) => {
+      const onAbort = (): void => resolve('failed');
+      signal.addEventListener('abort', onAbort, { once: true });
+      void p.then((outcome) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(signal.aborted ? 'failed' : outcome);
       });
     });
   }
 
-  /** One try to acquire or renew; false on any failure (logged), never throws. */
-  private async attempt(): Promise<boolean> {
+  /**
+   * One try to acquire or renew, never throws: 'held' when the Lease is ours, 'taken' when it
+   * names another holder that has not expired, 'failed' on any error (logged). Once `signal`
+   * aborts nothing more is written: a renewal after leadership was declared lost would only make
+   * the standby wait longer.
+   */
+  private async attempt(signal: AbortSignal): Promise<Attempt> {
     const { namespace, name, identity } = this.opts;
     const now = this.opts.clock.now();
     const spec = (acquire: boolean, old?: V1LeaseSpec): V1LeaseSpec => ({
@@ -156,8 +210,9 @@ export class LeaderElector {
         lease = await this.api.readNamespacedLease({ name, namespace });
       } catch (err) {
         if (statusOf(err) !== 404) throw err;
+        if (signal.aborted) return 'failed';
         await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: spec(true) } });
-        return true;
+        return 'held';
       }
       const current = lease.spec ?? {};
       const holder = current.holderIdentity ?? '';
@@ -167,14 +222,15 @@ export class LeaderElector {
         this.observedAt = now;
       }
       const expired = this.observedAt + (current.leaseDurationSeconds ?? 0) * 1000 <= now;
-      if (holder !== '' && holder !== identity && !expired) return false;
+      if (holder !== '' && holder !== identity && !expired) return 'taken';
+      if (signal.aborted) return 'failed';
       const body: V1Lease = { metadata: lease.metadata, spec: spec(holder !== identity || !this.leading, current) };
       await this.api.replaceNamespacedLease({ name, namespace, body });
-      return true;
+      return 'held';
     } catch (err) {
       const status = statusOf(err);
       if (status !== 409) this.log.warn({ err: summarizeError(err), status }, 'lease acquire/renew failed');
-      return false;
+      return 'failed';
     }
   }
 

@@ -7,11 +7,14 @@ import type { Controller } from './controller.ts';
 import { summarizeError } from './errors.ts';
 import { startHttpServer } from './http-server.ts';
 import type { ManagedInformer } from './informer.ts';
-import { LeaderElector, type LeaderElectorOptions } from './leader-election.ts';
+import { LeaderElector, LeadershipLostError, type LeaderElectorOptions } from './leader-election.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
-/** The Lease and timings; the manager supplies the client, clock and logger. */
-export type LeaderElectionConfig = Pick<LeaderElectorOptions, 'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
+/** The Lease and timings (and, in tests, the Lease's client); the manager supplies the kube client, clock and logger. */
+export type LeaderElectionConfig = Pick<
+  LeaderElectorOptions,
+  'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'leaseClient'
+>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -24,6 +27,14 @@ export interface ManagerOptions {
   /** Serve /healthz, /readyz, /metrics on this port (0 picks one); no server when undefined. */
   httpPort?: number;
   httpHost?: string;
+  /**
+   * Aborted, with a LeadershipLostError, the moment this process loses the Lease. Build every
+   * client that writes for the controllers with its signal (write-fence.ts: FencedKubeClient,
+   * fenceOpsManagerClient, fencedSleep): what is in flight is abandoned and nothing more is sent.
+   */
+  fence?: AbortController;
+  /** How the process ends once the Lease is lost (default process.exit). */
+  exit?: (code: number) => void;
 }
 
 type InformerHandle = Pick<ManagedInformer<KubernetesObject>, 'name' | 'start' | 'stop' | 'hasSynced' | 'waitForSync'>;
@@ -32,6 +43,8 @@ type ControllerHandle = Pick<Controller<KubernetesObject>, 'start' | 'stop'>;
 /**
  * Owns the process lifecycle: informers start and sync first (so a standby keeps a warm cache
  * and answers /readyz), then the controllers run only while this process holds the Lease.
+ * Losing the Lease ends the process (exit 1), as controller-runtime does: the fence is closed
+ * first, so no reconcile in flight writes anything more, and the process leads at most once.
  */
 export class Manager {
   readonly metrics: Metrics;
@@ -47,9 +60,11 @@ export class Manager {
   private stopped: Promise<void> | undefined;
   private leading = false;
   private readonly stopHooks: Array<() => void> = [];
+  private readonly fence: AbortController;
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
+    this.fence = opts.fence ?? new AbortController();
     this.log = opts.logger.child({ component: 'manager' });
     this.metrics = opts.metrics ?? createMetrics(opts.registry);
   }
@@ -136,20 +151,36 @@ export class Manager {
   }
 
   private async campaign(le: LeaderElectionConfig): Promise<void> {
-    while (!this.stopAll.signal.aborted) {
-      const elector = new LeaderElector({ kube: this.opts.kube, clock: this.opts.clock, logger: this.log, ...le });
-      this.elector = elector;
-      await elector.run({
-        onStartedLeading: () => {
-          if (!this.stopAll.signal.aborted) this.startControllers();
-        },
-        onStoppedLeading: () => {
-          this.controllersStopping = this.stopControllers();
-        },
-      });
-      await this.controllersStopping;
-      // Lost the lease without being asked to stop: stand by and campaign again.
-    }
+    const elector = new LeaderElector({ kube: this.opts.kube, clock: this.opts.clock, logger: this.log, ...le });
+    this.elector = elector;
+    await elector.run({
+      onStartedLeading: (signal) => {
+        const onAbort = (): void => {
+          if (signal.reason instanceof LeadershipLostError) this.lostLease(signal.reason);
+        };
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        if (!this.stopAll.signal.aborted) this.startControllers();
+      },
+      onStoppedLeading: () => {
+        this.controllersStopping = this.stopControllers();
+      },
+    });
+    await this.controllersStopping;
+  }
+
+  /**
+   * Runs inside the abort of the leadership signal, before any other continuation: the fence
+   * closes (every write in flight abandoned, none sent after) and the process exits. Waiting for
+   * the reconciles to wind down first could outlast the margin between the renew deadline and
+   * the lease duration, after which a standby may already lead.
+   */
+  private lostLease(reason: LeadershipLostError): void {
+    this.fence.abort(reason);
+    this.leading = false;
+    this.metrics.leader.set(0);
+    this.log.fatal({ err: summarizeError(reason) }, 'lost the Lease: stopping every reconcile and exiting');
+    (this.opts.exit ?? ((code: number) => process.exit(code)))(1);
   }
 
   private startControllers(): void {
