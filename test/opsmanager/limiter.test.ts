@@ -32,6 +32,23 @@ describe('opsmanager/limiter', () => {
       expect(lim.inFlight).to.equal(0);
     });
 
+    it('acquireWithin: a slot when one is free, else undefined once the wait passed, leaving the queue', async () => {
+      const lim = new ConcurrencyLimiter(1);
+      const first = await lim.acquireWithin(10);
+      expect(first).to.be.a('function');
+      expect(await lim.acquireWithin(20)).to.equal(undefined);
+      expect(lim.waiting).to.equal(0);
+      // A waiter behind the one that gave up gets the slot on release; the one that gave up does not.
+      const next = lim.acquireWithin(60_000);
+      await tick();
+      first!();
+      const got = await next;
+      expect(got).to.be.a('function');
+      expect(lim.inFlight).to.equal(1);
+      got!();
+      expect(lim.inFlight).to.equal(0);
+    });
+
     it('ignores a double release', async () => {
       const lim = new ConcurrencyLimiter(1);
       const release = await lim.acquire();
