@@ -5,7 +5,8 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, parseConfig } from './operator/config.ts';
 import { buildOperator } from './operator/build.ts';
 import { KubeClient } from './kube/kube-client.ts';
-import { KubeConfigError, loadClusterAccess } from './kube/kube-config.ts';
+import { KubeConfigError } from './kube/kube-config-error.ts';
+import { loadClusterAccess } from './kube/kube-config.ts';
 import { systemClock } from './runtime/clock.ts';
 import { summarizeError } from './runtime/errors.ts';
 import { createLogger } from './runtime/logger.ts';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'omkeys' });
   let kube: KubeClient;
   try {
-    kube = new KubeClient(loadClusterAccess());
+    kube = new KubeClient(loadClusterAccess(), { logger });
   } catch (err) {
     if (err instanceof KubeConfigError) {
       logger.fatal({ err: summarizeError(err) }, 'cannot reach Kubernetes: no usable kubeconfig');

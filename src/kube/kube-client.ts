@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { KubeApiError } from './api-errors.ts';
-import type { ClusterAccess } from './kube-config.ts';
+import { proxyAgent } from './connect-proxy.ts';
+import type { ExecCredential, ExecCredentialOptions, ExecCredentialSource, ExecLogger } from './exec-credential.ts';
+import type { ClusterAccess, Impersonation } from './kube-config.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -35,6 +37,19 @@ export interface KubeClientOptions {
   tokenMaxAgeMs?: number;
   now?: () => number;
   readFile?: (file: string) => string;
+  /** Where an exec credential plugin's stderr goes, redacted. */
+  logger?: ExecLogger;
+  /** Bounds of an exec credential plugin's run, and the environment it inherits. */
+  exec?: Pick<ExecCredentialOptions, 'timeoutMs' | 'maxStdoutBytes' | 'env'>;
+}
+
+/** What one request authenticates with. */
+interface Credential {
+  token?: string;
+  cert?: string;
+  key?: string;
+  /** Set when it came from the exec plugin: a 401 then runs the plugin again. */
+  exec?: ExecCredential;
 }
 
 /**
@@ -57,10 +72,13 @@ export class KubeClient {
   private readonly now: () => number;
   private readonly readFile: (file: string) => string;
   private fileToken: { value: string; readAt: number } | undefined;
+  /** Loaded on first use: only a kubeconfig with an exec plugin pays for it. */
+  private execSource: Promise<ExecCredentialSource> | undefined;
+  private readonly impersonation: Record<string, string | string[]>;
 
   constructor(
     readonly access: ClusterAccess,
-    opts: KubeClientOptions = {},
+    private readonly opts: KubeClientOptions = {},
   ) {
     this.base = new URL(access.server);
     this.secure = this.base.protocol === 'https:';
@@ -71,6 +89,7 @@ export class KubeClient {
     this.tokenMaxAgeMs = opts.tokenMaxAgeMs ?? 60_000;
     this.now = opts.now ?? Date.now;
     this.readFile = opts.readFile ?? ((f) => readFileSync(f, 'utf8'));
+    this.impersonation = access.impersonate ? impersonationHeaders(access.impersonate) : {};
   }
 
   onRequest(listener: RequestListener): void {
@@ -82,7 +101,7 @@ export class KubeClient {
     const method = r.method ?? 'GET';
     for (const l of this.listeners) l(method, r.path);
     const signal = r.signal ? AbortSignal.any([r.signal, AbortSignal.timeout(this.requestTimeoutMs)]) : AbortSignal.timeout(this.requestTimeoutMs);
-    const res = await this.send(r, { signal });
+    const res = await this.authenticatedSend(r, { signal });
     const text = await readBody(res);
     this.check(method, r.path, res, text);
     return (text === '' ? undefined : JSON.parse(text)) as T;
@@ -93,7 +112,8 @@ export class KubeClient {
    * caller reads and ends it. The connection is dropped when nothing arrives for idleTimeoutMs.
    */
   async stream(r: KubeRequest & { idleTimeoutMs: number }): Promise<http.IncomingMessage> {
-    const res = await this.send({ ...r, watch: true }, { ...(r.signal ? { signal: r.signal } : {}), timeout: r.idleTimeoutMs });
+    const extra = { ...(r.signal ? { signal: r.signal } : {}), timeout: r.idleTimeoutMs };
+    const res = await this.authenticatedSend({ ...r, watch: true }, extra);
     if ((res.statusCode ?? 0) >= 300) this.check('GET', r.path, res, await readBody(res));
     return res;
   }
@@ -105,9 +125,18 @@ export class KubeClient {
 
   private makeAgent(maxSockets: number): http.Agent {
     const common = { keepAlive: true, maxSockets };
-    const { ca, cert, key, insecureSkipTlsVerify } = this.access;
-    if (!this.secure) return new http.Agent(common);
-    return new https.Agent({ ...common, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: !insecureSkipTlsVerify });
+    const { ca, cert, key, insecureSkipTlsVerify, tlsServerName, proxyUrl } = this.access;
+    const tlsOptions = this.secure
+      ? {
+        ...(ca ? { ca } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+        ...(tlsServerName ? { servername: tlsServerName } : {}),
+        rejectUnauthorized: !insecureSkipTlsVerify,
+      }
+      : {};
+    if (proxyUrl) return proxyAgent(proxyUrl, this.secure, { ...common, ...tlsOptions });
+    return this.secure ? new https.Agent({ ...common, ...tlsOptions }) : new http.Agent(common);
   }
 
   url(path: string, query: KubeRequest['query'] = {}): URL {
@@ -124,11 +153,30 @@ export class KubeClient {
     throw new KubeApiError(method, path, status, text);
   }
 
-  private send(r: KubeRequest & { watch?: boolean }, extra: { signal?: AbortSignal; timeout?: number }): Promise<http.IncomingMessage> {
+  /**
+   * Sends with the current credential. A 401 to a credential from the exec plugin (revoked, or
+   * refused before its stated expiry) runs the plugin again and sends once more, as a request the
+   * API server did not authenticate had no effect; a second 401 is the caller's.
+   */
+  private async authenticatedSend(r: SendRequest, extra: SendExtra): Promise<http.IncomingMessage> {
+    const cred = await this.credential();
+    const res = await this.send(r, extra, cred);
+    if (res.statusCode !== 401 || !cred.exec) return res;
+    res.resume();
+    (await this.execCredentials()).invalidate(cred.exec);
+    return this.send(r, extra, await this.credential());
+  }
+
+  private send(r: SendRequest, extra: SendExtra, cred: Credential): Promise<http.IncomingMessage> {
     const agent = r.watch ? this.watchAgent : r.urgent ? this.urgentAgent : this.agent;
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'omkeys' };
-    const token = this.bearer();
-    if (token) headers.Authorization = `Bearer ${token}`;
+    const headers: http.OutgoingHttpHeaders = {
+      Accept: 'application/json',
+      'User-Agent': 'omkeys',
+      ...this.impersonation,
+    };
+    if (cred.token) headers.Authorization = `Bearer ${cred.token}`;
+    // A client certificate from the plugin: the agent pools connections by certificate, a new one gets new ones.
+    const clientCert = cred.cert && cred.key ? { cert: cred.cert, key: cred.key } : {};
     let payload: Buffer | undefined;
     if (r.body !== undefined) {
       payload = Buffer.from(JSON.stringify(r.body));
@@ -138,11 +186,30 @@ export class KubeClient {
     const url = this.url(r.path, r.query);
     const mod = this.secure ? https : http;
     return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = mod.request(url, { method: r.method ?? 'GET', agent, headers, ...extra }, resolve);
+      const req = mod.request(url, { method: r.method ?? 'GET', agent, headers, ...clientCert, ...extra }, resolve);
       req.on('error', reject);
       req.on('timeout', () => req.destroy(new Error(`${r.method ?? 'GET'} ${r.path}: no data from the API server for ${extra.timeout ?? 0} ms`)));
       req.end(payload);
     });
+  }
+
+  private async credential(): Promise<Credential> {
+    if (!this.access.exec) {
+      const token = this.bearer();
+      return token ? { token } : {};
+    }
+    const exec = await (await this.execCredentials()).get();
+    const cert = exec.cert && exec.key ? { cert: exec.cert, key: exec.key } : {};
+    return { ...(exec.token ? { token: exec.token } : {}), ...cert, exec };
+  }
+
+  private execCredentials(): Promise<ExecCredentialSource> {
+    const { exec, server, tlsServerName, insecureSkipTlsVerify, ca, proxyUrl } = this.access;
+    if (!exec) throw new Error('no exec plugin in this kubeconfig');
+    const cluster = { server, tlsServerName, insecureSkipTlsVerify, ca, proxyUrl };
+    const opts = { ...this.opts.exec, now: this.now, ...(this.opts.logger ? { logger: this.opts.logger } : {}) };
+    this.execSource ??= import('./exec-credential.ts').then((m) => new m.ExecCredentialSource(exec, cluster, opts));
+    return this.execSource;
   }
 
   private bearer(): string | undefined {
@@ -160,6 +227,26 @@ export class KubeClient {
     }
     return this.fileToken.value;
   }
+}
+
+type SendRequest = KubeRequest & { watch?: boolean };
+type SendExtra = { signal?: AbortSignal; timeout?: number };
+
+/** client-go's headerKeyEscape: bytes that may not appear in a header name (and %) as %XX. */
+function escapeHeaderKey(k: string): string {
+  const keep = (c: string): boolean => /[A-Za-z0-9!#$&'*+\-.^_`|~]/.test(c);
+  const byte = (b: number): string => String.fromCharCode(b);
+  const hex = (b: number): string => `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  return [...Buffer.from(k, 'utf8')].map((b) => (keep(byte(b)) ? byte(b) : hex(b))).join('');
+}
+
+/** The headers of the API server's impersonation (client-go's ImpersonatingRoundTripper). */
+export function impersonationHeaders(i: Impersonation): Record<string, string | string[]> {
+  const h: Record<string, string | string[]> = { 'Impersonate-User': i.user };
+  if (i.uid) h['Impersonate-Uid'] = i.uid;
+  if (i.groups?.length) h['Impersonate-Group'] = i.groups;
+  for (const [k, vs] of Object.entries(i.extra ?? {})) if (vs.length) h[`Impersonate-Extra-${escapeHeaderKey(k)}`] = vs;
+  return h;
 }
 
 function readBody(res: http.IncomingMessage): Promise<string> {

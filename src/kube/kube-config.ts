@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import type { ExecConfig } from './exec-credential.ts';
+import { KubeConfigError } from './kube-config-error.ts';
+import { checkFields, dict, execExtension, parseCluster, parseUser, str, type Dict } from './kubeconfig-fields.ts';
 
 /** How to reach and authenticate to one API server: what a kubeconfig context or the in-cluster files resolve to. */
 export interface ClusterAccess {
@@ -19,11 +22,23 @@ export interface ClusterAccess {
   insecureSkipTlsVerify?: boolean;
   /** The context's namespace, if any (informational). */
   namespace?: string;
+  /** The name the API server's certificate is checked against and sent as SNI (tls-server-name). */
+  tlsServerName?: string;
+  /** An http:// proxy every request to the API server goes through, by HTTP CONNECT (proxy-url). */
+  proxyUrl?: string;
+  /** Whom every request acts as (as, as-uid, as-groups, as-user-extra). */
+  impersonate?: Impersonation;
+  /** A credential plugin run for a token or a client certificate (exec). */
+  exec?: ExecConfig;
 }
 
-export class KubeConfigError extends Error {
-  readonly code = 'INVALID_KUBECONFIG';
+export interface Impersonation {
+  user: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
 }
+
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -83,22 +98,22 @@ export function loadKubeconfigFile(file: string, src: ConfigSources = realSource
   return parseKubeconfig(text, { baseDir: path.dirname(file), readFile: src.readFile, ...(context ? { context } : {}) });
 }
 
-type Dict = Record<string, unknown>;
+type Entry = { inner: Dict; where: string };
 
-function named(doc: Dict, list: string, item: string, name: string): Dict {
-  const entries = Array.isArray(doc[list]) ? (doc[list] as Dict[]) : [];
-  const found = entries.find((e) => e?.name === name);
+function named(doc: Dict, list: 'clusters' | 'users' | 'contexts', item: string, name: string): Entry {
+  const entries = Array.isArray(doc[list]) ? (doc[list] as unknown[]) : [];
+  const found = entries.find((e): e is Dict => typeof e === 'object' && e !== null && (e as Dict).name === name);
   if (!found) throw new KubeConfigError(`kubeconfig has no ${item} "${name}"`);
-  const inner = found[item];
-  return typeof inner === 'object' && inner !== null ? (inner as Dict) : {};
+  checkFields(found, list, `${list}[${name}]`);
+  const where = `${list}[${name}].${item}`;
+  return { inner: dict(found[item], where), where };
 }
 
-const str = (d: Dict, k: string): string | undefined => (typeof d[k] === 'string' && d[k] !== '' ? d[k] : undefined);
-
 /**
- * The current context of a kubeconfig (YAML or JSON). Relative file paths are relative to the
- * kubeconfig's directory, as kubectl reads them. Exec and auth-provider plugins are not
- * supported: the operator runs with a ServiceAccount token or a client certificate.
+ * The current context of a kubeconfig (YAML or JSON), as client-go reads it; the fields of that
+ * context, its cluster and its user that omkeys does not understand (see UNDERSTOOD_FIELDS) are
+ * errors, the other entries are not looked at. Relative file paths are relative to the
+ * kubeconfig's directory.
  */
 export function parseKubeconfig(text: string, opts: { baseDir: string; readFile: (f: string) => string; context?: string }): ClusterAccess {
   let doc: unknown;
@@ -107,48 +122,29 @@ export function parseKubeconfig(text: string, opts: { baseDir: string; readFile:
   } catch (err) {
     throw new KubeConfigError('kubeconfig is not valid YAML', { cause: err });
   }
-  if (typeof doc !== 'object' || doc === null) throw new KubeConfigError('kubeconfig is empty');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new KubeConfigError('kubeconfig is empty');
   const d = doc as Dict;
-  const ctxName = opts.context ?? str(d, 'current-context');
+  checkFields(d, 'config', '');
+  const kind = str(d, 'kind', '');
+  if (kind && kind !== 'Config') {
+    throw new KubeConfigError(`kubeconfig has kind "${kind}", not Config`, { field: 'kind' });
+  }
+  const ctxName = opts.context ?? str(d, 'current-context', '');
   if (!ctxName) throw new KubeConfigError('kubeconfig has no current-context');
   const ctx = named(d, 'contexts', 'context', ctxName);
-  const clusterName = str(ctx, 'cluster');
+  checkFields(ctx.inner, 'context', ctx.where);
+  const clusterName = str(ctx.inner, 'cluster', ctx.where);
   if (!clusterName) throw new KubeConfigError(`context "${ctxName}" names no cluster`);
   const cluster = named(d, 'clusters', 'cluster', clusterName);
-  const userName = str(ctx, 'user');
-  const user = userName ? named(d, 'users', 'user', userName) : {};
-  const server = str(cluster, 'server');
-  if (!server) throw new KubeConfigError(`cluster "${clusterName}" has no server`);
-  if (user.exec || user['auth-provider']) throw new KubeConfigError(`user "${userName ?? ''}" uses an exec or auth-provider plugin, which omkeys does not support`);
-  const file = (f: string): string => path.resolve(opts.baseDir, f);
-  const pem = (d: Dict, dataKey: string, fileKey: string): string | undefined => {
-    const data = str(d, dataKey);
-    if (data) return Buffer.from(data, 'base64').toString('utf8');
-    const f = str(d, fileKey);
-    if (!f) return undefined;
-    try {
-      return opts.readFile(file(f));
-    } catch (err) {
-      throw new KubeConfigError(`cannot read ${fileKey} ${file(f)}`, { cause: err });
-    }
-  };
-  const access: ClusterAccess = { server: server.replace(/\/+$/, '') };
-  const ca = pem(cluster, 'certificate-authority-data', 'certificate-authority');
-  if (ca) access.ca = ca;
-  if (cluster['insecure-skip-tls-verify'] === true) access.insecureSkipTlsVerify = true;
-  const cert = pem(user, 'client-certificate-data', 'client-certificate');
-  const key = pem(user, 'client-key-data', 'client-key');
-  if (cert && key) {
-    access.cert = cert;
-    access.key = key;
-  } else if (cert || key) {
-    throw new KubeConfigError(`user "${userName ?? ''}" has a client certificate or key but not both`);
+  const access = parseCluster(cluster.inner, cluster.where, opts);
+  const userName = str(ctx.inner, 'user', ctx.where);
+  if (userName) {
+    const user = named(d, 'users', 'user', userName);
+    parseUser(user.inner, userName, user.where, opts, access);
+    const config = execExtension(cluster.inner);
+    if (access.exec && config !== undefined) access.exec.clusterConfig = config;
   }
-  const token = str(user, 'token');
-  const tokenFile = str(user, 'tokenFile');
-  if (token) access.token = token;
-  else if (tokenFile) access.tokenFile = file(tokenFile);
-  const ns = str(ctx, 'namespace');
+  const ns = str(ctx.inner, 'namespace', ctx.where);
   if (ns) access.namespace = ns;
   return access;
 }

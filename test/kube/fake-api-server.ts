@@ -6,6 +6,8 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
+  /** Name, value, name, value… as sent: a header sent twice is two entries here (joined in `headers`). */
+  rawHeaders: string[];
   body: string;
 }
 
@@ -21,7 +23,7 @@ export async function startFakeApiServer(route: (req: SeenRequest) => Answer): P
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString() };
       requests.push(seen);
       const answer = route(seen);
       if (typeof answer === 'function') return answer(res);
