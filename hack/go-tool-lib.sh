@@ -1,5 +1,6 @@
 # Shared by the scripts that build one tool from its Go module into the cache outside the clone
-# (hack/build-helm.sh, hack/build-promtool.sh, hack/build-lua-test.sh). Sourced, not run.
+# (hack/build-helm.sh, hack/build-promtool.sh, hack/build-lua-test.sh, hack/build-oci-registry.sh).
+# Sourced, not run.
 # The caller sets `tool` (a short name for messages) before sourcing.
 
 # shellcheck source=versions.env
