@@ -1,3 +1,4 @@
+import { boundText, MAX_MESSAGE } from './bounded-text.ts';
 import type { Condition } from './types.ts';
 
 export const ConditionType = {
@@ -55,7 +56,9 @@ export function setCondition(conditions: readonly Condition[] | undefined, newCo
     type: newCond.type,
     status: newCond.status,
     reason: newCond.reason,
-    message: newCond.message,
+    // The last line of defence: text from outside is bounded where it enters, but a condition
+    // must stay short and printable whatever a message was built from.
+    message: boundText(newCond.message, { chars: MAX_MESSAGE }),
     lastTransitionTime,
     ...(newCond.observedGeneration === undefined ? {} : { observedGeneration: newCond.observedGeneration }),
   };

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventsV1Api, EventsV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { boundText, MAX_MESSAGE } from '../api/bounded-text.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { MicroTime } from '../kube/micro-time.ts';
 import type { Clock } from './clock.ts';
@@ -71,7 +72,9 @@ export class EventRecorder {
   async record(obj: KubernetesObject, type: 'Normal' | 'Warning', reason: string, message: string, action?: string): Promise<void> {
     const meta = obj.metadata ?? {};
     const namespace = meta.namespace || 'default';
-    const note = truncate(message, 1024);
+    // The API server refuses a note past 1 kB (bytes); what a message quotes from outside is
+    // bounded where it enters, this is the last line of defence.
+    const note = boundText(message, { chars: MAX_MESSAGE, bytes: MAX_MESSAGE });
     const act = truncate(action ?? reason, 128);
     // A digest, not the text: the map holds up to maxEntries of them, and a storm of failures
     // with messages of up to 1 KiB each filled it with megabytes of strings.

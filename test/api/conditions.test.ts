@@ -61,6 +61,18 @@ describe('setCondition', () => {
       ],
     },
     {
+      name: 'bounds the message: 1024 characters at most, ending in an ellipsis',
+      before: undefined,
+      set: { type: 'Ready', status: 'False', reason: Reason.Conflict, message: `Ops Manager said: ${'x'.repeat(5000)}` },
+      want: [{ type: 'Ready', status: 'False', reason: 'Conflict', message: `Ops Manager said: ${'x'.repeat(1005)}…`, lastTransitionTime: nowText }],
+    },
+    {
+      name: 'strips control characters from the message, line breaks becoming spaces',
+      before: undefined,
+      set: { type: 'Ready', status: 'False', reason: Reason.Conflict, message: 'one\r\ntwo\u001b[0m\u0000' },
+      want: [{ type: 'Ready', status: 'False', reason: 'Conflict', message: 'one two[0m', lastTransitionTime: nowText }],
+    },
+    {
       name: 'drops an observedGeneration the new condition does not carry',
       before: [cond('Ready', 'True', 'Provisioned')],
       set: { type: 'Ready', status: 'True', reason: Reason.Provisioned, message: 'ok' },

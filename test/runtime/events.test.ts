@@ -51,6 +51,20 @@ describe('EventRecorder', () => {
     expect(ev.regarding).to.include({ kind: 'OpsManagerApiKey', name: 'billing', uid: 'u-1' });
   });
 
+  const notes = [
+    { name: 'a long note is cut to 1 kB with an ellipsis', message: 'x'.repeat(5000), want: `${'x'.repeat(1021)}…` },
+    { name: 'multi-byte text is cut by bytes, the limit the API server applies', message: 'é'.repeat(1000), want: `${'é'.repeat(510)}…` },
+    { name: 'control characters are stripped, line breaks become spaces', message: 'a\r\nb\u001b[1mc\u0000', want: 'a b[1mc' },
+  ];
+  for (const t of notes) {
+    it(`note: ${t.name}`, async () => {
+      await recorder.record(key, 'Warning', 'Conflict', t.message);
+      const note = fake.created[0]?.note ?? '';
+      expect(note).to.equal(t.want);
+      expect(Buffer.byteLength(note)).to.be.at.most(1024);
+    });
+  }
+
   it('remembers an Event by a digest, and forgets Events past the window when a new one comes', async () => {
     await recorder.record(key, 'Warning', 'OpsManagerUnreachable', `connect ECONNREFUSED ${'x'.repeat(900)}`);
     const entries = (recorder as unknown as { entries: Map<string, unknown> }).entries;
