@@ -61,9 +61,10 @@ describe('deploy: chart values (values.schema.json) and the optional objects', (
     }
   });
 
-  it('renders the same kinds as before by default: no ServiceMonitor or PrometheusRule unless asked', async function () {
+  it('renders the CRDs and the operator by default: no ServiceMonitor or PrometheusRule unless asked', async function () {
     this.timeout(30_000);
-    expect(kinds(await renderObjects())).to.deep.equal(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    const operator = ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'];
+    expect(kinds(await renderObjects())).to.deep.equal([...operator, 'CustomResourceDefinition', 'CustomResourceDefinition'].sort());
     const all = await renderObjects(everyOptionalValue);
     expect(kinds(all)).to.include.members(['PodDisruptionBudget', 'ServiceMonitor', 'PrometheusRule']);
   });

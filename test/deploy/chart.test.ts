@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
 import { expect } from 'chai';
@@ -27,15 +27,6 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
       expect(r.code, r.out).to.equal(0);
       expect(r.out).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
       expect(r.out).not.to.match(/\[(WARNING|ERROR)\]/);
-    }
-  });
-
-  it('ships crds/ byte-identical to the repository crds/', () => {
-    const src = readdirSync(path.join(repoRoot, 'crds')).sort();
-    expect(readdirSync(path.join(chartDir, 'crds')).sort()).to.deep.equal(src);
-    for (const f of src) {
-      const same = readFileSync(path.join(chartDir, 'crds', f)).equals(readFileSync(path.join(repoRoot, 'crds', f)));
-      expect(same, `charts/omkeys/crds/${f} differs from crds/${f}: cp crds/*.yaml charts/omkeys/crds/`).to.equal(true);
     }
   });
 
