@@ -4,6 +4,7 @@ import {
   ConflictError,
   ForbiddenError,
   InvalidRequestError,
+  LimitExceededError,
   NotFoundError,
   OpsManagerError,
   RateLimitedError,
@@ -64,6 +65,9 @@ export function classifyError(err: unknown, scope: { projectId?: string; orgId?:
   if (err instanceof TlsError) return { reason: Reason.OpsManagerUnreachable, message: `TLS verification of Ops Manager failed (${causeCode(err) ?? 'certificate not trusted'}); check the CA bundle`, terminal: false };
   if (err instanceof AmbiguousCreateError) {
     return { reason: Reason.OpsManagerUnreachable, message: 'the answer to a key creation was lost; the key is looked for and cleaned up before retrying', terminal: false };
+  }
+  if (err instanceof LimitExceededError) {
+    return { reason: Reason.OpsManagerUnreachable, message: `a call to Ops Manager was stopped at the operator's bound: ${err.summary}; retrying with backoff`, terminal: false };
   }
   const what = err.status !== undefined ? `HTTP ${err.status}` : (causeCode(err) ?? 'no answer');
   return { reason: Reason.OpsManagerUnreachable, message: `Ops Manager is unreachable or failing (${what}); retrying with backoff`, terminal: false };
