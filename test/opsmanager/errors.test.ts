@@ -53,6 +53,35 @@ describe('opsmanager/errors and classification', () => {
     expect((e as RateLimitedError).retryAfterMs).to.equal(7000);
   });
 
+  describe('Retry-After is capped by the caller\'s bound', () => {
+    const cap = 300_000;
+    const table: [string, string | undefined, number | undefined][] = [
+      ['seconds within the cap', '7', 7000],
+      ['exactly the cap', '300', cap],
+      ['ten hours', '36000', cap],
+      ['a number past any clock', '99999999999999999999', cap],
+      ['a date a year ahead', new Date(365 * 24 * 3600_000).toUTCString(), cap],
+      ['a date in the past', new Date(0).toUTCString(), 0],
+      ['unreadable', 'soon', undefined],
+      ['absent', undefined, undefined],
+    ];
+    for (const [name, header, want] of table) {
+      it(`${name}: ${String(want)}`, () => {
+        const e = errorFromResponse('GET /x', 429, body(429, 'RATE_LIMITED'), header, 1000, cap) as RateLimitedError;
+        expect(e.retryAfterMs).to.equal(want);
+      });
+    }
+  });
+
+  it('a transport error\'s message, name and code reach the error only bounded', () => {
+    const hostile = Object.assign(new Error(`Parse Error: ${'\u001b[2J'.repeat(10)}${'z'.repeat(100_000)}`), { code: `HPE_${'X'.repeat(500)}` });
+    const { error } = errorFromTransport('GET /x', hostile);
+    expect(error.message.length).to.be.below(700);
+    expect(error.message).to.not.contain('\u001b');
+    expect(((error.cause as TransportFailure).code ?? '').length).to.equal(100);
+    expect(Array.from((error.cause as TransportFailure).message)).to.have.length(512);
+  });
+
   it('classifies transport failures and whether the request went out', () => {
     const sock = (code: string, extra: object = {}) => Object.assign(new Error(`boom ${code}`), { code }, extra);
     const reset = errorFromTransport('POST /x', sock('ECONNRESET'));

@@ -23,5 +23,4 @@ describe('classifyError: the Ops Manager client\'s bounds', () => {
       expect(c.message).to.not.contain('/orgs/').and.not.contain('/groups/');
     });
   }
-
 });
