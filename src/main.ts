@@ -4,12 +4,13 @@ import { hostname } from 'node:os';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, parseConfig } from './operator/config.ts';
 import { buildOperator } from './operator/build.ts';
-import { KubeClient } from './kube/kube-client.ts';
+import type { KubeClient } from './kube/kube-client.ts';
 import { KubeConfigError } from './kube/kube-config-error.ts';
 import { loadClusterAccess } from './kube/kube-config.ts';
 import { systemClock } from './runtime/clock.ts';
 import { summarizeError } from './runtime/errors.ts';
 import { createLogger } from './runtime/logger.ts';
+import { FencedKubeClient } from './runtime/write-fence.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -26,9 +27,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, name: 'omkeys' });
+  // Closed by the manager when the Lease is lost: from then on nothing is written (runtime/write-fence.ts).
+  const fence = new AbortController();
   let kube: KubeClient;
   try {
-    kube = new KubeClient(loadClusterAccess(), { logger });
+    kube = new FencedKubeClient(loadClusterAccess(), fence.signal, { logger });
   } catch (err) {
     if (err instanceof KubeConfigError) {
       logger.fatal({ err: summarizeError(err) }, 'cannot reach Kubernetes: no usable kubeconfig');
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const operator = buildOperator({ config, kube, clock: systemClock, logger, registry, version });
+  const operator = buildOperator({ config, kube, clock: systemClock, logger, registry, version, fence });
   operator.manager.onStop(() => kube.close());
   operator.manager.installSignalHandlers();
   logger.info({ version, namespaces: config.namespaces.length ? config.namespaces : 'all', leaderElection: config.leaderElection !== false }, 'omkeys starting');

@@ -12,6 +12,7 @@ import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
 import { createBindingController } from '../controllers/projectkeybinding/controller.ts';
 import { ProjectKeysCache } from '../controllers/projectkeybinding/project-keys-cache.ts';
 import { CustomObjects } from '../kube/custom-objects.ts';
+import { OpsManagerClient } from '../opsmanager/client.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { configMapsOf, secretsOf } from '../kube/core-objects.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -20,6 +21,7 @@ import { Manager } from '../runtime/manager.ts';
 import { createMetrics } from '../runtime/metrics.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 import { StringInterner } from '../runtime/intern.ts';
+import { fencedSleep, fenceOpsManagerClient } from '../runtime/write-fence.ts';
 import type { OperatorConfig } from './config.ts';
 import { customResourceInformer } from './informers.ts';
 import { countTally, watchKeyMetrics } from './key-metrics.ts';
@@ -32,9 +34,21 @@ export interface Operator {
   manager: Manager;
 }
 
-/** Wires informers, controllers and the manager from the configuration. */
-export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; clock: Clock; logger: Logger; registry: Registry; version: string }): Operator {
+/**
+ * Wires informers, controllers and the manager from the configuration. `fence` is closed when
+ * the Lease is lost; `kube` should be a FencedKubeClient on its signal (runtime/write-fence.ts).
+ */
+export function buildOperator(opts: {
+  config: OperatorConfig;
+  kube: KubeClient;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  version: string;
+  fence?: AbortController;
+}): Operator {
   const { config, kube, clock, logger, registry } = opts;
+  const fence = opts.fence ?? new AbortController();
   const metrics = createMetrics(registry);
   // One namespace is watched through namespaced paths (a Role suffices); otherwise cluster-wide.
   const ns = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
@@ -77,7 +91,10 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
         metrics.omRequests.inc({ route, method, status: String(status) });
         metrics.omRequestDuration.observe({ route, method }, seconds);
       },
+      // A call waiting to retry when the Lease is lost fails instead of sending again.
+      sleep: fencedSleep((ms, signal) => clock.sleep(ms, signal), fence.signal),
     },
+    makeClient: (o) => fenceOpsManagerClient(new OpsManagerClient(o), fence.signal),
   });
   // Failures mostly mean Ops Manager said no or is away: start backoff at 250 ms, not at once.
   const runtime = { clock, logger, metrics, queue: { baseDelayMs: 250, maxDelayMs: 300_000 } };
@@ -183,6 +200,7 @@ export function buildOperator(opts: { config: OperatorConfig; kube: KubeClient; 
     registry,
     metrics,
     leaderElection: config.leaderElection,
+    fence,
     httpPort: config.http.port,
     httpHost: config.http.host,
   });
