@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startSimulator } from '../../tools/opsmanager-sim/server.ts';
 import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
-import { API, rawRequest, SimClient } from '../../tools/opsmanager-sim/sim-client.ts';
+import { API, rawRequest, SimClient, waitFor } from '../../tools/opsmanager-sim/sim-client.ts';
 
 describe('opsmanager-sim: fault injection', () => {
   let sim: SimHandle;
@@ -75,6 +75,22 @@ describe('opsmanager-sim: fault injection', () => {
     const outcome = await failure(admin.post(`/orgs/${sim.orgId}/apiKeys`, { desc: 'ghost', roles: ['ORG_MEMBER'] }));
     expect(outcome).to.be.oneOf(['ECONNRESET', 'socket hang up']);
     expect(sim.state.keysOfOrg(sim.orgId).map((k) => k.desc)).to.include('ghost');
+  });
+
+  it('delay-after-apply: carries out the create at once and answers it only after ms', async () => {
+    expect((await admin.get(`/orgs/${sim.orgId}/apiKeys`)).status).to.equal(200);
+    sim.faults.set([{ method: 'POST', fault: 'delay-after-apply', ms: 1500, count: 1 }]);
+    const sent = Date.now();
+    let answeredAt: number | undefined;
+    const answer = admin.post(`/orgs/${sim.orgId}/apiKeys`, { desc: 'late', roles: ['ORG_MEMBER'] }).then((res) => {
+      answeredAt = Date.now();
+      return res;
+    });
+    // Carried out while the answer is still held: the key is there before the caller hears of it.
+    await waitFor(() => sim.state.keysOfOrg(sim.orgId).some((k) => k.desc === 'late'), 1000);
+    expect(answeredAt).to.equal(undefined);
+    expect((await answer).status).to.equal(200);
+    expect(answeredAt! - sent).to.be.at.least(1500);
   });
 
   it('DELETE /__sim/faults clears the rules; bad rules are refused with 400', async () => {

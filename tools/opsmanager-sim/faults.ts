@@ -1,6 +1,6 @@
 import { splitPath } from './router.ts';
 
-export const FAULT_KINDS = ['latency', 'status', 'reset', 'timeout', 'drop-after-apply'] as const;
+export const FAULT_KINDS = ['latency', 'status', 'reset', 'timeout', 'drop-after-apply', 'delay-after-apply'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 const FAULT_STATUSES = [500, 502, 503, 429];
 

@@ -110,6 +110,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     req.socket.destroy();
     return;
   }
+  // Carried out, its answer held back: a call whose outcome the caller cannot know for `ms`.
+  if (fault?.fault === 'delay-after-apply') await sleep(fault.ms ?? 0);
   await logged(reply.status, headers['Retry-After'] !== undefined ? { retryAfter: Number(headers['Retry-After']) } : {});
   send(res, reply.status, reply.body, headers);
 }
