@@ -49,7 +49,11 @@ export function sendBounded(got: Got, url: string, what: string, i: SendInput): 
       if (err !== undefined) reject(err);
       else if (answer !== undefined) resolve(answer);
     };
-    const answer = (): Answer => ({ statusCode: head?.statusCode ?? 0, headers: head?.headers ?? {}, body: Buffer.concat(chunks).toString('utf8') });
+    const answer = (): Answer => ({
+      statusCode: head?.statusCode ?? 0,
+      headers: head?.headers ?? {},
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
     const tooLarge = (): void => {
       stream.destroy();
       finish(new ResponseTooLargeError(what, limit, { status: head?.statusCode ?? 0 }));

@@ -24,6 +24,10 @@ const MAX_CODE = 100;
 const MAX_PARAMETERS = 8;
 const MAX_PARAMETER = 200;
 
+function parameterText(p: unknown): string {
+  return typeof p === 'string' ? p : (JSON.stringify(p) ?? '');
+}
+
 function readBody(text: string): ErrorBody {
   try {
     const v: unknown = JSON.parse(text);
@@ -34,7 +38,7 @@ function readBody(text: string): ErrorBody {
       ...(typeof o.errorCode === 'string' ? { errorCode: boundText(o.errorCode, { chars: MAX_CODE }) } : {}),
       ...(typeof o.detail === 'string' ? { detail: boundText(o.detail) } : {}),
       ...(Array.isArray(o.parameters)
-        ? { parameters: o.parameters.slice(0, MAX_PARAMETERS).map((p) => boundText(typeof p === 'string' ? p : JSON.stringify(p) ?? '', { chars: MAX_PARAMETER })) }
+        ? { parameters: o.parameters.slice(0, MAX_PARAMETERS).map((p) => boundText(parameterText(p), { chars: MAX_PARAMETER })) }
         : {}),
     };
   } catch {
@@ -95,7 +99,8 @@ export function errorFromTransport(what: string, err: unknown): Classified {
   const code = codeOf(e);
   // A parse error can quote what the server sent: bounded like any text from an answer.
   const text = boundText(e.message);
-  const cause = new TransportFailure(boundText(e.name, { chars: 100 }), text, code === undefined ? undefined : boundText(code, { chars: MAX_CODE }));
+  const safeCode = code === undefined ? undefined : boundText(code, { chars: MAX_CODE });
+  const cause = new TransportFailure(boundText(e.name, { chars: MAX_CODE }), text, safeCode);
   const msg = `${what}: ${cause.code ?? cause.name}: ${text}`;
   if (code !== undefined && isTlsCode(code)) return { error: new TlsError(msg, { cause }), sent: false };
   if (code !== undefined && (code.startsWith('ERR_INVALID') || code === 'ERR_UNSUPPORTED_PROTOCOL')) {

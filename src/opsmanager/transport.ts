@@ -153,11 +153,16 @@ export class Transport {
       let sent = true;
       try {
         const res = await this.exchange(spec, what, started);
-        if (res.statusCode >= 200 && res.statusCode < 300) return { value: parseBody(res.body, what), bytes: Buffer.byteLength(res.body) };
-        err = errorFromResponse(what, res.statusCode, res.body, res.headers['retry-after'], Date.now(), this.limits.maxRetryAfterMs);
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          return { value: parseBody(res.body, what), bytes: Buffer.byteLength(res.body) };
+        }
+        const retryAfter = res.headers['retry-after'];
+        err = errorFromResponse(what, res.statusCode, res.body, retryAfter, Date.now(), this.limits.maxRetryAfterMs);
       } catch (e) {
         // Held back before sending (Retry-After, no slot, no time left): nothing went out.
-        if (e instanceof RateLimitedError || e instanceof SlotWaitTimeoutError || e instanceof DeadlineExceededError) throw e;
+        if (e instanceof RateLimitedError || e instanceof SlotWaitTimeoutError || e instanceof DeadlineExceededError) {
+          throw e;
+        }
         ({ error: err, sent } = errorFromTransport(what, e));
       }
       if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) this.gate.hold(err.retryAfterMs);
@@ -177,6 +182,8 @@ export class Transport {
       const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
       const delay = backoffDelay(attempt, this.retry, this.random, retryAfterMs);
       if (!shouldRetry(attempt, delay, this.now() - started, this.retry)) throw err;
+      // Waiting only to find no time left for the next attempt helps no one.
+      if (this.leftMs(started) <= delay) throw new DeadlineExceededError(what, this.deadlineMs, err);
       uncertain ||= sent && err.status !== 429;
       this.o.logger?.debug({ method: spec.method, route: spec.route, attempt, delayMs: delay, code: err.code, status: err.status }, 'retrying Ops Manager request');
       await this.sleep(delay);
@@ -247,7 +254,9 @@ export class Transport {
       if (slotWaitMs <= 0) throw new DeadlineExceededError(what, this.deadlineMs);
       const release = await this.concurrency.acquireWithin(slotWaitMs);
       if (release === undefined) {
-        throw slotWaitMs < this.limits.maxSlotWaitMs ? new DeadlineExceededError(what, this.deadlineMs) : new SlotWaitTimeoutError(what, slotWaitMs);
+        throw slotWaitMs < this.limits.maxSlotWaitMs
+          ? new DeadlineExceededError(what, this.deadlineMs)
+          : new SlotWaitTimeoutError(what, slotWaitMs);
       }
       if (this.rate) await this.rate.take();
       const d = gateDecision(this.gate.remainingMs(), this.now() - started, limits);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { OpsManagerClient } from '../../src/opsmanager/client.ts';
 import type { OpsManagerClientOptions } from '../../src/opsmanager/client.ts';
 import {
-  DeadlineExceededError, LimitExceededError, RateLimitedError, SlotWaitTimeoutError,
+  DeadlineExceededError, LimitExceededError, RateLimitedError, SlotWaitTimeoutError, UnavailableError,
 } from '../../src/opsmanager/errors.ts';
 import { DEFAULT_LIMITS } from '../../src/opsmanager/limits.ts';
 import { rejection } from './helpers.ts';
@@ -56,9 +56,11 @@ describe('opsmanager/client against a hostile endpoint: slow answers and Retry-A
   it('an answer that never comes: the call ends at its deadline, retries included', async () => {
     s.handle((_req, _res, ctx) => ctx.hold());
     const err = await rejection(client({ timeoutMs: 60_000, limits: { deadlineMs: 300 } }).getOrgKey('o1', 'k1'));
-    // The request timed out at the deadline; the retry found no time left and was not sent.
+    // The request's timeout was cut to the deadline; no time was left to retry, so no retry was sent.
     expect(err).to.be.instanceOf(DeadlineExceededError).and.instanceOf(LimitExceededError)
       .and.include({ code: 'OM_DEADLINE_EXCEEDED', summary: 'a call longer than 300 ms' });
+    expect((err as DeadlineExceededError).cause).to.be.instanceOf(UnavailableError);
+    expect(sleeps).to.deep.equal([]);
     expect(s.requests).to.have.length(1);
   });
 
