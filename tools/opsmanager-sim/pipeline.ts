@@ -111,7 +111,20 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     return;
   }
   // Carried out, its answer held back: a call whose outcome the caller cannot know for `ms`.
-  if (fault?.fault === 'delay-after-apply') await sleep(fault.ms ?? 0);
+  if (fault?.fault === 'delay-after-apply') await holdAnswer(req, fault.ms ?? 0);
   await logged(reply.status, headers['Retry-After'] !== undefined ? { retryAfter: Number(headers['Retry-After']) } : {});
   send(res, reply.status, reply.body, headers);
+}
+
+/** Waits `ms`, or less if the caller hangs up first (nothing would read the answer). */
+function holdAnswer(req: IncomingMessage, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      req.socket.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    req.socket.once('close', done);
+  });
 }
