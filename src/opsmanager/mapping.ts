@@ -5,6 +5,13 @@ import type { AccessListEntry, AccessListInput, ApiKey, Project, RoleAssignment 
 
 type Obj = Record<string, unknown>;
 
+/**
+ * Longest string field taken from an answer. Ops Manager's are short (ids 24 characters, public
+ * keys 8, `desc` at most 250); a longer one is a broken or hostile endpoint, and these values
+ * travel on into status, Secrets and messages.
+ */
+const MAX_FIELD = 1024;
+
 function obj(v: unknown, what: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new OpsManagerError(`unexpected ${what} in Ops Manager response`);
   return v as Obj;
@@ -13,6 +20,16 @@ function obj(v: unknown, what: string): Obj {
 function str(o: Obj, key: string, what: string): string {
   const v = o[key];
   if (typeof v !== 'string') throw new OpsManagerError(`unexpected ${what} in Ops Manager response: ${key} is not a string`);
+  return bounded(v, key, what);
+}
+
+function opt(o: Obj, key: string, what: string): string | undefined {
+  const v = o[key];
+  return typeof v === 'string' ? bounded(v, key, what) : undefined;
+}
+
+function bounded(v: string, key: string, what: string): string {
+  if (v.length > MAX_FIELD) throw new OpsManagerError(`unexpected ${what} in Ops Manager response: ${key} longer than ${MAX_FIELD} characters`);
   return v;
 }
 
@@ -29,8 +46,8 @@ function toRole(v: unknown): RoleAssignment {
   const o = obj(v, 'role');
   return {
     roleName: str(o, 'roleName', 'role'),
-    ...(typeof o.orgId === 'string' ? { orgId: o.orgId } : {}),
-    ...(typeof o.groupId === 'string' ? { groupId: o.groupId } : {}),
+    ...(typeof o.orgId === 'string' ? { orgId: bounded(o.orgId, 'orgId', 'role') } : {}),
+    ...(typeof o.groupId === 'string' ? { groupId: bounded(o.groupId, 'groupId', 'role') } : {}),
   };
 }
 
@@ -40,23 +57,25 @@ export function toApiKey(v: unknown): ApiKey {
   const orgId = self !== undefined ? /\/orgs\/([^/?#]+)\/apiKeys\//.exec(self)?.[1] : undefined;
   return {
     id: str(o, 'id', 'API key'),
-    desc: typeof o.desc === 'string' ? o.desc : '',
+    desc: opt(o, 'desc', 'API key') ?? '',
     publicKey: str(o, 'publicKey', 'API key'),
-    privateKey: typeof o.privateKey === 'string' ? o.privateKey : '',
+    privateKey: opt(o, 'privateKey', 'API key') ?? '',
     roles: Array.isArray(o.roles) ? o.roles.map(toRole) : [],
-    ...(orgId !== undefined ? { orgId: decodeURIComponent(orgId) } : {}),
+    ...(orgId !== undefined ? { orgId: bounded(decodeURIComponent(orgId), 'orgId', 'API key') } : {}),
   };
 }
+
+const ENTRY = 'access list entry';
 
 export function toAccessListEntry(v: unknown): AccessListEntry {
   const o = obj(v, 'access list entry');
   return {
     cidrBlock: str(o, 'cidrBlock', 'access list entry'),
-    ipAddress: typeof o.ipAddress === 'string' ? o.ipAddress : null,
+    ipAddress: opt(o, 'ipAddress', ENTRY) ?? null,
     ...(typeof o.count === 'number' ? { count: o.count } : {}),
-    ...(typeof o.created === 'string' ? { created: o.created } : {}),
-    ...(typeof o.lastUsed === 'string' ? { lastUsed: o.lastUsed } : {}),
-    ...(typeof o.lastUsedAddress === 'string' ? { lastUsedAddress: o.lastUsedAddress } : {}),
+    ...(typeof o.created === 'string' ? { created: bounded(o.created, 'created', ENTRY) } : {}),
+    ...(typeof o.lastUsed === 'string' ? { lastUsed: bounded(o.lastUsed, 'lastUsed', ENTRY) } : {}),
+    ...(typeof o.lastUsedAddress === 'string' ? { lastUsedAddress: bounded(o.lastUsedAddress, 'lastUsedAddress', ENTRY) } : {}),
   };
 }
 

@@ -108,6 +108,22 @@ describe('opsmanager/client against a hostile endpoint: bodies', () => {
     expect((err as Error).message).to.equal('GET /orgs/o1/apiKeys/k1: response is not JSON');
   });
 
+  it('a key whose fields are longer than any Ops Manager writes is refused, not carried on into status and Secrets', async () => {
+    const fields = [
+      { publicKey: 'p'.repeat(1025) }, { desc: 'd'.repeat(1025) }, { id: 'i'.repeat(1025) },
+      { roles: [{ roleName: 'GROUP_OWNER', groupId: 'g'.repeat(1025) }] },
+    ];
+    for (const extra of fields) {
+      const field = Object.keys(extra)[0] === 'roles' ? 'groupId' : Object.keys(extra)[0];
+      s.handle((_req, res) => json(res, 200, { ...(key(1) as object), ...extra }));
+      const err = await rejection(client().getOrgKey('o1', 'k1'));
+      expect((err as Error).message).to.contain(`${field} longer than 1024 characters`);
+    }
+    // At the bound, a field is taken as it is.
+    s.handle((_req, res) => json(res, 200, { ...(key(1) as object), desc: 'd'.repeat(1024) }));
+    expect((await client().getOrgKey('o1', 'k1')).desc).to.have.length(1024);
+  });
+
   describe('error text reaches messages only bounded', () => {
     it('detail, errorCode and parameters are cut, controls stripped; the message stays short', async () => {
       s.handle((_req, res) => json(res, 409, {
