@@ -13,14 +13,14 @@ export const chartDir = path.join(repoRoot, 'charts', 'omkeys');
 
 export interface Run { code: number; out: string; stdout: string }
 
-/** helm with `args`; never throws for a non-zero exit (the result says it). */
-export async function helm(args: string[], opts: { kubeconfig?: string; timeoutMs?: number } = {}): Promise<Run> {
+/** helm (Helm 4; `tool: 'helm3'` for Helm 3) with `args`; never throws for a non-zero exit (the result says it). */
+export async function helm(args: string[], opts: { kubeconfig?: string; timeoutMs?: number; tool?: 'helm' | 'helm3' } = {}): Promise<Run> {
   // Helm keeps its caches and repository config under these; none of the developer's are read.
   const home = mkdtempSync(path.join(os.tmpdir(), 'omkeys-helm-home-'));
   const env: NodeJS.ProcessEnv = { ...process.env, HELM_CACHE_HOME: path.join(home, 'cache'), HELM_CONFIG_HOME: path.join(home, 'config'), HELM_DATA_HOME: path.join(home, 'data') };
   if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
   try {
-    const { stdout, stderr } = await promisify(execFile)(toolBin('helm'), args, { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: opts.timeoutMs ?? 120_000 });
+    const { stdout, stderr } = await promisify(execFile)(toolBin(opts.tool ?? 'helm'), args, { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: opts.timeoutMs ?? 120_000 });
     return { code: 0, out: stdout + stderr, stdout };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string; message?: string };

@@ -7,13 +7,15 @@ import { repoRoot } from './compiled.ts';
 
 const tools = {
   helm: { env: 'OMKEYS_HELM', script: 'build-helm.sh' },
+  helm3: { env: 'OMKEYS_HELM3', script: 'build-helm3.sh' },
   promtool: { env: 'OMKEYS_PROMTOOL', script: 'build-promtool.sh' },
   'lua-test': { env: 'OMKEYS_LUA_TEST', script: 'build-lua-test.sh' },
+  'oci-registry': { env: 'OMKEYS_OCI_REGISTRY', script: 'build-oci-registry.sh' },
 } as const;
 
 export type Tool = keyof typeof tools;
 
-/** Upper bound for a hook that may have to build a tool from cold (helm: about 4 minutes on 2 cores). */
+/** Upper bound for a hook that may have to build a tool from cold (helm: several minutes on 2 cores). */
 export const TOOL_BUILD_TIMEOUT_MS = 30 * 60_000;
 
 const resolved = new Map<Tool, string>();

@@ -22,8 +22,13 @@ const noProxy = (cache: string): Record<string, string> => ({
   PATH: process.env.PATH ?? '', GOPROXY: 'off', GOFLAGS: '-mod=mod', GOMODCACHE: path.join(cache, 'mod'), GOPATH: path.join(cache, 'gopath'), GOCACHE: path.join(cache, 'gocache'),
 });
 
-describe('hack/build-helm.sh, build-promtool.sh, build-lua-test.sh', () => {
-  for (const [name, module] of [['build-helm.sh', /cannot download helm\.sh\/helm\/v3@v3\.\d+\.\d+ from the Go module proxy/], ['build-promtool.sh', /cannot download github\.com\/prometheus\/prometheus@v0\.\d+\.\d+ from the Go module proxy/]] as const) {
+describe('hack/build-helm.sh, build-helm3.sh, build-promtool.sh, build-lua-test.sh, build-oci-registry.sh', () => {
+  const proxied = [
+    ['build-helm.sh', /cannot download helm\.sh\/helm\/v4@v4\.\d+\.\d+ from the Go module proxy/],
+    ['build-helm3.sh', /cannot download helm\.sh\/helm\/v3@v3\.\d+\.\d+ from the Go module proxy/],
+    ['build-promtool.sh', /cannot download github\.com\/prometheus\/prometheus@v0\.\d+\.\d+ from the Go module proxy/],
+  ] as const;
+  for (const [name, module] of proxied) {
     it(`${name} fails with a clear message when Go is not on the PATH, or the module proxy cannot be reached`, () => {
       const a = runCold(name, noGo);
       expect(a.status).to.equal(1);
@@ -36,12 +41,14 @@ describe('hack/build-helm.sh, build-promtool.sh, build-lua-test.sh', () => {
     });
   }
 
-  it('build-lua-test.sh fails with a clear message without Go or the module proxy', function () {
-    this.timeout(60_000);
-    expect(runCold('build-lua-test.sh', noGo).stderr).to.match(/Go is not on the PATH/);
-    const b = runCold('build-lua-test.sh', noProxy);
-    expect(b.status).to.equal(1);
-    expect(b.stderr).to.match(/go build failed; is the Go module proxy reachable\?/);
-    expect(b.stdout).to.equal('');
-  });
+  for (const name of ['build-lua-test.sh', 'build-oci-registry.sh']) {
+    it(`${name} fails with a clear message without Go or the module proxy`, function () {
+      this.timeout(60_000);
+      expect(runCold(name, noGo).stderr).to.match(/Go is not on the PATH/);
+      const b = runCold(name, noProxy);
+      expect(b.status).to.equal(1);
+      expect(b.stderr).to.match(/go build failed; is the Go module proxy reachable\?/);
+      expect(b.stdout).to.equal('');
+    });
+  }
 });
