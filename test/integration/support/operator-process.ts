@@ -29,6 +29,8 @@ export interface OperatorOptions {
    * already installed (e.g. by `helm install`).
    */
   identity?: { namespace: string; serviceAccount: string; rbacFile: string | null };
+  /** A second replica: start() returns once it serves, without waiting for it to lead. */
+  standby?: boolean;
 }
 
 const DEPLOY_IDENTITY = { namespace: OPERATOR_NAMESPACE, serviceAccount: 'omkeys', rbacFile: path.join(repoRoot, 'deploy', 'rbac.yaml') };
@@ -111,11 +113,17 @@ export class OperatorProcess {
       return Promise.resolve(this.logText().slice(startedAt).split('\n').find((l) => l.includes('"omkeys started"')));
     }, 60_000, 100);
     this.httpUrl = (JSON.parse(line) as { http: string }).http;
+    if (this.opts.standby) return;
     await waitFor('operator to lead', () => Promise.resolve(this.logText().slice(startedAt).includes('controller started')), 60_000, 100);
   }
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The exit code once the process has exited by itself (null while it runs, or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
   }
 
   logText(): string {
