@@ -33,6 +33,7 @@ export const Reason = {
   AdoptionConflict: 'AdoptionConflict',
   AdoptionPairInvalid: 'AdoptionPairInvalid',
   AdoptionSecretInvalid: 'AdoptionSecretInvalid',
+  AdoptionRefused: 'AdoptionRefused',
   ConfigMapConflict: 'ConfigMapConflict',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];

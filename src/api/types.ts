@@ -16,23 +16,18 @@ export const MANAGED_BY_VALUE = 'omkeys';
 /** Finalizer that holds a resource until its Ops Manager side has been cleaned up. */
 export const FINALIZER = 'omkeys.io/finalizer';
 /**
- * Finalizer on every Secret the operator writes a new pair into: until status records the key
- * (the same write that says Ready), the Secret is the only thing that names it, so it must not
- * vanish first. Removed by the operator (docs/crash-safety.md, "The Secret's finalizer").
+ * Finalizer that earlier versions put on the Secrets they wrote. This version never writes it
+ * and takes it off every Secret it finds carrying it, so that no Secret waits for the operator.
  */
-export const SECRET_FINALIZER = 'omkeys.io/secret-protection';
-/** Annotation on the Secret: the id of the create-pending mark whose create made the key in it. */
-export const ANNOTATION_CREATE_ID = 'omkeys.io/create-id';
-/** Annotation on the Secret: spec.connectionSecretRef's name when the key was made (absent: the default connection). */
-export const ANNOTATION_CONNECTION = 'omkeys.io/connection';
-/** Annotation on the Secret, "Retain" when the resource said so when its key was made. */
-export const ANNOTATION_DELETION_POLICY = 'omkeys.io/deletion-policy';
+export const LEGACY_SECRET_FINALIZER = 'omkeys.io/secret-protection';
 /** Annotation on the Secret naming the Ops Manager key id whose pair it holds. */
 export const ANNOTATION_KEY_ID = 'omkeys.io/key-id';
 /**
  * Internal annotation on an OpsManagerApiKey: a create about to be sent to Ops Manager (JSON:
- * id, tag, startedAt, and what it answers). Open until status.createSettled names its id.
- * Written with the finalizer in one write, before the key exists.
+ * id, startedAt, the connection, and what it answers). Open until status.createSettled holds
+ * its value. Written with the finalizer in one write, before the key exists. A hint, not a
+ * record: a namespace editor can forge or remove it, and the most it makes the operator do is
+ * list and delete keys tagged with this resource's own uid (docs/security.md).
  */
 export const ANNOTATION_CREATE_PENDING = 'omkeys.io/create-pending';
 /** Annotation on an OpsManagerApiKey: any new value rotates the key once (status.lastRotationRequest). */
@@ -163,6 +158,11 @@ export interface OpsManagerApiKeyStatus {
   previousKeyRevokeAt?: string;
   /** Internal: the value of the last create-pending mark (annotation omkeys.io/create-pending) that was settled. */
   createSettled?: string;
+  /**
+   * The Ops Manager connection through which keyId and previousKeyId were made (`default`, or
+   * `Secret/<name>` for spec.connectionSecretRef): they are only ever acted on through it.
+   */
+  connection?: string;
   /** The value of the omkeys.io/rotate annotation handled last. */
   lastRotationRequest?: string;
   conditions?: Condition[];

@@ -5,7 +5,7 @@ import { ConnectionPool } from '../controllers/shared/connections.ts';
 import { KeyListCache } from '../controllers/shared/key-list-cache.ts';
 import { ClusterIdentity } from '../controllers/shared/cluster-identity.ts';
 import { PendingKeyJanitor } from '../controllers/opsmanagerapikey/janitor.ts';
-import { SecretJanitor } from '../controllers/opsmanagerapikey/secret-janitor.ts';
+import { LegacySecretFinalizerStripper } from '../controllers/opsmanagerapikey/legacy-secret-finalizer.ts';
 import { createKeyController } from '../controllers/opsmanagerapikey/controller.ts';
 import type { EventSink } from '../controllers/shared/ports.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../api/types.ts';
@@ -174,23 +174,14 @@ export function buildOperator(opts: {
     concurrency: config.concurrency,
     resyncPeriodMs: config.resyncPeriodMs,
   });
-  // Protected Secrets whose resource vanished without releasing them (secret-janitor.ts).
-  const secretJanitor = new SecretJanitor({
+  // Secrets an earlier version protected with its finalizer, whatever their resource's state.
+  const legacyFinalizers = new LegacySecretFinalizerStripper({
     secretCache: secretInformer,
-    keyCache: keyInformer,
-    keys: liveKeys,
-    // Not noted as the key controller's writes: its owner is gone, nothing of it reconciles.
     secrets: secretsOf(kube),
-    connections,
-    events,
+    inScope,
     clock,
     logger,
-    metrics,
-    inScope,
-    queue: runtime.queue,
-    resyncPeriodMs: config.resyncPeriodMs,
-    onCounted: (tally) => countTally(metrics, tally),
-    noteWritten: (client, keyId) => keyLists.noteWritten(client, keyId),
+    periodMs: config.resyncPeriodMs,
   });
 
   const manager = new Manager({
@@ -210,7 +201,7 @@ export function buildOperator(opts: {
   manager.addInformer(bindingInformer);
   manager.addController(controller);
   manager.addController(bindings.controller);
-  manager.addController(secretJanitor);
+  manager.addController(legacyFinalizers);
   manager.onStop(() => connections.close());
   return { manager };
 }

@@ -91,6 +91,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       defaultConnectionNamespaces: list('default-connection-namespaces', ['*']),
       allowedRoles: list('allowed-roles', []),
       allowOrgOwnerViaDefault: bool('allow-org-owner', false),
+      adoptRotateNamespaces: list('adopt-rotate-namespaces', []),
     },
     concurrency: int('concurrency', 16, 1),
     resyncPeriodMs: duration('resync-period', '10m'),

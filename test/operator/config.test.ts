@@ -5,7 +5,7 @@ describe('operator configuration', () => {
   it('has safe defaults', () => {
     const c = parseConfig({}, [], 'host');
     expect(c.namespaces).to.deep.equal([]);
-    expect(c.policy).to.deep.equal({ defaultConnectionNamespaces: ['*'], allowedRoles: [], allowOrgOwnerViaDefault: false });
+    expect(c.policy).to.deep.equal({ defaultConnectionNamespaces: ['*'], allowedRoles: [], allowOrgOwnerViaDefault: false, adoptRotateNamespaces: [] });
     expect(c.resyncPeriodMs).to.equal(600_000);
     expect(c.leaderElection).to.deep.include({ namespace: 'omkeys-system', name: 'omkeys-leader' });
     expect(c.http).to.deep.equal({ port: 8080, host: '0.0.0.0' });
@@ -24,6 +24,11 @@ describe('operator configuration', () => {
     expect(c.concurrency).to.equal(8);
     expect(c.policy.allowedRoles).to.deep.equal(['ORG_READ_ONLY', 'ORG_MEMBER']);
     expect(c.leaderElection).to.deep.equal({ namespace: 'ops', name: 'omkeys-leader', identity: 'omkeys-0', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 });
+  });
+
+  it('reads the namespaces that may adopt with rotate: true (none by default)', () => {
+    expect(parseConfig({ OMKEYS_ADOPT_ROTATE_NAMESPACES: 'team-a, team-b' }, [], 'h').policy.adoptRotateNamespaces).to.deep.equal(['team-a', 'team-b']);
+    expect(parseConfig({}, ['--adopt-rotate-namespaces=*'], 'h').policy.adoptRotateNamespaces).to.deep.equal(['*']);
   });
 
   it('can switch leader election off', () => {

@@ -90,7 +90,7 @@ export class TestEnv {
         ).catch(() => undefined);
       }
     }
-    // The operator protects the Secrets of new keys with a finalizer of its own.
+    // Tests give Secrets the finalizer earlier versions of the operator wrote (which it takes off).
     const core = this.kc.makeApiClient(CoreV1Api);
     const secrets = await core.listNamespacedSecret({ namespace, labelSelector: 'app.kubernetes.io/managed-by=omkeys' });
     for (const item of secrets.items) {

@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { ANNOTATION_CREATE_PENDING, SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
+import { ANNOTATION_CREATE_PENDING, LEGACY_SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
 import { isNotFound } from '../../kube/api-errors.ts';
 import type { OpsManagerClient } from '../../opsmanager/client.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../opsmanager/errors.ts';
@@ -128,8 +128,8 @@ async function perform(deps: ActDeps, run: Run, step: Step): Promise<void> {
     case 'SecretWrite':
       await secretWrite(deps, step.current, after(run, step.desired));
       return;
-    case 'ReleaseSecret':
-      await deps.secrets.removeFinalizer(step.current, SECRET_FINALIZER);
+    case 'StripSecretFinalizer':
+      await deps.secrets.removeFinalizer(step.current, LEGACY_SECRET_FINALIZER);
       return;
     case 'ConfigMapWrite':
       if (!deps.configMaps) throw new Error('internal: the plan writes a ConfigMap but the operator has no ConfigMap access');

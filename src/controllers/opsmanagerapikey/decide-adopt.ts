@@ -2,7 +2,8 @@ import { Reason, formatTime as iso } from '../../api/conditions.ts';
 import { blockedPlan } from './decide-cleanup.ts';
 import { configMapSync, convergeTo } from './decide-converge.ts';
 import { provisionPlan } from './decide-provision.ts';
-import type { Gathered, Plan, Step } from './plan.ts';
+import { checkPolicy, mayAdoptByRotation } from '../shared/policy.ts';
+import type { Gathered, Plan, RemoteKey, Step } from './plan.ts';
 import { buildSecret, secretName } from './secret-builder.ts';
 
 /**
@@ -24,6 +25,8 @@ export function adoptPlan(g: Gathered): Plan {
     const message = `key ${spec.keyId} is already managed by OpsManagerApiKey ${g.adoptRivals.join(', ')}; nothing was changed`;
     return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionConflict, message, false);
   }
+  const refusal = adoptionRefusal(g, g.adopt.key, g.adopt.projectRoles);
+  if (refusal) return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionRefused, `${refusal}; nothing was changed`, true);
   if (spec.rotate) return provisionPlan(g, 'Adopted');
   const ref = spec.privateKeySecretRef;
   const pair = g.adopt.pair;
@@ -41,7 +44,8 @@ export function adoptPlan(g: Gathered): Plan {
   const material = { keyId: key.id, publicKey: key.publicKey, privateKey: pair.privateKey, baseUrl, ...(s.orgId ? { orgId: s.orgId } : {}), ...(s.projectId ? { projectId: s.projectId } : {}) };
   // The takeover is recorded (Secret, then status) before anything changes in Ops Manager: a
   // crash in between must leave the key either untouched or tracked, never changed and forgotten.
-  const recorded = { ...g.obj.status, keyId: key.id, publicKey: key.publicKey, secretName: secretName(g.obj), rotatedAt: iso(g.now) };
+  const connection = g.connection.state === 'read' ? { connection: g.connection.name } : {};
+  const recorded = { ...g.obj.status, keyId: key.id, publicKey: key.publicKey, secretName: secretName(g.obj), rotatedAt: iso(g.now), ...connection };
   const takeover: Step[] = [
     { kind: 'SecretWrite', desired: buildSecret(g.obj, material) },
     { kind: 'StatusWrite', status: recorded },
@@ -49,4 +53,22 @@ export function adoptPlan(g: Gathered): Plan {
   ];
   const converge = convergeTo({ ...g, obj: { ...g.obj, status: recorded } }, key, { beforeStatus: configMapSync(g), base: recorded, name: 'Adopt' });
   return { ...converge, steps: [...takeover, ...converge.steps] };
+}
+
+/**
+ * Why this key may not be taken over here, if it may not: the credential of the connection
+ * itself; `rotate: true` where the policy does not allow it (it proves nothing: key ids are not
+ * secret); project roles the key would keep that the policy would not grant to the spec.
+ */
+function adoptionRefusal(g: Gathered, key: RemoteKey, projectRoles: ReadonlyArray<{ projectId: string; roles: string[] }>): string | undefined {
+  const ns = g.obj.metadata.namespace ?? '';
+  if (g.connection.state === 'read' && key.publicKey === g.connection.publicKey) {
+    return `key ${key.id} is the credential of the Ops Manager connection the operator uses; it is never adopted`;
+  }
+  if (g.obj.spec.adopt?.rotate && !mayAdoptByRotation(g.policy, ns)) {
+    return `adoption with rotate: true is not allowed in namespace ${ns} (the operator's setting OMKEYS_ADOPT_ROTATE_NAMESPACES); adopt with privateKeySecretRef, which proves the key is yours`;
+  }
+  const kept = [...new Set(projectRoles.flatMap((p) => p.roles))];
+  const verdict = checkPolicy(g.policy, ns, g.usesDefaultConnection, kept);
+  return verdict.allowed ? undefined : `the key's project roles would be kept: ${verdict.message}`;
 }

@@ -1,9 +1,9 @@
-import { ConditionType, Reason, setCondition } from '../../api/conditions.ts';
+import { ConditionType, Reason, formatTime, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { finalizeKeyIds, keyInUse, openMark, publishedNewKey, secretKeyId, secretProtected } from './facts.ts';
+import { connectionName, finalizeKeyIds, heldNewKey, keyInUse, openMark, secretHasLegacyFinalizer } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
-import { desiredDescription, secretName } from './secret-builder.ts';
+import { desiredDescription } from './secret-builder.ts';
 import { notReadyStatus, statusChanged } from './status.ts';
 
 /** Not Ready for a reason only the user can fix (`terminal`) or that may pass: state it once, then wait or back off. */
@@ -25,51 +25,72 @@ export function keyDelete(g: Gathered, keyId: string): Step {
 
 /**
  * Cleans Ops Manager up before the resource may go: its key (unless Retain), a previous key
- * still in its grace period, and keys a lost create left behind. Any remote failure keeps the
- * finalizer; the Secret goes with the resource through its ownerReference, released first.
+ * still in its grace period, and every key carrying its tag. Any remote failure keeps the
+ * finalizer; the Secret goes with the resource through its ownerReference.
  */
 export function finalizePlan(g: Gathered): Plan {
   if (!hasFinalizer(g.obj.metadata)) return { name: 'Finalize', steps: [], then: { kind: 'done', synced: false } };
   const current = keyInUse(g);
-  // Keys of an interrupted create that were never published (not the current or the grace key) are orphans, as in a sweep.
+  // Tagged keys that status does not name (and the Secret's pair does not hold) were never published.
   const published = new Set([current, g.obj.status?.previousKeyId]);
   const orphans = new Set(g.pending.state === 'read' ? g.pending.keyIds.filter((id) => !published.has(id)) : []);
   const steps: Step[] = finalizeKeyIds(g).map((id) => (orphans.has(id) ? { ...keyDelete(g, id), counts: ORPHAN } : keyDelete(g, id)));
   if (current && g.obj.spec.deletionPolicy === 'Retain') {
-    // A kept key that still carries the tag (a create interrupted after its Secret write) is
-    // named first: a tagged key whose resource is gone is what the janitor deletes.
-    if (current === publishedNewKey(g) && g.connection.state === 'read') {
+    // A kept key that still carries the tag is named first: a tagged key whose resource is
+    // gone is what the janitor deletes.
+    const tagged = g.pending.state === 'read' && g.pending.keyIds.includes(current);
+    if (tagged && g.connection.state === 'read') {
       steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: current, desc: desiredDescription(g.obj) });
     }
     steps.push({ kind: 'Event', type: 'Normal', reason: 'KeyRetained', message: `deletionPolicy Retain: key ${current} stays in Ops Manager` });
   }
-  // The Secret goes with the resource (its ownerReference); it must not wait for an operator that is done.
-  steps.push(...releaseSteps(g), { kind: 'RemoveFinalizer' });
+  steps.push(...stripSteps(g), { kind: 'RemoveFinalizer' });
   return { name: 'Finalize', steps, then: { kind: 'done', synced: false } };
 }
 
-/** Takes our finalizer off our Secret, if it carries it. */
-export function releaseSteps(g: Gathered): Step[] {
-  return g.secret.state === 'ours' && secretProtected(g) ? [{ kind: 'ReleaseSecret', current: g.secret.raw }] : [];
-}
-
-/** Lets our Secret's deletion proceed: no open create needs it as the record of its key. */
-export function releasePlan(g: Gathered): Plan {
-  // Done: the Secret's removal is an event of its own, and the reconcile it starts replaces the pair.
-  return { name: 'ReleaseSecret', steps: releaseSteps(g), then: { kind: 'done', synced: false } };
+/** Takes the finalizer an earlier version wrote off our Secret, if it carries it. */
+export function stripSteps(g: Gathered): Step[] {
+  return g.secret.state === 'ours' && secretHasLegacyFinalizer(g) ? [{ kind: 'StripSecretFinalizer', current: g.secret.raw }] : [];
 }
 
 /**
- * A create was interrupted (crash, lost answer, refused): every key carrying the tag that the
- * Secret does not name was never published, and is deleted; the key the Secret names is kept.
- * If the Secret still names the key that the marker meant to retire, the crash came before the
- * create: that key is still the current one, not a previous one.
+ * A Secret written by an earlier version: its finalizer goes, so that deleting it never waits
+ * for the operator. The rest waits for the next reconcile, which reads the Secret as it is now.
+ */
+export function stripPlan(g: Gathered): Plan {
+  return { name: 'StripSecretFinalizer', steps: stripSteps(g), then: { kind: 'done', synced: false, requeueAfterMs: 1000 } };
+}
+
+/**
+ * spec.connectionSecretRef changed after status recorded keys made through another connection:
+ * they are deleted through that one (the gathered connection, status's), never through the
+ * new one, and status forgets them; the next round makes a key through the spec's connection.
+ */
+export function connectionChangedPlan(g: Gathered): Plan {
+  const st = g.obj.status ?? {};
+  const ids = [...new Set([st.keyId, st.previousKeyId].filter((id): id is string => id !== undefined))];
+  const steps: Step[] = ids.map((id) => keyDelete(g, id));
+  const to = connectionName(g.obj.spec.connectionSecretRef);
+  const message = `the connection changed from ${st.connection ?? '?'} to ${to}: key(s) ${ids.join(', ')} deleted through ${st.connection ?? '?'}; a new key follows through ${to}`;
+  const { keyId: _k, publicKey: _p, previousKeyId: _pk, previousKeyRevokeAt: _pr, roles: _r, accessList: _a, ...rest } = st;
+  const status: OpsManagerApiKeyStatus = { ...rest, connection: to };
+  status.conditions = setCondition(status.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);
+  steps.push({ kind: 'StatusWrite', status }, { kind: 'Event', type: 'Normal', reason: 'ConnectionChanged', message });
+  return { name: 'ConnectionChanged', steps, then: { kind: 'again' } };
+}
+
+/**
+ * A create was interrupted (crash, lost answer, refused, or a mark forged by hand): the key
+ * among those tagged with this resource's uid that holds the Secret's intact pair is kept and
+ * recorded, then named; every other tagged key that status does not name is deleted. Nothing
+ * but status and the tag names a key here, so a forged mark or Secret can only cost this
+ * resource its own keys.
  */
 export function sweepPlan(g: Gathered): Plan {
-  const inSecret = secretKeyId(g);
-  // Tracked keys are never orphans, whatever their description says (a crash can leave a kept key tagged).
-  const published = publishedNewKey(g);
-  const tracked = new Set([inSecret, published, g.obj.status?.keyId, g.obj.status?.previousKeyId].filter((id): id is string => id !== undefined));
+  const held = heldNewKey(g);
+  const st = g.obj.status;
+  // Tracked keys are never orphans, whatever their description says (a crash can leave a recorded key tagged).
+  const tracked = new Set([held, st?.keyId, st?.previousKeyId].filter((id): id is string => id !== undefined));
   const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];
   const orphans = tagged.filter((id) => !tracked.has(id));
   const steps: Step[] = orphans.map((id) => ({ ...keyDelete(g, id), counts: ORPHAN }));
@@ -78,34 +99,34 @@ export function sweepPlan(g: Gathered): Plan {
     steps.push({ kind: 'Event', type: 'Warning', reason: 'OrphanKeyDeleted', message });
   }
   const mark = openMark(g.obj);
-  const status: OpsManagerApiKeyStatus = { ...g.obj.status, ...(mark ? { createSettled: mark.value } : {}) };
-  if (status.previousKeyId !== undefined && status.previousKeyId === inSecret) {
+  const status: OpsManagerApiKeyStatus = { ...st, ...(mark ? { createSettled: mark.value } : {}) };
+  // The new pair reached the Secret before the crash: the create happened. Status records the
+  // key (the key it replaces, if any, becomes the previous one and is retired when due), a
+  // scheduled rotation is not due again, and the rotation request it answered is handled.
+  if (held !== undefined && mark && held !== st?.keyId) {
+    const old = st?.keyId;
+    if (old !== undefined && st?.previousKeyId === undefined) {
+      status.previousKeyId = old;
+      status.previousKeyRevokeAt = formatTime(g.now);
+    }
+    status.keyId = held;
+    if (g.secret.state === 'ours' && g.secret.reading.publicKey !== undefined) status.publicKey = g.secret.reading.publicKey;
+    if (g.connection.state === 'read') status.connection = g.connection.name;
+    if (mark.startedAt) status.rotatedAt = mark.startedAt;
+    if (mark.rotationRequest !== undefined) status.lastRotationRequest = mark.rotationRequest;
+    // Ready (kept True through a rotation, the old pair working) waits for the rename, as in an uninterrupted create.
+    const message = `recording key ${held}, created before a restart, and giving it its description`;
+    status.conditions = setCondition(status.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);
+  }
+  // No new key: the one a replacement meant to retire is still the current one.
+  if (held === undefined && status.previousKeyId !== undefined && status.previousKeyId === status.keyId) {
     delete status.previousKeyId;
     delete status.previousKeyRevokeAt;
   }
-  // The new pair reached the Secret before the crash: the create happened. Status records the
-  // key (so that losing the Secret now orphans nothing), a scheduled rotation is not due again,
-  // and the rotation request it answered is handled.
-  if (published !== undefined && mark && g.secret.state === 'ours') {
-    status.keyId = published;
-    if (g.secret.reading.publicKey !== undefined) status.publicKey = g.secret.reading.publicKey;
-    if (mark.startedAt) status.rotatedAt = mark.startedAt;
-    if (mark.rotationRequest !== undefined) status.lastRotationRequest = mark.rotationRequest;
-    // Status now names a key still carrying the tag: Ready (kept True through a rotation, the
-    // old pair working) waits for the rename, as in an uninterrupted create.
-    const message = `recording key ${published}, created before a restart, and giving it its description`;
-    status.conditions = setCondition(status.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);
-  }
   // Recorded first, then renamed: a kept key must not keep the tag a later sweep looks for.
   steps.push({ kind: 'StatusWrite', status });
-  if (published !== undefined && g.connection.state === 'read') {
-    steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: published, desc: desiredDescription(g.obj) });
-  }
-  // spec.secret.name changed while the create was open: the Secret it wrote is no longer the
-  // resource's (status now records its key, which the next reconcile replaces) and is let go.
-  if (mark?.secret !== undefined && mark.secret !== secretName(g.obj) && g.secret.state === 'ours') {
-    steps.push(...releaseSteps(g));
-    return { name: 'SweepPending', steps, then: { kind: 'done', synced: false, requeueAfterMs: 100 } };
+  if (held !== undefined && g.connection.state === 'read') {
+    steps.push({ kind: 'KeyUpdate', orgId: g.connection.orgId, keyId: held, desc: desiredDescription(g.obj) });
   }
   return { name: 'SweepPending', steps, then: { kind: 'again' } };
 }

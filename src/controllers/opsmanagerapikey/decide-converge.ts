@@ -4,9 +4,9 @@ import { buildConfigMap, configMapFingerprint, configMapMatches } from './config
 import { sameSet } from '../shared/same-json.ts';
 import { canonicalCidr, diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
-import { secretKeyId } from './facts.ts';
+import { currentKeyId } from './facts.ts';
 import type { Gathered, Plan, Read, RemoteKey, Step } from './plan.ts';
-import { buildSecret, desiredDescription, guardOf, materialFromSecret, secretName } from './secret-builder.ts';
+import { buildSecret, desiredDescription, materialFromSecret, secretName } from './secret-builder.ts';
 import { plannedCheckMs, readyStatus, statusChanged } from './status.ts';
 
 /**
@@ -102,7 +102,7 @@ export function repairReads(g: Gathered): Read[] {
 function secretRepair(g: Gathered): Step[] {
   if (g.secret.state !== 'ours' || g.secret.matchesDesired) return [];
   if (!g.secret.complete) throw new Error('internal: re-rendering a Secret needs its data read (repairReads)');
-  const write: Step = { kind: 'SecretWrite', current: g.secret.raw, desired: buildSecret(g.obj, materialFromSecret(g.secret.raw), guardOf(g.secret.raw)) };
+  const write: Step = { kind: 'SecretWrite', current: g.secret.raw, desired: buildSecret(g.obj, materialFromSecret(g.secret.raw)) };
   // An upgrade adds the digest annotations to every older Secret once: one write each, and no
   // Event, which at 10,000 keys would be 10,000 more writes saying nothing a user changed.
   if (g.secret.onlyDigestsDiffer) return [write];
@@ -117,11 +117,11 @@ function retireDue(g: Gathered, base: OpsManagerApiKeyStatus): Step[] {
   const prev = g.obj.status?.previousKeyId;
   if (!prev) return [];
   const revokeAt = g.obj.status?.previousKeyRevokeAt ? Date.parse(g.obj.status.previousKeyRevokeAt) : 0;
-  if (prev !== secretKeyId(g) && revokeAt > g.now.getTime()) return [];
+  if (prev !== currentKeyId(g) && revokeAt > g.now.getTime()) return [];
   delete base.previousKeyId;
   delete base.previousKeyRevokeAt;
-  // The Secret naming the "previous" key means it is the current one: nothing to delete.
-  if (prev === secretKeyId(g)) return [];
+  // Status naming the "previous" key as its current one: nothing to delete.
+  if (prev === currentKeyId(g)) return [];
   return [keyDelete(g, prev), { kind: 'Event', type: 'Normal', reason: 'PreviousKeyRevoked', message: `previous key ${prev} deleted after its grace period` }];
 }
 

@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { ConditionType, Reason, formatTime as iso, setCondition } from '../../api/conditions.ts';
-import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
+import type { OpsManagerApiKey, OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { checkPolicy } from '../shared/policy.ts';
 import { assignmentsForNewKey } from '../projectkeybinding/assignments.ts';
@@ -8,7 +8,7 @@ import { diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
 import { configMapSync, desiredConfigMap } from './decide-converge.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
-import { adopting, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
+import { adopting, connectionName, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
 import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
 import { plannedCheckMs, readyStatus } from './status.ts';
@@ -29,14 +29,16 @@ const WHY_TEXT: Record<ProvisionReason, string> = {
 const GRACEFUL = new Set<ProvisionReason>(['Rotation', 'OnDemand', 'Adopted']);
 
 /**
- * Mints a key and puts its pair in the Secret, in the one order that survives a crash at any
- * step: (1) record in status that a create is pending, and which key it will retire, (2) create
- * the key with a description that tags it with this resource's uid, (3) its access list and the
- * project roles of its bindings, (4) the Secret, (5) its real description, (6) retire the old
- * key unless it has a grace period, (7) the Ready status. A crash before (4) leaves a tagged key
- * that the next reconcile finds and deletes; after (4) the Secret names the key and it is kept.
- * Only one previous key is tracked: one still in its grace period when another replacement
- * comes is deleted first, so that no key is ever forgotten.
+ * Mints a key and puts its pair in the Secret, in an order that survives a crash at any step:
+ * (1) mark the resource (a create is pending; with the finalizer) and, for a replacement, say in
+ * status which key it will retire, (2) create the key with a description that tags it with this
+ * resource's uid, (3) its access list and the project roles of its bindings, (4) the Secret,
+ * (5) record the key in status, (6) its real description, (7) retire the old key unless it has a
+ * grace period, (8) the Ready status. Record before name: at every moment the key is named by
+ * status or tagged with the resource's uid, so nothing a tenant can write (the Secret, the mark)
+ * is ever what finds it. A crash before (5) leaves a tagged key: the sweep keeps the one holding
+ * the Secret's pair and deletes the others. Only one previous key is tracked: one still in its
+ * grace period when another replacement comes is deleted first, so that no key is forgotten.
  */
 export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   const { obj, now } = g;
@@ -59,7 +61,8 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
 
   // Unique by construction: two marks cannot both be written from one resourceVersion.
   const id = `${obj.metadata.resourceVersion ?? ''}@${now.toISOString()}`;
-  const mark: CreateMark = { id, tag: pendingTag(obj, g.cluster), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}), secret: secretName(obj) };
+  const connection = connectionName(obj.spec.connectionSecretRef);
+  const mark: CreateMark = { id, tag: pendingTag(obj, g.cluster), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}), connection };
   steps.push({ kind: 'PendingMark', mark });
   // A first key needs no status before it exists; a replacement says what it is doing, and
   // records the key it will retire, so that a crash after the Secret write forgets neither.
@@ -72,7 +75,7 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   for (const a of newKeyAssignments(g)) steps.push({ kind: 'ProjectAssign', projectId: a.projectId, keyId: CREATED, roles: a.roles, tolerateRefusal: true });
   const baseUrl = g.connection.state === 'read' ? g.connection.baseUrl : '';
   // The key counts as minted once its pair is published: a create interrupted before is swept, not counted.
-  const desired = (c: Created): V1Secret => buildSecret(obj, material(g, c, baseUrl), { createId: id });
+  const desired = (c: Created): V1Secret => buildSecret(obj, material(g, c, baseUrl));
   steps.push({ kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired, counts: { kind: 'KeyMinted', why } });
 
   const kept = retireNow ? undefined : previous;
@@ -82,14 +85,15 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
     rotatedAt: iso(now),
     previousKeyId: kept?.keyId,
     previousKeyRevokeAt: kept?.revokeAt,
+    connection,
     ...(request !== undefined ? { lastRotationRequest: request } : {}),
   };
   const finalStatus = (c: Created): OpsManagerApiKeyStatus => {
     const key = { id: c.id, publicKey: c.publicKey, desc: desiredDescription(obj), roles: [...obj.spec.roles].sort(), accessList: wantedCidrs(obj.spec.accessList) };
     return readyStatus(obj, key, secretName(obj), now, base);
   };
-  // Renamed while only the Secret names it: the Secret carries our finalizer and cannot vanish
-  // before the status below records the key (and says Ready, the real description in place).
+  // Recorded before it loses its tag: from here status names it, and the rename may follow.
+  steps.push({ kind: 'StatusWrite', status: (c: Created) => recordedStatus(obj, finalStatus(c), now) });
   steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
   if (retireNow) steps.push(keyDelete(g, retireNow));
   steps.push(...configMapSync(g));
@@ -99,6 +103,16 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   const requeue = plannedCheckMs(finalStatus({ id: '', publicKey: '', privateKey: '' }), now);
   const cm = desiredConfigMap(g);
   return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
+}
+
+/**
+ * What status says between the record and the rename: the new key and everything the final
+ * status says, but not Ready yet, since Ops Manager does not hold the spec's description.
+ */
+function recordedStatus(obj: OpsManagerApiKey, ready: OpsManagerApiKeyStatus, now: Date): OpsManagerApiKeyStatus {
+  const message = `recording key ${ready.publicKey ?? ''} (${ready.keyId ?? ''}) and giving it its description`;
+  const naming = { type: ConditionType.Ready, status: 'False' as const, reason: Reason.Progressing, message, observedGeneration: obj.metadata.generation };
+  return { ...ready, conditions: setCondition(ready.conditions, naming, now) };
 }
 
 /** `retiringNow`: the old key is deleted before the new one is Ready, so Ready cannot stay True through a rotation. */

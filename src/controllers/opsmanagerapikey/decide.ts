@@ -1,13 +1,13 @@
 import { Reason } from '../../api/conditions.ts';
-import type { OpsManagerApiKey } from '../../api/types.ts';
+import { ANNOTATION_CREATE_PENDING, type OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { checkPolicy } from '../shared/policy.ts';
 import { convergePlan, inSyncPlan, repairReads } from './decide-converge.ts';
-import { blockedPlan, finalizePlan, releasePlan, sweepPlan } from './decide-cleanup.ts';
+import { blockedPlan, connectionChangedPlan, finalizePlan, stripPlan, sweepPlan } from './decide-cleanup.ts';
 import { provisionPlan, type ProvisionReason } from './decide-provision.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
 import { adoptPlan } from './decide-adopt.ts';
-import { adopting, finalizeKeyIds, openMark, rotationDue, rotationRequest, secretAwaitingRelease } from './facts.ts';
+import { adopting, connectionChanged, finalizeKeyIds, openMark, rotationDue, rotationRequest, secretHasLegacyFinalizer } from './facts.ts';
 import type { Decision, Gathered, Plan, Read } from './plan.ts';
 import { isPendingTagOf } from './pending-tag.ts';
 import { secretName } from './secret-builder.ts';
@@ -25,9 +25,8 @@ export function decide(g: Gathered): Decision {
   // An interrupted create is swept before anything else (a Secret found foreign only after the
   // create, say); deleting its keys never rests on a cache that may lag the Secret naming one.
   if (openMark(obj)) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
-  // Our Secret is being deleted and waits for us: with no open mark, status names the key it
-  // holds (or it holds none of ours), so nothing is lost when it goes; a new pair follows.
-  if (secretAwaitingRelease(g)) return needs(g, ['live']) ?? act(releasePlan(g));
+  // No Secret waits for the operator: the finalizer an earlier version wrote is taken off.
+  if (secretHasLegacyFinalizer(g)) return act(stripPlan(g));
   if (g.templateError) return act(blockedPlan(g, 'SecretSynced', Reason.InvalidSpec, g.templateError, true));
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
   if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', Reason.PolicyDenied, policy.message, true));
@@ -40,6 +39,8 @@ export function decide(g: Gathered): Decision {
     return act(blockedPlan(g, 'SecretSynced', Reason.ConfigMapConflict, message, false));
   }
 
+  // Keys made through another connection are acted on through that one only, then forgotten.
+  if (connectionChanged(obj)) return needs(g, ['live', 'connection']) ?? act(connectionChangedPlan(g));
   if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);
   if (early) return needs(g, provisionReads(g, early)) ?? act(provisionPlan(g, early));
@@ -74,13 +75,17 @@ function needs(g: Gathered, wanted: Read[]): Decision | undefined {
   return reads.length > 0 ? { kind: 'read', reads } : undefined;
 }
 
-/** Which key ids a deletion may have to clean up, and so what it must read. */
+/**
+ * Which key ids a deletion may have to clean up, and so what it must read. Every key tagged
+ * with the resource's uid is looked for whenever a create may have been sent (a mark was ever
+ * written, open or settled: a mark removed by hand, and its key, are the janitor's).
+ */
 function finalizeReads(g: Gathered): Read[] {
   if (!hasFinalizer(g.obj.metadata)) return [];
   const reads: Read[] = ['live'];
-  if (openMark(g.obj)) reads.push('connection', 'pending');
+  if (openMark(g.obj) || g.obj.metadata.annotations?.[ANNOTATION_CREATE_PENDING] !== undefined) reads.push('connection', 'pending');
   if (!g.live) return reads;
-  if (finalizeKeyIds(g).length > 0) reads.push('connection');
+  if (finalizeKeyIds(g).length > 0 && !reads.includes('connection')) reads.push('connection');
   return reads;
 }
 
@@ -100,7 +105,7 @@ function provisionReads(g: Gathered, why: ProvisionReason): Read[] {
 function firstKeyNext(g: Gathered): boolean {
   const { obj } = g;
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
-  return g.secret.state === 'absent' && !obj.status?.keyId && !openMark(obj) && !obj.spec.adopt && !g.templateError && policy.allowed && g.configMap.state !== 'foreign';
+  return g.secret.state !== 'foreign' && !obj.status?.keyId && !openMark(obj) && !obj.spec.adopt && !g.templateError && policy.allowed && g.configMap.state !== 'foreign';
 }
 
 const REFUSALS = new Set<string>([
@@ -113,14 +118,20 @@ function lastCreateRefused(obj: OpsManagerApiKey): boolean {
   return c?.status === 'False' && REFUSALS.has(c.reason);
 }
 
-/** Reasons to mint a key that the Secret alone shows. */
+/**
+ * Reasons to mint a key that status and the Secret show. Status is the record; the Secret is
+ * output compared with it: one that holds another pair than status's key (edited, or written by
+ * hand) is not trusted to name anything, and the pair is replaced.
+ */
 function provisionBeforeRemote(g: Gathered): ProvisionReason | undefined {
-  if (g.secret.state === 'absent') return g.obj.status?.keyId ? 'SecretDeleted' : 'Initial';
-  if (g.secret.state === 'ours' && (!g.secret.reading.pairIntact || !g.secret.reading.keyId)) return 'PairEdited';
-  // A Secret naming another key than status (its keyId edited by hand) is not trusted: that
-  // key may be anyone's, so it is neither changed nor deleted; the pair is replaced.
   const recorded = g.obj.status?.keyId;
-  if (g.secret.state === 'ours' && recorded !== undefined && g.secret.reading.keyId !== recorded) return 'PairEdited';
+  if (recorded === undefined) return g.secret.state === 'foreign' ? undefined : 'Initial';
+  if (g.secret.state === 'absent') return 'SecretDeleted';
+  if (g.secret.state !== 'ours') return undefined;
+  const r = g.secret.reading;
+  if (!r.pairIntact || r.keyId !== recorded) return 'PairEdited';
+  const publicKey = g.obj.status?.publicKey;
+  if (publicKey !== undefined && r.publicKey !== publicKey) return 'PairEdited';
   return undefined;
 }
 

@@ -1,11 +1,14 @@
-import { ANNOTATION_CREATE_ID, ANNOTATION_CREATE_PENDING, ANNOTATION_KEY_ID, ANNOTATION_ROTATE, type OpsManagerApiKey } from '../../api/types.ts';
-import { isProtected, pendingTag, secretName } from './secret-builder.ts';
+import { ANNOTATION_CREATE_PENDING, ANNOTATION_ROTATE, LEGACY_SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
+import { pendingTag } from './secret-builder.ts';
 import { parseDuration } from '../shared/duration.ts';
 import type { Gathered } from './plan.ts';
 
 // Facts about a Gathered value that several decisions share. Pure.
 
-/** Keys a deletion removes from Ops Manager: its own (unless Retain), a grace-period key, keys of a lost create. */
+/**
+ * Keys a deletion removes from Ops Manager: every key carrying this resource's tag, status's
+ * grace-period key, and its current key unless Retain. Only status and the tag name them.
+ */
 export function finalizeKeyIds(g: Gathered): string[] {
   const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];
   const current = keyInUse(g);
@@ -17,65 +20,74 @@ export function finalizeKeyIds(g: Gathered): string[] {
 }
 
 /**
- * The key whose pair workloads use, as a deletion sees it: while a create interrupted after
- * its Secret write is open, the new key (still tagged, named by the Secret); else the current one.
+ * The key whose pair workloads use, as a deletion sees it: while a create interrupted after its
+ * Secret write is open, the new key (still tagged, holding the Secret's public key); else the
+ * one status records.
  */
 export function keyInUse(g: Gathered): string | undefined {
-  return publishedNewKey(g) ?? currentKeyId(g);
+  return heldNewKey(g) ?? currentKeyId(g);
 }
 
 /**
- * The key an open create published before it was interrupted: the Secret was written by that
- * create (it carries the mark's id), or, written by a version before that annotation, names a
- * key still carrying the tag (such a version renamed a key only once status recorded it).
+ * The key an open create published before it was interrupted: among the keys tagged with this
+ * resource's uid (only the operator made those, for this resource), the one holding the public
+ * key of the Secret's intact pair. The Secret can choose among this resource's own keys only.
  */
-export function publishedNewKey(g: Gathered): string | undefined {
-  const mark = openMark(g.obj);
-  const inSecret = secretKeyId(g);
-  if (!mark || inSecret === undefined || g.secret.state !== 'ours') return undefined;
-  if (secretCreateId(g) === mark.id) return createdKeyOf(g, inSecret);
-  const tagged = g.pending.state === 'read' && g.pending.keyIds.includes(inSecret);
-  return tagged && secretCreateId(g) === undefined ? inSecret : undefined;
+export function heldNewKey(g: Gathered): string | undefined {
+  if (!openMark(g.obj) || g.pending.state !== 'read') return undefined;
+  return g.pending.holder;
 }
 
-/**
- * Which key the open create's Secret names, should a hand have edited it since: the key holding
- * its public key (its pair intact), else the first of its annotation and its data that names a
- * key tagged for this resource or described as its spec says, else what its data says.
- */
-function createdKeyOf(g: Gathered, inSecret: string): string {
-  if (g.pending.state !== 'read') return inSecret;
-  if (g.pending.holder !== undefined) return g.pending.holder;
-  const made = new Set([...g.pending.keyIds, ...(g.pending.named ?? [])]);
-  const annotated = g.secret.state === 'ours' ? g.secret.raw.metadata?.annotations?.[ANNOTATION_KEY_ID] : undefined;
-  return [annotated, inSecret].find((id): id is string => id !== undefined && made.has(id)) ?? inSecret;
-}
-
-/** The id of the create whose key the Secret holds (ANNOTATION_CREATE_ID), if it says. */
-export function secretCreateId(g: Gathered): string | undefined {
-  return g.secret.state === 'ours' ? g.secret.raw.metadata?.annotations?.[ANNOTATION_CREATE_ID] : undefined;
-}
-
-/** Our Secret carries the operator's finalizer and is being deleted: it waits for a ReleaseSecret. */
-export function secretAwaitingRelease(g: Gathered): boolean {
-  return g.secret.state === 'ours' && g.secret.raw.metadata?.deletionTimestamp !== undefined && secretProtected(g);
-}
-
-export function secretProtected(g: Gathered): boolean {
-  return g.secret.state === 'ours' && isProtected(g.secret.raw.metadata);
-}
-
-/**
- * The key this resource holds: the one status records (outside an interrupted create, which
- * the sweep settles first, status and Secret agree unless the Secret was edited by hand), else
- * the one its Secret names.
- */
+/** The key this resource holds: the one status records. The Secret is output, never a record. */
 export function currentKeyId(g: Gathered): string | undefined {
-  return g.obj.status?.keyId ?? secretKeyId(g);
+  return g.obj.status?.keyId;
 }
 
 export function secretKeyId(g: Gathered): string | undefined {
   return g.secret.state === 'ours' ? g.secret.reading.keyId : undefined;
+}
+
+/** Our Secret still carries the finalizer an earlier version put on it: it is taken off. */
+export function secretHasLegacyFinalizer(g: Gathered): boolean {
+  return g.secret.state === 'ours' && (g.secret.raw.metadata?.finalizers ?? []).includes(LEGACY_SECRET_FINALIZER);
+}
+
+/** How status and marks name a connection: `default`, or `Secret/<name>` for spec.connectionSecretRef. */
+export function connectionName(ref: { name: string } | undefined): string {
+  return ref ? `Secret/${ref.name}` : DEFAULT_CONNECTION;
+}
+
+export const DEFAULT_CONNECTION = 'default';
+
+/** The connection spec.connectionSecretRef names, as a ref (undefined: the default connection). */
+export function connectionRef(name: string): { name: string } | undefined {
+  return name.startsWith('Secret/') ? { name: name.slice('Secret/'.length) } : undefined;
+}
+
+/**
+ * The connection status's keys were made through (a status written before it was recorded:
+ * the spec's). They are only ever acted on through it.
+ */
+export function recordedConnection(obj: OpsManagerApiKey): string {
+  return obj.status?.connection ?? connectionName(obj.spec.connectionSecretRef);
+}
+
+/** Status names a key (current or grace) made through another connection than the spec's now. */
+export function connectionChanged(obj: OpsManagerApiKey): boolean {
+  const st = obj.status;
+  if (!st?.keyId && !st?.previousKeyId) return false;
+  return recordedConnection(obj) !== connectionName(obj.spec.connectionSecretRef);
+}
+
+/**
+ * The connection a reconcile reads and writes through: an open create's (its tagged keys are
+ * there), else the one status's keys were made through, else the spec's.
+ */
+export function workingConnection(obj: OpsManagerApiKey): string {
+  const mark = openMark(obj);
+  if (mark?.connection !== undefined) return mark.connection;
+  const st = obj.status;
+  return st?.keyId || st?.previousKeyId ? recordedConnection(obj) : connectionName(obj.spec.connectionSecretRef);
 }
 
 export function rotationDue(g: Gathered): boolean {
@@ -92,9 +104,9 @@ export function rotationRequest(g: Gathered): string | undefined {
   return value !== undefined && value !== '' && value !== g.obj.status?.lastRotationRequest ? value : undefined;
 }
 
-/** Taking over an existing key is under way: asked for, and no key of ours is recorded or in a Secret yet. */
+/** Taking over an existing key is under way: asked for, and status records no key yet. */
 export function adopting(g: Gathered): boolean {
-  return g.obj.spec.adopt !== undefined && !g.obj.status?.keyId && g.secret.state !== 'ours';
+  return g.obj.spec.adopt !== undefined && !g.obj.status?.keyId;
 }
 
 /** A create about to be sent to Ops Manager, as the annotation omkeys.io/create-pending records it. */
@@ -106,8 +118,8 @@ export interface CreateMark {
   startedAt: string;
   /** The omkeys.io/rotate value the create answers. */
   rotationRequest?: string;
-  /** The Secret the create writes: until status records the key, it is the key's record, whatever spec.secret.name says since. */
-  secret?: string;
+  /** The connection the key is created through (connectionName): its tagged keys are looked for there. */
+  connection?: string;
 }
 
 /** The annotation's value for a mark; status.createSettled holds the same string once it is settled. */
@@ -123,17 +135,17 @@ export function markValue(mark: CreateMark): string {
 export function openMark(obj: OpsManagerApiKey): (CreateMark & { value: string }) | undefined {
   const raw = obj.metadata.annotations?.[ANNOTATION_CREATE_PENDING];
   if (!raw || raw === obj.status?.createSettled) return undefined;
-  let mark: CreateMark;
+  let parsed: unknown;
   try {
-    mark = JSON.parse(raw) as CreateMark;
+    parsed = JSON.parse(raw);
   } catch {
-    // Mangled by hand: still a create that may have happened, so it is swept like any other.
-    mark = { id: raw, tag: pendingTag(obj), startedAt: '' };
+    parsed = undefined;
   }
-  return { ...mark, tag: pendingTag(obj), value: raw };
-}
-
-/** The Secret a reconcile reads: while a create is open, the one it writes, else the spec's. */
-export function secretInView(obj: OpsManagerApiKey): string {
-  return openMark(obj)?.secret ?? secretName(obj);
+  // Mangled by hand: still a create that may have happened, so it is swept like any other.
+  const mark: Partial<CreateMark> = typeof parsed === 'object' && parsed !== null ? (parsed as Partial<CreateMark>) : { id: raw };
+  // Only the fields this version reads, and of the right type: the rest of a forged value is ignored.
+  const connection = typeof mark.connection === 'string' ? { connection: mark.connection } : {};
+  const request = typeof mark.rotationRequest === 'string' ? { rotationRequest: mark.rotationRequest } : {};
+  const startedAt = typeof mark.startedAt === 'string' ? mark.startedAt : '';
+  return { id: typeof mark.id === 'string' ? mark.id : raw, startedAt, ...request, ...connection, tag: pendingTag(obj), value: raw };
 }

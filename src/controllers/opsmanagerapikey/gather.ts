@@ -8,11 +8,11 @@ import type { KeyListCache } from '../shared/key-list-cache.ts';
 import type { KeyPolicy } from '../shared/policy.ts';
 import type { ConfigMapStore, ObjectStore, SecretStore } from '../shared/ports.ts';
 import { readAdopt } from './gather-adopt.ts';
-import { secretInView } from './facts.ts';
+import { connectionRef, workingConnection } from './facts.ts';
 import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
 import { cachedFacts, cachedSecretMatches } from './secret-facts.ts';
-import { buildSecret, checkTemplate, guardOf, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretMatchesBarDigests, TemplateError } from './secret-builder.ts';
+import { buildSecret, checkTemplate, isOwnedBy, materialFromSecret, readSecret, secretMatches, secretMatchesBarDigests, secretName, TemplateError } from './secret-builder.ts';
 
 export interface GatherDeps {
   keys: ObjectStore<OpsManagerApiKey>;
@@ -58,7 +58,7 @@ function viewSecret(obj: OpsManagerApiKey, secret: V1Secret | undefined): Secret
     try {
       if (facts) matchesDesired = cachedSecretMatches(obj, secret, facts);
       else {
-        const desired = buildSecret(obj, materialFromSecret(secret), guardOf(secret));
+        const desired = buildSecret(obj, materialFromSecret(secret));
         matchesDesired = secretMatches(secret, desired);
         onlyDigestsDiffer = !matchesDesired && secretMatchesBarDigests(secret, desired);
       }
@@ -88,7 +88,7 @@ function templateError(obj: OpsManagerApiKey): string | undefined {
 /** The first view of a reconcile: the resource as given (cache or a write's answer) and the Secret from the cache. */
 export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { live: boolean; secret?: V1Secret | undefined; configMap?: V1ConfigMap | undefined; lastSync?: LastSync }): Session {
   const ns = obj.metadata.namespace ?? '';
-  const secret = 'secret' in opts ? opts.secret : deps.cache.secret(ns, secretInView(obj));
+  const secret = 'secret' in opts ? opts.secret : deps.cache.secret(ns, secretName(obj));
   const cmName = obj.spec.opsManagerConfigMap?.name;
   const configMap = 'configMap' in opts ? opts.configMap : cmName ? deps.cache.configMap(ns, cmName) : undefined;
   const te = templateError(obj);
@@ -130,20 +130,24 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   const obj = g.obj;
   if (reads.includes('secret') && !reads.includes('live')) {
     // The Secret's data, for a rewrite: the cache holds only its metadata.
-    const secret = await deps.secrets.get(obj.metadata.namespace ?? '', secretInView(obj));
+    const secret = await deps.secrets.get(obj.metadata.namespace ?? '', secretName(obj));
     g = { ...g, secret: viewSecret(obj, secret) };
     read = { ...read, secret };
   }
   if (!conn && (reads.includes('connection') || reads.includes('remote') || reads.includes('pending'))) {
-    conn = await deps.connections.resolve(obj.metadata.namespace ?? '', obj.spec.connectionSecretRef, { forCleanup: obj.metadata.deletionTimestamp !== undefined });
+    // The connection that made the keys status (or an open create) names, whatever the spec says now.
+    const name = workingConnection(obj);
+    conn = await deps.connections.resolve(obj.metadata.namespace ?? '', connectionRef(name), { forCleanup: obj.metadata.deletionTimestamp !== undefined });
     const project = obj.spec.projectId ? await deps.connections.projectOf(conn, obj.spec.projectId) : undefined;
     const orgId = obj.spec.orgId ?? project?.orgId ?? '';
-    g = { ...g, connection: { state: 'read', baseUrl: conn.baseUrl, orgId }, ...(project ? { projectName: project.name } : {}) };
+    const connection = { state: 'read' as const, name, baseUrl: conn.baseUrl, orgId, publicKey: conn.publicKey };
+    g = { ...g, connection, ...(project ? { projectName: project.name } : {}) };
   }
   const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
   const client = conn?.client;
   if (client && reads.includes('remote')) {
-    const keyId = g.secret.state === 'ours' ? g.secret.reading.keyId : undefined;
+    // Only the key status records is read (and so changed): the Secret's key id is output.
+    const keyId = obj.status?.keyId;
     g = { ...g, remote: keyId ? await readRemoteKey(client, obj, keyId, orgId, deps.keyLists) : { state: 'absent' } };
   }
   if (client && reads.includes('pending')) {
@@ -166,5 +170,5 @@ async function readLive(deps: GatherDeps, obj: OpsManagerApiKey, objLive: boolea
   const cmName = fresh.spec.opsManagerConfigMap?.name;
   // A ConfigMap we do not own is not in the cache (it has no managed-by label): only a live read shows it.
   const configMap = cmName && deps.configMaps ? await deps.configMaps.get(ns, cmName) : undefined;
-  return { obj: fresh, secret: await deps.secrets.get(ns, secretInView(fresh)), configMap };
+  return { obj: fresh, secret: await deps.secrets.get(ns, secretName(fresh)), configMap };
 }

@@ -74,16 +74,18 @@ export interface Gathered {
   policy: KeyPolicy;
   templateError?: string;
   secret: SecretView;
-  /** Ops Manager connection resolved; with it the organization the key lives in. */
-  connection: { state: 'unread' } | { state: 'read'; baseUrl: string; orgId: string };
+  /**
+   * Ops Manager connection resolved (`name`: which, see facts.ts workingConnection); with it the
+   * organization the key lives in, and the public key of the connection's own credential.
+   */
+  connection: { state: 'unread' } | { state: 'read'; name: string; baseUrl: string; orgId: string; publicKey: string };
   /** The key the Secret names, read from Ops Manager. */
   remote: RemoteView;
   /**
-   * Keys carrying this resource's pending-create tag; `holder`: the key that holds the public key
-   * of our intact Secret, tagged or named as the spec says (the Secret's key id may be edited);
-   * `named`: the keys described as the spec says (a create renamed its key before a crash).
+   * Keys carrying this resource's pending-create tag; `holder`: the one of them that holds the
+   * public key of our intact Secret (the Secret chooses among this resource's own keys only).
    */
-  pending: { state: 'unread' } | { state: 'read'; keyIds: string[]; holder?: string; named?: string[] };
+  pending: { state: 'unread' } | { state: 'read'; keyIds: string[]; holder?: string };
   /** Bindings of this key, from the cache: a new key gets their project roles before its pair is published. */
   bindings: readonly ProjectKeyBinding[];
   /** Whether the operator's default connection is what this resource uses (for the bindings' policy). */
@@ -148,15 +150,17 @@ type StepBody =
    */
   | { kind: 'KeyDelete'; orgId: string; keyId: string; orUnassignFrom?: string }
   | { kind: 'SecretWrite'; current?: V1Secret; desired: AfterCreate<V1Secret> }
-  /** Takes the operator's finalizer off its Secret (SECRET_FINALIZER): status now names its key, or it names none of ours. */
-  | { kind: 'ReleaseSecret'; current: V1Secret }
+  /** Takes the finalizer earlier versions wrote (LEGACY_SECRET_FINALIZER) off our Secret: no Secret waits for us. */
+  | { kind: 'StripSecretFinalizer'; current: V1Secret }
   | { kind: 'ConfigMapWrite'; current?: V1ConfigMap; desired: V1ConfigMap }
   | { kind: 'Event'; type: 'Normal' | 'Warning'; reason: string; message: AfterCreate<string> };
 
 export type Step = StepBody & { counts?: Tally };
 
 
-export type PlanName = 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'ReleaseSecret' | 'Provision' | 'Adopt' | 'Converge' | 'InSync' | 'Failed' | 'Vanished';
+export type PlanName =
+  | 'AddFinalizer' | 'Finalize' | 'Blocked' | 'SweepPending' | 'StripSecretFinalizer' | 'ConnectionChanged'
+  | 'Provision' | 'Adopt' | 'Converge' | 'InSync' | 'Failed';
 
 export type Then =
   /** Decide again, from the objects the writes returned. */

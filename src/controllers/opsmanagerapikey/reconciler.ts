@@ -1,26 +1,18 @@
 import type { Logger } from 'pino';
 import type { OpsManagerApiKey } from '../../api/types.ts';
-import { isConflict, isNotFound } from '../../kube/api-errors.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { splitKey } from '../../runtime/controller.ts';
 import { TerminalError, TransientError } from '../../runtime/errors.ts';
 import { act, type ActDeps } from './act.ts';
 import { decide } from './decide.ts';
 import { failurePlan } from './decide-failure.ts';
-import { decideVanished } from './decide-vanished.ts';
-import { openMark } from './facts.ts';
 import { gatherLocal, gatherMore, type GatherDeps, type Session } from './gather.ts';
-import { resourceGone } from './gather-vanished.ts';
 import type { LastSync, Plan, Step, Then } from './plan.ts';
 
 export type KeyReconcilerDeps = GatherDeps & ActDeps;
 
 /** Rounds of gather → decide → act in one reconcile (finalizer, sweep, then the real work); more is a bug. */
 const MAX_ROUNDS = 12;
-
-/** Writes to the resource itself: a 404 from one may mean it is gone, a 409 that it was also made again (see decide-vanished.ts). */
-const RESOURCE_WRITES = new Set<Step['kind']>(['AddFinalizer', 'PendingMark', 'StatusWrite']);
-const mayBeGone = (err: unknown): boolean => isNotFound(err) || isConflict(err);
 
 /**
  * OpsManagerApiKey reconcile: gather (cache first, more as decide asks), decide (pure, in
@@ -30,8 +22,6 @@ const mayBeGone = (err: unknown): boolean => isNotFound(err) || isConflict(err);
 export class OpsManagerApiKeyReconciler {
   /** uid -> what was true at the last successful sync, so that echoes of our own writes skip Ops Manager. */
   private readonly lastSync = new Map<string, LastSync>();
-  /** namespace/name -> the last copy of a resource found gone during a create, whose keys are not cleaned up yet. */
-  private readonly vanished = new Map<string, OpsManagerApiKey>();
 
   constructor(private readonly deps: KeyReconcilerDeps) {}
 
@@ -39,10 +29,8 @@ export class OpsManagerApiKeyReconciler {
     const { namespace, name } = splitKey(key);
     // Read once per process; until it is known no key is created (its tag would lack it).
     await this.deps.cluster?.resolve();
-    const left = this.vanished.get(key);
-    if (left) await this.cleanUpVanished(key, this.local(left, false), log);
     const cached = this.deps.cache.key(namespace, name);
-    if (!cached || this.vanishedUid(cached)) return;
+    if (!cached) return;
     let s: Session = this.local(cached, false);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const d = decide(s.g);
@@ -88,53 +76,16 @@ export class OpsManagerApiKeyReconciler {
 
   /**
    * States the failure on the resource (best effort: the failure decides the retry, not this
-   * write). A resource write refused (404, 409) while a pending mark is open may mean that the
-   * resource was removed under the create: a live read tells, and then its keys are cleaned up.
+   * write). A resource removed under its create (kubernetes/kubernetes#77988) fails here like
+   * any write; the keys tagged with its uid are then the janitor's (janitor.ts).
    */
   private async fail(s: Session, latest: OpsManagerApiKey, step: Step | undefined, error: unknown, log: Logger): Promise<void> {
-    if (step && RESOURCE_WRITES.has(step.kind) && mayBeGone(error) && (await this.goneDuringCreate(s, latest, log))) return;
     const plan: Plan = failurePlan(s.g, latest, { ...(step ? { step } : {}), error });
     if (plan.then.kind !== 'fail') throw new Error('internal: a failure plan must fail');
     log.warn({ reason: plan.then.reason, err: plan.then.message, step: step?.kind }, 'reconcile failed');
-    const out = await act(this.deps, plan, latest, s.conn);
+    await act(this.deps, plan, latest, s.conn);
     this.lastSync.delete(latest.metadata.uid ?? '');
-    if (!out.ok && mayBeGone(out.error) && (await this.goneDuringCreate(s, out.obj, log))) return;
     throw failureError(plan.then, error);
-  }
-
-  /** Whether `latest` (with an open mark) is gone for good; if so its keys are cleaned up, now or on a retry of the same queue key. */
-  private async goneDuringCreate(s: Session, latest: OpsManagerApiKey, log: Logger): Promise<boolean> {
-    if (!openMark(latest) || !(await resourceGone(this.deps.keys, latest))) return false;
-    const key = `${latest.metadata.namespace ?? ''}/${latest.metadata.name ?? ''}`;
-    log.warn({ uid: latest.metadata.uid }, 'the resource was deleted while its key was being created; cleaning up its keys');
-    this.vanished.set(key, latest);
-    this.lastSync.delete(latest.metadata.uid ?? '');
-    // Tagged keys are listed again: a list read before the create cannot show the key it made.
-    await this.cleanUpVanished(key, { ...s, g: { ...s.g, obj: latest, pending: { state: 'unread' } } }, log);
-    return true;
-  }
-
-  /** Carries out decideVanished; a failure is thrown (the queue retries the key, and the entry stays). */
-  private async cleanUpVanished(key: string, start: Session, log: Logger): Promise<void> {
-    let s = start;
-    for (let round = 0; round < 3; round++) {
-      const d = decideVanished(s.g);
-      if (d.kind === 'read') {
-        s = (await gatherMore(this.deps, s, d.reads)) ?? s;
-        continue;
-      }
-      log.debug({ plan: d.plan.name, steps: d.plan.steps.map((st) => st.kind) }, 'plan');
-      const out = await act(this.deps, d.plan, s.g.obj, s.conn);
-      if (!out.ok) throw new TransientError(`cleaning up the keys of a resource deleted during its create: ${out.step.kind} failed`, { cause: out.error });
-      this.vanished.delete(key);
-      return;
-    }
-    throw new TransientError('internal: no settled plan for a vanished resource');
-  }
-
-  /** The cache still shows a resource found gone (the informer lags): nothing to reconcile. */
-  private vanishedUid(cached: OpsManagerApiKey): boolean {
-    return [...this.vanished.values()].some((v) => v.metadata.uid === cached.metadata.uid);
   }
 }
 

@@ -6,7 +6,6 @@ import type { KeyListCache } from '../shared/key-list-cache.ts';
 import { canonicalCidr } from './access-list.ts';
 import type { RemoteKey, RemoteView } from './plan.ts';
 import { isPendingTagOf } from './pending-tag.ts';
-import { desiredDescription } from './secret-builder.ts';
 
 /** Roles of `key` in the scope this resource manages: its org roles, or its roles in spec.projectId. */
 function scopedRoles(obj: OpsManagerApiKey, key: ApiKey): string[] {
@@ -47,19 +46,16 @@ export async function readRemoteKey(client: OpsManagerClient, obj: OpsManagerApi
   return { state: 'present', key: toRemoteKey(obj, key, accessList) };
 }
 
-/** Ids of the keys still carrying this resource's pending-create tag: created, never confirmed in the Secret. */
 /**
- * The keys tagged for `obj`, and, given the public key of its intact Secret, the key holding it
- * if it is tagged for `obj` or carries `obj`'s description (a renamed key of an open create).
+ * The keys tagged for `obj` (made by the operator for this resource and not yet recorded), and,
+ * given the public key of its intact Secret, the one of them holding it.
  */
-export async function findPendingKeys(client: OpsManagerClient, obj: OpsManagerApiKey, orgId: string, publicKey?: string): Promise<{ keyIds: string[]; holder?: string; named: string[] }> {
+export async function findPendingKeys(client: OpsManagerClient, obj: OpsManagerApiKey, orgId: string, publicKey?: string): Promise<{ keyIds: string[]; holder?: string }> {
   const source = obj.spec.projectId ? client.listProjectKeys(obj.spec.projectId) : client.listOrgKeys(orgId);
-  const keys = await collect(source);
   // Either form of the tag: one written before the operator knew its cluster is found as before.
-  const ours = (k: { desc: string }): boolean => isPendingTagOf(k.desc, obj.metadata.uid);
-  const holder = publicKey === undefined ? undefined : keys.find((k) => k.publicKey === publicKey && (ours(k) || k.desc === desiredDescription(obj)));
-  const named = keys.filter((k) => k.desc === desiredDescription(obj)).map((k) => k.id);
-  return { keyIds: keys.filter(ours).map((k) => k.id), ...(holder ? { holder: holder.id } : {}), named };
+  const ours = (await collect(source)).filter((k) => isPendingTagOf(k.desc, obj.metadata.uid));
+  const holder = publicKey === undefined ? undefined : ours.find((k) => k.publicKey === publicKey);
+  return { keyIds: ours.map((k) => k.id), ...(holder ? { holder: holder.id } : {}) };
 }
 
 /**

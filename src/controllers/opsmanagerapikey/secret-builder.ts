@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import {
-  ANNOTATION_CONNECTION,
-  ANNOTATION_CREATE_ID,
-  ANNOTATION_DELETION_POLICY,
   ANNOTATION_KEY_ID,
   API_VERSION,
   LABEL_MANAGED_BY,
   MANAGED_BY_VALUE,
   OPS_MANAGER_API_KEY_KIND,
   RESERVED_SECRET_KEYS,
-  SECRET_FINALIZER,
   type OpsManagerApiKey,
 } from '../../api/types.ts';
 import { formatPendingTag } from './pending-tag.ts';
@@ -113,10 +109,9 @@ export function secretMetadata(
   obj: OpsManagerApiKey,
   keyId: string | undefined,
   hashes: { pair: string | undefined; data: string | undefined },
-  guarded = false,
 ): { labels: Record<string, string>; annotations: Record<string, string> } {
   const template = obj.spec.secret?.template;
-  const annotations: Record<string, string> = { ...(template?.annotations ?? {}), [ANNOTATION_TEMPLATE_HASH]: templateDigest(obj), ...(guarded ? cleanupAnnotations(obj) : {}) };
+  const annotations: Record<string, string> = { ...(template?.annotations ?? {}), [ANNOTATION_TEMPLATE_HASH]: templateDigest(obj) };
   if (keyId !== undefined) annotations[ANNOTATION_KEY_ID] = keyId;
   if (hashes.pair !== undefined) annotations[ANNOTATION_PAIR_HASH] = hashes.pair;
   if (hashes.data !== undefined) annotations[ANNOTATION_DATA_HASH] = hashes.data;
@@ -124,30 +119,10 @@ export function secretMetadata(
 }
 
 /**
- * What the Secret janitor needs should the resource vanish without its finalizer: the connection
- * (empty: the default one) and the deletion policy, as the spec says now. Written explicitly, and
- * kept current on a guarded Secret (a spec change re-renders it), so that none is ever stale.
- */
-function cleanupAnnotations(obj: OpsManagerApiKey): Record<string, string> {
-  return { [ANNOTATION_CONNECTION]: obj.spec.connectionSecretRef?.name ?? '', [ANNOTATION_DELETION_POLICY]: obj.spec.deletionPolicy ?? 'Delete' };
-}
-
-/** Whether a Secret carries the operator's finalizer (SECRET_FINALIZER). */
-export function isProtected(meta: { finalizers?: string[] } | undefined): boolean {
-  return (meta?.finalizers ?? []).includes(SECRET_FINALIZER);
-}
-
-/** The guard a rendering of `secret` keeps: a Secret carrying our finalizer also carries the cleanup annotations. */
-export function guardOf(secret: V1Secret): { createId?: string } | undefined {
-  return isProtected(secret.metadata) ? {} : undefined;
-}
-
-/**
  * The whole desired Secret (string data); the caller decides whether to create or update it.
- * `guard`: the Secret carries our finalizer's annotations (secret-janitor.ts); with `createId`,
- * the pair is of a key that create just made, and the finalizer and the create's id are written.
+ * What it says is output: the operator never reads a key to act on back from it.
  */
-export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, guard?: { createId?: string }): V1Secret {
+export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial): V1Secret {
   const data: Record<string, string> = {};
   for (const [k, v] of templateEntries(obj)) data[k] = renderTemplateValue(v, km);
   data.publicKey = km.publicKey;
@@ -157,8 +132,7 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, guard?: { cr
   if (km.orgId) data.orgId = km.orgId;
   if (km.projectId) data.projectId = km.projectId;
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
-  const meta = secretMetadata(obj, km.keyId, { pair: pairHash(km.publicKey, km.privateKey), data: dataDigest(encoded) }, guard !== undefined);
-  const made = guard?.createId;
+  const meta = secretMetadata(obj, km.keyId, { pair: pairHash(km.publicKey, km.privateKey), data: dataDigest(encoded) });
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -167,8 +141,7 @@ export function buildSecret(obj: OpsManagerApiKey, km: KeyMaterial, guard?: { cr
       name: secretName(obj),
       namespace: obj.metadata.namespace,
       labels: meta.labels,
-      annotations: { ...meta.annotations, ...(made !== undefined ? { [ANNOTATION_CREATE_ID]: made } : {}) },
-      ...(made !== undefined ? { finalizers: [SECRET_FINALIZER] } : {}),
+      annotations: meta.annotations,
       ownerReferences: [
         {
           apiVersion: API_VERSION,

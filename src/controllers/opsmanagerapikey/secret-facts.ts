@@ -1,6 +1,6 @@
-import type { V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
-import { ANNOTATION_CREATE_ID, SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
-import { ANNOTATION_DATA_HASH, ANNOTATION_PAIR_HASH, dataDigest, guardOf, readSecret, secretMetadata, type SecretReading } from './secret-builder.ts';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { OpsManagerApiKey } from '../../api/types.ts';
+import { ANNOTATION_DATA_HASH, ANNOTATION_PAIR_HASH, dataDigest, readSecret, secretMetadata, type SecretReading } from './secret-builder.ts';
 
 /**
  * What the cache keeps of a managed Secret's data, derived when the Secret arrives: no value
@@ -27,30 +27,9 @@ export function dropSecretData(secret: V1Secret): V1Secret {
   const annotations = secret.metadata?.annotations ?? {};
   const facts: SecretFacts = { reading: readSecret(secret), asWritten: annotations[ANNOTATION_DATA_HASH] === dataDigest(secret.data) };
   // A new object rather than `delete`: an object literal keeps V8's compact layout.
-  const out: WithFacts = { apiVersion: secret.apiVersion, kind: secret.kind, metadata: compactMetadata(secret.metadata), type: secret.type };
+  const out: WithFacts = { apiVersion: secret.apiVersion, kind: secret.kind, metadata: secret.metadata, type: secret.type };
   if (secret.immutable !== undefined) out.immutable = secret.immutable;
   out[FACTS] = facts;
-  return out;
-}
-
-/** Shared by every cached Secret that carries only our finalizer (10,000 arrays of one string are 0.4 MiB). */
-const ONLY_OURS: string[] = Object.freeze([SECRET_FINALIZER]) as string[];
-
-/**
- * The metadata the cache keeps: without the create's id (unique per Secret, and read only from
- * a live copy: only a sweep or a clean-up, which read live, asks which create wrote the Secret),
- * and with one shared finalizer list. A cached copy is never written back whole (a rewrite reads
- * the Secret live first; a release patches the finalizers alone).
- */
-function compactMetadata(meta: V1ObjectMeta | undefined): V1ObjectMeta | undefined {
-  const annotations = meta?.annotations;
-  if (!meta || (annotations?.[ANNOTATION_CREATE_ID] === undefined && meta.finalizers === undefined)) return meta;
-  const out: V1ObjectMeta = { ...meta };
-  if (annotations?.[ANNOTATION_CREATE_ID] !== undefined) {
-    const { [ANNOTATION_CREATE_ID]: _made, ...rest } = annotations;
-    out.annotations = rest;
-  }
-  if (meta.finalizers?.length === 1 && meta.finalizers[0] === SECRET_FINALIZER) out.finalizers = ONLY_OURS;
   return out;
 }
 
@@ -72,7 +51,7 @@ export function cachedSecretMatches(obj: OpsManagerApiKey, secret: V1Secret, fac
   if (!facts.asWritten) return false;
   // The pair's hash was checked against the pair itself, and the data's against the data, when
   // the facts were derived: both annotations are taken as they are.
-  const want = secretMetadata(obj, facts.reading.keyId, { pair: annotations[ANNOTATION_PAIR_HASH], data: annotations[ANNOTATION_DATA_HASH] }, guardOf(secret) !== undefined);
+  const want = secretMetadata(obj, facts.reading.keyId, { pair: annotations[ANNOTATION_PAIR_HASH], data: annotations[ANNOTATION_DATA_HASH] });
   const subset = (w: Record<string, string>, have: Record<string, string> | undefined): boolean => Object.entries(w).every(([k, v]) => have?.[k] === v);
   return subset(want.labels, secret.metadata?.labels) && subset(want.annotations, annotations);
 }

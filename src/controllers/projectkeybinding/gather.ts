@@ -1,3 +1,4 @@
+import { connectionRef, recordedConnection } from '../opsmanagerapikey/facts.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { ConnectionError, type Connection, type ConnectionPool } from '../shared/connections.ts';
@@ -44,7 +45,8 @@ export async function gatherMore(deps: BindingGatherDeps, s: BindingSession, rea
   let { g, conn } = s;
   const deleting = g.obj.metadata.deletionTimestamp !== undefined;
   if (!conn && g.connection.state === 'unread') {
-    const ref = g.key.state === 'present' ? g.key.key.spec.connectionSecretRef : undefined;
+    // The connection that made the key status names: the key is only ever acted on through it.
+    const ref = g.key.state === 'present' ? connectionRef(recordedConnection(g.key.key)) : undefined;
     try {
       conn = await deps.connections.resolve(g.obj.metadata.namespace ?? '', ref, { forCleanup: deleting });
       g = { ...g, connection: { state: 'read' } };

@@ -23,6 +23,8 @@ export interface Connection {
   client: OpsManagerClient;
   baseUrl: string;
   isDefault: boolean;
+  /** The public key of the connection's own credential: that key is never adopted nor changed for a resource. */
+  publicKey: string;
   /** The CA bundle the connection trusts, for other credentials against the same Ops Manager. */
   caPem?: string;
 }
@@ -101,7 +103,13 @@ export class ConnectionPool {
       ? await this.fromSecret(namespace, ref.name, `spec.connectionSecretRef ${ref.name}`, opts.forCleanup === true)
       : await this.defaultCredentials();
     const source = ref ? `${namespace}/${ref.name}` : 'default';
-    return { client: this.clientFor(source, creds), baseUrl: creds.baseUrl, isDefault: ref === undefined, ...(creds.caPem ? { caPem: creds.caPem } : {}) };
+    return {
+      client: this.clientFor(source, creds),
+      baseUrl: creds.baseUrl,
+      isDefault: ref === undefined,
+      publicKey: creds.publicKey,
+      ...(creds.caPem ? { caPem: creds.caPem } : {}),
+    };
   }
 
   /**

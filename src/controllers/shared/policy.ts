@@ -10,13 +10,24 @@ export interface KeyPolicy {
   allowedRoles: readonly string[];
   /** ORG_OWNER through the default connection would let a namespace user become organization owner. */
   allowOrgOwnerViaDefault: boolean;
+  /**
+   * Namespaces that may adopt with `rotate: true` (`['*']`: all). That form proves nothing about
+   * the key (anyone can read key ids), so it is refused unless an admin allows it.
+   */
+  adoptRotateNamespaces: readonly string[];
 }
 
 export const DEFAULT_POLICY: KeyPolicy = {
   defaultConnectionNamespaces: ['*'],
   allowedRoles: [],
   allowOrgOwnerViaDefault: false,
+  adoptRotateNamespaces: [],
 };
+
+/** Whether `namespace` may adopt a key without its private key (`rotate: true`). */
+export function mayAdoptByRotation(policy: KeyPolicy, namespace: string): boolean {
+  return policy.adoptRotateNamespaces.includes('*') || policy.adoptRotateNamespaces.includes(namespace);
+}
 
 export type PolicyVerdict = { allowed: true } | { allowed: false; message: string };
 

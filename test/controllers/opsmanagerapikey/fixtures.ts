@@ -17,28 +17,33 @@ export function key(spec: Partial<OpsManagerApiKeySpec> = {}, status?: OpsManage
   };
 }
 
+/** What status says once key-1 is recorded through the default connection. */
+export const RECORDED: OpsManagerApiKeyStatus = { keyId: 'key-1', publicKey: 'abcdefgh', connection: 'default' };
+
 export function remote(over: Partial<RemoteKey> = {}): RemoteKey {
   return { id: 'key-1', publicKey: 'abcdefgh', desc: 'team-a/k', roles: ['ORG_READ_ONLY'], accessList: [], ...over };
 }
 
 const RAW: V1Secret = { metadata: { name: 'k', namespace: 'team-a', resourceVersion: '7' }, data: {} };
 
-/** `createId`: written by that create (omkeys.io/create-id), with the operator's finalizer; `deleting`: being deleted. */
-export function ours(over: { keyId?: string; pairIntact?: boolean; matchesDesired?: boolean; complete?: boolean; createId?: string; deleting?: boolean; annotations?: Record<string, string> } = {}): Gathered['secret'] {
-  const annotations = { ...(over.createId !== undefined ? { 'omkeys.io/create-id': over.createId } : {}), ...over.annotations };
-  const raw = over.createId === undefined && !over.deleting && over.annotations === undefined ? RAW : {
+/**
+ * Our Secret. `legacyFinalizer`: it carries the finalizer an earlier version wrote; `deleting`:
+ * being deleted; `publicKey`: the public key of its pair.
+ */
+export function ours(over: { keyId?: string; publicKey?: string; pairIntact?: boolean; matchesDesired?: boolean; complete?: boolean; legacyFinalizer?: boolean; deleting?: boolean; annotations?: Record<string, string> } = {}): Gathered['secret'] {
+  const raw = !over.legacyFinalizer && !over.deleting && over.annotations === undefined ? RAW : {
     ...RAW,
     metadata: {
       ...RAW.metadata,
-      annotations,
-      ...(over.createId !== undefined ? { finalizers: ['omkeys.io/secret-protection'] } : {}),
+      ...(over.annotations ? { annotations: over.annotations } : {}),
+      ...(over.legacyFinalizer ? { finalizers: ['omkeys.io/secret-protection'] } : {}),
       ...(over.deleting ? { deletionTimestamp: NOW } : {}),
     },
   };
   return {
     state: 'ours',
     raw,
-    reading: { keyId: 'keyId' in over ? over.keyId : 'key-1', publicKey: 'abcdefgh', pairIntact: over.pairIntact ?? true },
+    reading: { keyId: 'keyId' in over ? over.keyId : 'key-1', publicKey: over.publicKey ?? 'abcdefgh', pairIntact: over.pairIntact ?? true },
     matchesDesired: over.matchesDesired ?? true,
     complete: over.complete ?? true,
   };
@@ -52,7 +57,7 @@ export function gathered(obj: OpsManagerApiKey, over: Partial<Gathered> = {}): G
     now: NOW,
     policy: DEFAULT_POLICY,
     secret: ours(),
-    connection: { state: 'read', baseUrl: 'http://om.example', orgId: ORG },
+    connection: { state: 'read', name: 'default', baseUrl: 'http://om.example', orgId: ORG, publicKey: 'opsmgrkey' },
     remote: { state: 'present', key: remote() },
     pending: { state: 'read', keyIds: [] },
     bindings: [],

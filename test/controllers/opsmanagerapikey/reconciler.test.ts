@@ -7,12 +7,14 @@ import { ORG, PROJECT } from '../support/recording-om.ts';
 
 const TAG = 'omkeys-pending:uid-1';
 const MARK = 'key replace finalizers=omkeys.io/finalizer +pending-mark';
-/** A first key: the pending mark (with the finalizer) is the only write before the create; its Secret is protected by our finalizer. */
-const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k'];
+/** Status records the new key (still tagged) and settles the mark before the rename. */
+const RECORD = 'key status Ready=False Progressing settles-mark';
+/** A first key: the pending mark (with the finalizer) is the only write before the create. */
+const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k'];
 /** A replacement also states in status what it does before the create. */
-const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k'];
-/** The one status write after the create: it records the key, settles the mark and says Ready. */
-const READY_SETTLED = 'key status Ready=True Provisioned settles-mark';
+const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k'];
+/** The status write after the rename: Ready. */
+const READY_SETTLED = 'key status Ready=True Provisioned';
 const later = '2026-11-28T13:00:00Z';
 const earlier = '2026-11-28T11:30:00Z';
 const deleting = { deletionTimestamp: '2026-11-28T12:00:00Z' };
@@ -27,14 +29,14 @@ interface Row {
 
 const rows: Row[] = [
   {
-    name: 'org key, first reconcile: three writes and the Event (finalizer with the pending mark, Secret, Ready), no read',
+    name: 'org key, first reconcile: four writes and the Event (finalizer with the pending mark, Secret, record, Ready), no read',
     setup: (w) => w.key({}, undefined, { finalizers: [] }),
     writes: [...CREATED_ORG, READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'project key: created through its project, organization read once, no org-endpoint create',
     setup: (w) => w.projectKey(),
-    writes: [MARK, `om createProjectKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
+    writes: [MARK, `om createProjectKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'access list and bound project roles are in place before the Secret is written',
@@ -42,7 +44,7 @@ const rows: Row[] = [
       w.key({ accessList: [{ ipAddress: '192.0.2.1' }] });
       w.bindings = [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a', finalizers: ['omkeys.io/finalizer'] }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } }];
     },
-    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
+    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', `om assignProjectKey ${PROJECT} new-1 GROUP_READ_ONLY`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', READY_SETTLED, 'event Normal KeyCreated'],
   },
   {
     name: 'steady state: nothing written anywhere',
@@ -68,7 +70,7 @@ const rows: Row[] = [
       w.om.addKey('key-1', { roles: [{ groupId: PROJECT, roleName: 'GROUP_READ_ONLY' }] });
       w.projectKey(readyStatus('key-1', { previousKeyId: 'key-0', previousKeyRevokeAt: later }));
     },
-    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
+    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'pair edited by hand: replaced (the Secret updated in place), old key deleted',
@@ -116,7 +118,7 @@ const rows: Row[] = [
       w.om.addKey('key-1');
       w.secretFor(w.key({ rotation: { every: '1h', gracePeriod: '10m' } }, readyStatus('key-1', { rotatedAt: '2026-11-28T10:00:00Z' })), 'key-1');
     },
-    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k +protected', 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating settles-mark', 'event Normal KeyReplaced'],
+    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
   },
   {
     name: 'grace period over: the previous key is deleted',
@@ -167,7 +169,7 @@ const rows: Row[] = [
     name: 'after an interrupted create: the unconfirmed key is deleted, then a key is made',
     setup: (w) => {
       w.om.addKey('orphan', { desc: TAG });
-      w.key({}, undefined, { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm0', tag: TAG, startedAt: earlier }) } });
+      w.key({}, undefined, { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm0', tag: TAG, startedAt: earlier, connection: 'default' }) } });
     },
     writes: ['om deleteOrgKey orphan', 'event Warning OrphanKeyDeleted', 'key status no Ready settles-mark', ...CREATED_ORG, READY_SETTLED, 'event Normal KeyCreated'],
   },
@@ -219,35 +221,23 @@ describe('omkey reconciler: exact writes (recording fakes of Kubernetes and Ops 
         return out;
       };
     };
-    const cases = [
-      { name: 'gone: the key made for it is deleted and its Secret released (garbage collection takes it), nothing else written to Kubernetes', recreate: false },
-      { name: 'made again under the same name (another uid): the first one\'s key is deleted all the same', recreate: true },
-    ];
-    for (const c of cases) {
-      it(c.name, async () => {
-        const w = new KeyWorld();
-        w.key({}, undefined, { finalizers: [] });
-        vanishAfterMark(w, c.recreate);
-        expect(await w.reconcile()).to.equal(undefined);
-        // The key was renamed before the refused status write: the Secret's create id names it, not a tag.
-        expect(w.writes).to.deep.equal([MARK, `om createOrgKey desc=${TAG}`, 'secret create k +protected', 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted', 'secret release k']);
-        expect([...w.om.keys.keys()], 'keys left in Ops Manager').to.deep.equal([]);
-        // Minted: its pair reached a Secret (which goes with its owner).
-        expect(w.tallies).to.deep.equal(['KeyMinted Initial', 'OrphanDeleted']);
-      });
-    }
-
-    it('Ops Manager down during the clean-up: the next reconcile of the same queue key finishes it', async () => {
+    it('gone: its record cannot be written, so the key it made keeps its tag (the janitor\'s), never renamed', async () => {
       const w = new KeyWorld();
       w.key({}, undefined, { finalizers: [] });
       vanishAfterMark(w);
-      w.om.failOnce('deleteOrgKey', new UnavailableError('down'));
-      expect(await w.reconcile()).to.be.instanceOf(TransientError);
-      expect([...w.om.keys.keys()]).to.deep.equal(['new-1']);
-      w.writes.length = 0;
-      expect(await w.reconcile()).to.equal(undefined);
-      expect(w.writes).to.deep.equal(['om deleteOrgKey new-1', 'event Warning OrphanKeyDeleted', 'secret release k']);
-      expect([...w.om.keys.keys()]).to.deep.equal([]);
+      expect(await w.reconcile()).to.be.instanceOf(Error);
+      expect(w.writes).to.deep.equal([MARK, `om createOrgKey desc=${TAG}`, 'secret create k']);
+      expect([...w.om.keys.values()].map((k) => k.desc), 'the key made for it').to.deep.equal([TAG]);
+    });
+
+    it('made again under the same name (another uid): the first one\'s key keeps its tag; the new resource never names it', async () => {
+      const w = new KeyWorld();
+      w.key({}, undefined, { finalizers: [] });
+      vanishAfterMark(w, true);
+      expect(await w.reconcile()).to.be.instanceOf(Error);
+      expect([...w.om.keys.values()].map((k) => k.desc)).to.deep.equal([TAG]);
+      expect(w.stored().metadata.uid).to.equal('uid-2');
+      expect(w.stored().status?.keyId).to.equal(undefined);
     });
 
     it('a 404 from a resource that still exists (same uid) is an ordinary failure: nothing deleted', async () => {
@@ -266,13 +256,14 @@ describe('omkey reconciler: exact writes (recording fakes of Kubernetes and Ops 
     });
   });
 
-  it('Ready=True only once Ops Manager holds the real description', async () => {
+  it('status records the key before its rename, and says Ready=True only once Ops Manager holds the real description', async () => {
     const w = new KeyWorld();
     w.key();
     await w.reconcile();
     const ready = w.stored().status?.conditions?.find((c) => c.type === ConditionType.Ready);
     expect(ready?.status).to.equal('True');
     expect(w.om.keys.get(w.stored().status?.keyId ?? '')?.desc).to.equal('team-a/k');
+    expect(w.writes.indexOf(RECORD)).to.be.lessThan(w.writes.indexOf('om updateOrgKey new-1 desc=team-a/k'));
     expect(w.writes.indexOf('om updateOrgKey new-1 desc=team-a/k')).to.be.lessThan(w.writes.indexOf(READY_SETTLED));
   });
 });

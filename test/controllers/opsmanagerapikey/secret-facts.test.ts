@@ -28,34 +28,23 @@ describe('omkey Secrets in the cache: metadata and facts, no data', () => {
     expect(c.metadata?.labels?.team).to.equal('a');
   });
 
-  it('the cached copy of a new key\'s Secret keeps no create id (read live only) and shares one finalizer list; it still matches', () => {
-    const a = cached(buildSecret(obj, km, { createId: 'm1' }));
-    const b = cached(buildSecret(obj, { ...km, keyId: 'key-2' }, { createId: 'm2' }));
-    expect(a.metadata?.annotations?.['omkeys.io/create-id']).to.equal(undefined);
-    expect(a.metadata?.annotations?.['omkeys.io/deletion-policy'], 'what the clean-up reads stays').to.equal('Delete');
-    expect(a.metadata?.finalizers).to.deep.equal(['omkeys.io/secret-protection']);
-    expect(a.metadata?.finalizers).to.equal(b.metadata?.finalizers);
-    expect(matchesFromCache(obj, buildSecret(obj, km, { createId: 'm1' }))).to.equal(true);
+  it('a new key\'s Secret carries no finalizer and nothing the operator would read back as a record', () => {
+    const made = buildSecret(obj, km);
+    expect(made.metadata?.finalizers).to.equal(undefined);
+    const ours = Object.keys(made.metadata?.annotations ?? {}).filter((k) => k.startsWith('omkeys.io/')).sort();
+    expect(ours).to.deep.equal(['omkeys.io/data-sha256', 'omkeys.io/key-id', 'omkeys.io/pair-sha256', 'omkeys.io/template-sha256']);
   });
 
   it('a Secret as the operator wrote it matches, from the cache alone', () => {
     expect(matchesFromCache(obj, buildSecret(obj, km))).to.equal(true);
   });
 
-  it('a Secret with our finalizer carries the spec\'s connection and deletion policy: a change of either re-renders it, an older Secret is left as it is', () => {
-    const made = buildSecret(obj, km, { createId: 'm1' });
-    expect(made.metadata?.annotations).to.include({ 'omkeys.io/create-id': 'm1', 'omkeys.io/deletion-policy': 'Delete', 'omkeys.io/connection': '' });
-    expect(made.metadata?.finalizers).to.deep.equal(['omkeys.io/secret-protection']);
-    expect(matchesFromCache(obj, made), 'as written').to.equal(true);
-    const retain = key({ secret: { template }, deletionPolicy: 'Retain' });
-    const viaConnection = key({ secret: { template }, connectionSecretRef: { name: 'om-team' } });
-    for (const changed of [retain, viaConnection]) {
-      expect(matchesFromCache(changed, made), 'from the cache').to.equal(false);
-      expect(secretMatches(made, buildSecret(changed, km, {})), 'with the data').to.equal(false);
+  it('a change of connection or deletion policy does not re-render the Secret (it names neither)', () => {
+    const made = buildSecret(obj, km);
+    for (const changed of [key({ secret: { template }, deletionPolicy: 'Retain' }), key({ secret: { template }, connectionSecretRef: { name: 'om-team' } })]) {
+      expect(matchesFromCache(changed, made), 'from the cache').to.equal(true);
+      expect(secretMatches(made, buildSecret(changed, km)), 'with the data').to.equal(true);
     }
-    expect(buildSecret(retain, km, {}).metadata?.annotations?.['omkeys.io/deletion-policy']).to.equal('Retain');
-    const older = buildSecret(obj, km);
-    expect(matchesFromCache(retain, older), 'a Secret without our finalizer does not need them').to.equal(true);
   });
 
   // Each edit: the full comparison (with the data) and the cache's must both see it.
@@ -93,7 +82,7 @@ describe('omkey Secrets in the cache: metadata and facts, no data', () => {
 
   it('decide reads the Secret before re-rendering one the cache cannot vouch for, and only then', () => {
     const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000 }, freshnessMs: 60_000, remote: { state: 'unread' as const }, connection: { state: 'unread' as const } };
-    const k = key({}, { keyId: 'key-1' });
+    const k = key({}, { keyId: 'key-1', publicKey: 'abcdefgh', connection: 'default' });
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ matchesDesired: false, complete: false }) })))).to.deep.equal(['read secret']);
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ matchesDesired: false, complete: true }) })))).to.deep.equal(['SecretWrite', 'Event SecretRepaired']);
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ complete: false }) })))).to.deep.equal([]);

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { FINALIZER, type OpsManagerApiKey, type OpsManagerApiKeySpec, type OpsManagerApiKeyStatus, type ProjectKeyBinding } from '../../../src/api/types.ts';
+import { FINALIZER, LEGACY_SECRET_FINALIZER, type OpsManagerApiKey, type OpsManagerApiKeySpec, type OpsManagerApiKeyStatus, type ProjectKeyBinding } from '../../../src/api/types.ts';
 import { OpsManagerApiKeyReconciler } from '../../../src/controllers/opsmanagerapikey/reconciler.ts';
 import { buildSecret } from '../../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { dropSecretData } from '../../../src/controllers/opsmanagerapikey/secret-facts.ts';
@@ -78,8 +78,8 @@ export class KeyWorld {
     return this.key({ orgId: undefined, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }, status, meta);
   }
 
-  /** Our Secret holding key `keyId`'s pair, as the operator writes it (`made`: by that create, with our finalizer). */
-  secretFor(obj: OpsManagerApiKey, keyId: string, made?: { createId: string }): void {
+  /** Our Secret holding key `keyId`'s pair, as the operator writes it (`legacy`: as an earlier version did, with its finalizer). */
+  secretFor(obj: OpsManagerApiKey, keyId: string, legacy = false): void {
     const s = buildSecret(obj, {
       keyId,
       publicKey: `pub-${keyId}`,
@@ -87,7 +87,8 @@ export class KeyWorld {
       baseUrl: BASE_URL,
       ...(obj.spec.orgId ? { orgId: obj.spec.orgId } : {}),
       ...(obj.spec.projectId ? { projectId: obj.spec.projectId } : {}),
-    }, made);
+    });
+    if (legacy && s.metadata) s.metadata.finalizers = [LEGACY_SECRET_FINALIZER];
     this.secrets.put(s);
   }
 
@@ -136,5 +137,6 @@ export const readyStatus = (keyId: string, extra: Partial<OpsManagerApiKeyStatus
   accessList: [],
   secretName: 'k',
   rotatedAt: '2026-11-28T11:00:00Z',
+  connection: 'default',
   ...extra,
 });

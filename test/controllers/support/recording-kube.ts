@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { SECRET_FINALIZER, type Condition } from '../../../src/api/types.ts';
+import { LEGACY_SECRET_FINALIZER, type Condition } from '../../../src/api/types.ts';
 import type { EventSink, ObjectStore, SecretStore } from '../../../src/controllers/shared/ports.ts';
 
 type Obj = { metadata: { name?: string; namespace?: string; resourceVersion?: string; finalizers?: string[] }; status?: { conditions?: Condition[] } };
@@ -111,9 +111,9 @@ export class RecordingSecrets implements SecretStore {
   }
 }
 
-/** ` +protected` on the write of a Secret that carries the operator's finalizer (a new key's pair). */
+/** ` +protected` on the write of a Secret that carries the finalizer earlier versions wrote: this one never must. */
 function guarded(s: V1Secret): string {
-  return (s.metadata?.finalizers ?? []).includes(SECRET_FINALIZER) ? ' +protected' : '';
+  return (s.metadata?.finalizers ?? []).includes(LEGACY_SECRET_FINALIZER) ? ' +protected' : '';
 }
 
 export class RecordingEvents implements EventSink {
