@@ -1,9 +1,12 @@
 import { findCondition, Reason } from '../../src/api/conditions.ts';
 import type { AdoptSpec, OpsManagerApiKey } from '../../src/api/types.ts';
 import { decodeSecretData, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { checkPolicy, mayAdoptByRotation } from '../../src/controllers/shared/policy.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 import type { KubeObject } from '../support/fake-kube.ts';
 import type { HistoryEvent } from './model.ts';
+import { HISTORY_POLICY } from './operator.ts';
+import { adoptionVictim } from './tampering.ts';
 import type { World } from './world.ts';
 
 // Adoption (spec.adopt, docs/rotation-and-adoption.md): the keys an administrator makes by
@@ -30,7 +33,9 @@ export function handMadeKey(w: World): ApiKey {
 
 /** The key made by hand that `target` picks among those still in Ops Manager; one is made if there is none. */
 function handKey(w: World, target: number): ApiKey {
-  const present = [...w.foreignKeys.keys()].map((id) => w.fixture.sim.state.apiKeys.get(id)).filter((k): k is ApiKey => !!k);
+  const victims = new Set([w.victims.hand, w.victims.project]);
+  const ids = [...w.foreignKeys.keys()].filter((id) => !victims.has(id));
+  const present = ids.map((id) => w.fixture.sim.state.apiKeys.get(id)).filter((k): k is ApiKey => !!k);
   return present[target % Math.max(1, present.length)] ?? handMadeKey(w);
 }
 
@@ -46,10 +51,11 @@ function managedPrivateKey(w: World, k: OpsManagerApiKey): string | undefined {
  * Returns the spec.adopt to create the resource with.
  */
 export function prepareAdoption(w: World, ns: string, name: string, e: AdoptEvent): AdoptSpec {
-  const rotate = e.how === 'rotate' || ((e.how === 'unknown' || e.how === 'rival') && e.rotate);
+  const rotate = e.how === 'rotate' || ((e.how === 'unknown' || e.how === 'rival' || e.how === 'victim') && e.rotate);
   let keyId: string;
   let privateKey: string | undefined;
   if (e.how === 'unknown') keyId = UNKNOWN_KEY;
+  else if (e.how === 'victim') keyId = adoptionVictim(w, e.target);
   else if (e.how === 'rival') {
     const managed = w.liveKeys().filter((k) => k.status?.keyId && !k.metadata.deletionTimestamp);
     const rival = managed[e.target % Math.max(1, managed.length)];
@@ -63,6 +69,9 @@ export function prepareAdoption(w: World, ns: string, name: string, e: AdoptEven
   }
   const projects = w.fixture.sim.state.apiKeys.get(keyId)?.roles.map((r) => r.groupId).filter((g): g is string => !!g);
   w.projectsAtAdoption.set(`${ns}/${name}`, new Set(projects));
+  if (rotate && mayTakeByRotation(w, ns, keyId)) w.owners.grant(ns, keyId);
+  const proof = e.how !== 'no-secret' && privateKey !== undefined && privateKey === w.fixture.sim.state.apiKeys.get(keyId)?.privateKey;
+  if (!rotate && proof) w.owners.grant(ns, keyId);
   if (rotate) return { keyId, rotate: true };
   const ref = { name: `${name}-old-key`, key: 'privateKey' };
   if (e.how === 'no-secret') return { keyId, privateKeySecretRef: ref };
@@ -73,6 +82,18 @@ export function prepareAdoption(w: World, ns: string, name: string, e: AdoptEven
   if (existing) w.kube.replace('Secret', { ...secret, metadata: { ...existing.metadata } });
   else w.kube.create('Secret', secret);
   return { keyId, privateKeySecretRef: ref };
+}
+
+/**
+ * Whether `rotate: true` makes the key the namespace's: the policy allows it there, the key is
+ * not the operator's own credential nor tracked by a resource, and the project roles it would
+ * keep pass the policy.
+ */
+function mayTakeByRotation(w: World, ns: string, keyId: string): boolean {
+  const key = w.fixture.sim.state.apiKeys.get(keyId);
+  if (!key || !mayAdoptByRotation(HISTORY_POLICY, ns) || keyId === w.victims.operator) return false;
+  if (w.liveKeys().some((k) => k.status?.keyId === keyId || k.status?.previousKeyId === keyId)) return false;
+  return checkPolicy(HISTORY_POLICY, ns, true, key.roles.filter((r) => r.groupId).map((r) => r.roleName)).allowed;
 }
 
 /**
@@ -122,6 +143,13 @@ export function adoptionExpected(w: World, k: OpsManagerApiKey, all: readonly Op
   if (!key) return Reason.AdoptionKeyNotFound;
   const rival = all.some((o) => o.metadata.uid !== k.metadata.uid && (o.status?.keyId === key.id || o.status?.previousKeyId === key.id || (o.spec.adopt?.keyId === key.id && older(o, k))));
   if (rival) return Reason.AdoptionConflict;
+  const ns = k.metadata.namespace ?? '';
+  const viaDefault = k.spec.connectionSecretRef === undefined;
+  const credential = viaDefault ? sim.admin.publicKey : w.victims.conn[ns]?.publicKey;
+  const kept = key.roles.filter((r) => r.groupId).map((r) => r.roleName);
+  const rotateRefused = adopt.rotate === true && !mayAdoptByRotation(HISTORY_POLICY, ns);
+  const refused = key.publicKey === credential || rotateRefused || !checkPolicy(HISTORY_POLICY, ns, viaDefault, kept).allowed;
+  if (refused) return Reason.AdoptionRefused;
   if (adopt.rotate) return 'Ready';
   const ref = adopt.privateKeySecretRef;
   const raw = ref && (w.kube.get('Secret', k.metadata.namespace ?? '', ref.name)?.data as Record<string, string> | undefined)?.[ref.key];

@@ -1,10 +1,13 @@
-import { findCondition } from '../../src/api/conditions.ts';
+import { findCondition, Reason } from '../../src/api/conditions.ts';
 import type { Condition, OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
 import { canonicalCidr, wantedCidrs } from '../../src/controllers/opsmanagerapikey/access-list.ts';
-import { buildSecret, decodeSecretData, desiredDescription, guardOf, isOwnedBy, materialFromSecret, secretMatches, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { parsePendingTag } from '../../src/controllers/opsmanagerapikey/pending-tag.ts';
+import { buildSecret, decodeSecretData, desiredDescription, isOwnedBy, materialFromSecret, secretMatches, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { checkPolicy } from '../../src/controllers/shared/policy.ts';
 import { collect, OpsManagerClient } from '../../src/opsmanager/client.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 import { adoptedKeys, adoptionExpected, checkAdoption } from './adoption.ts';
+import { HISTORY_POLICY } from './operator.ts';
 import type { Violation, World } from './world.ts';
 
 // The promises of docs/crash-safety.md and issue 10, checked on a settled world. Each check
@@ -28,9 +31,9 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
   const track = (id: string | undefined, who: string): void => {
     if (id) trackers.set(id, [...(trackers.get(id) ?? []), who]);
   };
+  // Status is the record: the Secret is output, checked against it only when Ready (checkReadyKey).
   for (const k of keys) {
-    const current = new Set([k.status?.keyId, w.secretKeyId(k)].filter((x): x is string => !!x));
-    if (current.size > 1) v('one-current-key', `${refOf(k)}: status.keyId ${k.status?.keyId ?? '-'} but its Secret names ${w.secretKeyId(k) ?? '-'}`);
+    const current = new Set([k.status?.keyId].filter((x): x is string => !!x));
     const prev = k.status?.previousKeyId;
     if (prev && current.has(prev)) v('one-current-key', `${refOf(k)}: previousKeyId ${prev} is also its current key`);
     for (const id of current) track(id, `${refOf(k)} (current)`);
@@ -40,8 +43,14 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
   }
   // A key made by hand is the administrator's, like the keys of Retain resources, until a resource adopts it.
   const adopted = adoptedKeys(w);
+  const connKeys = new Set(Object.values(w.victims.conn).map((c) => c.id));
+  const live = new Set(keys.map((k) => k.metadata.uid));
   for (const key of omKeys) {
-    if ((w.foreignKeys.has(key.id) && !adopted.has(key.id)) || w.retained.has(key.id)) continue;
+    if ((w.foreignKeys.has(key.id) && !adopted.has(key.id)) || w.retained.has(key.id) || connKeys.has(key.id)) continue;
+    // A tenant that forged or removed its resource's mark may leave its own tagged key until the
+    // resource goes (then it is the janitor's).
+    const tagUid = parsePendingTag(key.desc)?.uid;
+    if (tagUid !== undefined && live.has(tagUid) && w.marksTampered.has(tagUid)) continue;
     const by = trackers.get(key.id) ?? [];
     if (by.length === 0) v('no-orphan-key', `Ops Manager key ${key.id} (${key.desc}; roles ${roleText(key)}) is tracked by no resource`);
     if (by.length > 1) v('tracked-once', `Ops Manager key ${key.id} is tracked by ${by.join(', ')}`);
@@ -61,6 +70,7 @@ export async function checkInvariants(w: World): Promise<Violation[]> {
     if (!isReady(k.status?.conditions)) {
       const c = findCondition(k.status?.conditions, 'Ready');
       if (expected !== undefined && expected !== 'Ready' && c?.status === 'False' && c.reason === expected) continue;
+      if (c?.status === 'False' && c.reason === blockedFor(w, k)) continue;
       const check = expected !== undefined && expected !== 'Ready' ? 'adoption-refused-truly' : 'eventually-ready';
       v(check, `${refOf(k)} is not Ready after settling: ${c ? `${c.reason}: ${c.message}` : 'no Ready condition'}${check === 'eventually-ready' ? '' : `; expected ${expected ?? ''}`}`);
       continue;
@@ -103,9 +113,20 @@ export function checkAtOnce(w: World): Violation[] {
     if (k.metadata.deletionTimestamp || !isReady(k.status?.conditions)) continue;
     if (k.status?.observedGeneration !== k.metadata.generation) out.push({ check: 'changes-at-once', message: `${refOf(k)} is Ready for generation ${k.status?.observedGeneration ?? '-'} after its queue drained; spec is at ${k.metadata.generation ?? '-'}` });
     const s = w.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
-    if (s && isOwnedBy(s, k) && !secretMatches(s, buildSecret(k, materialFromSecret(s), guardOf(s)))) out.push({ check: 'changes-at-once', message: `${refOf(k)}: its Secret differs from what the spec renders after its queue drained` });
+    if (s && isOwnedBy(s, k) && !secretMatches(s, buildSecret(k, materialFromSecret(s)))) out.push({ check: 'changes-at-once', message: `${refOf(k)}: its Secret differs from what the spec renders after its queue drained` });
   }
   return out;
+}
+
+/**
+ * Why a resource must stay not Ready, by what the user (or a tenant) wrote: roles the policy
+ * refuses, a Secret not its own in the way.
+ */
+function blockedFor(w: World, k: OpsManagerApiKey): string | undefined {
+  const viaDefault = k.spec.connectionSecretRef === undefined;
+  if (!checkPolicy(HISTORY_POLICY, k.metadata.namespace ?? '', viaDefault, k.spec.roles).allowed) return Reason.PolicyDenied;
+  const s = w.kube.get('Secret', k.metadata.namespace ?? '', secretName(k));
+  return s && !isOwnedBy(s as never, k) ? Reason.SecretConflict : undefined;
 }
 
 /** A create recorded as pending and never settled: the omkeys.io/create-pending annotation not yet named by status.createSettled. */
@@ -113,11 +134,7 @@ function openCreateMark(k: OpsManagerApiKey): boolean {
   const status = k.status;
   const mark = k.metadata.annotations?.['omkeys.io/create-pending'];
   if (mark === undefined) return false;
-  try {
-    return mark !== status?.createSettled && (JSON.parse(mark) as { id?: string }).id !== status?.createSettled;
-  } catch {
-    return true;
-  }
+  return mark !== status?.createSettled;
 }
 
 function roleText(key: ApiKey): string {
@@ -161,7 +178,7 @@ function checkBinding(w: World, b: ProjectKeyBinding, keys: OpsManagerApiKey[], 
   const cond = findCondition(b.status?.conditions, 'Ready');
   if (cond?.status !== 'True') {
     const rival = all.some((o) => o !== b && o.metadata.namespace === b.metadata.namespace && o.spec.apiKeyRef.name === b.spec.apiKeyRef.name && o.spec.projectId === b.spec.projectId && older(o, b));
-    const refused = key ? adoptionExpected(w, key, keys) : undefined;
+    const refused = key ? adoptionExpected(w, key, keys) ?? blockedFor(w, key) : undefined;
     const excused = !key || !!key.metadata.deletionTimestamp || key.spec.projectId === b.spec.projectId || rival || (refused !== undefined && refused !== 'Ready');
     if (!excused) v('eventually-ready', `${who} is not Ready after settling: ${cond ? `${cond.reason}: ${cond.message}` : 'no Ready condition'}`);
     return;

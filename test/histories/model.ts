@@ -43,7 +43,11 @@ export type SpecChange =
   | { what: 'rotation'; rotation: Rotation }
   | { what: 'template'; template: boolean }
   | { what: 'secret-name'; own: boolean }
-  | { what: 'deletion-policy'; retain: boolean };
+  | { what: 'deletion-policy'; retain: boolean }
+  /** spec.connectionSecretRef: the namespace's own Ops Manager connection (`om-conn`), or none (the operator's). */
+  | { what: 'connection'; own: boolean }
+  /** Roles the operator's policy refuses through its connection (ORG_OWNER; GROUP_USER_ADMIN in a project). */
+  | { what: 'roles-denied' };
 
 export type SecretEdit = 'pair' | 'label' | 'annotation' | 'extra-key' | 'key-id';
 export type HandEdit = 'description' | 'roles' | 'delete' | 'access-add' | 'access-remove' | 'unassign';
@@ -53,7 +57,18 @@ export type Advance = '5s' | '61s' | '31m' | '2h1m';
  * Secret (`pair`), a wrong one (`wrong-pair`), no Secret (`no-secret`), or `rotate: true`; or a
  * key id that names no key (`unknown`), or the key another resource manages (`rival`), either way.
  */
-export type AdoptHow = 'pair' | 'wrong-pair' | 'no-secret' | 'rotate' | 'unknown' | 'rival';
+export type AdoptHow = 'pair' | 'wrong-pair' | 'no-secret' | 'rotate' | 'unknown' | 'rival' | 'victim';
+/**
+ * What a namespace editor (a tenant) writes to turn the operator against keys that are not the
+ * namespace's (issue 20; tampering.ts): the create-pending mark forged (its fields naming
+ * another connection, another resource's tag, a victim key), made unparsable or removed; the
+ * Secret's data set to a victim's key id (and public key, its pair hash recomputed); its
+ * annotations, finalizers or ownerReferences forged; a Secret written by hand; a Secret forged
+ * for a resource that never existed.
+ */
+export type TamperHow =
+  | 'mark-forge' | 'mark-garbage' | 'mark-remove'
+  | 'secret-key-id' | 'secret-pair' | 'secret-meta' | 'secret-owner' | 'secret-by-hand' | 'secret-forged';
 
 export type HistoryEvent =
   | { t: 'create-key'; slot: number; spec: KeySpecChoice }
@@ -67,6 +82,8 @@ export type HistoryEvent =
   | { t: 'hand-create' }
   /** A user creates a resource adopting a key (`target` picks the key made by hand or managed; one is made by hand if there is none). */
   | { t: 'adopt-key'; slot: number; spec: KeySpecChoice; how: AdoptHow; target: number; rotate: boolean }
+  /** A tenant tampers with what it may write; `victim` picks the key it aims at (tampering.ts victimIds). */
+  | { t: 'tamper'; slot: number; how: TamperHow; victim: number; other: boolean }
   /** A user asks for a rotation now (annotation omkeys.io/rotate with a new value). */
   | { t: 'rotate-now'; slot: number }
   | { t: 'time'; advance: Advance }
@@ -122,7 +139,14 @@ const specChange: fc.Arbitrary<SpecChange> = fc.oneof(
   fc.boolean().map((template) => ({ what: 'template' as const, template })),
   fc.boolean().map((own) => ({ what: 'secret-name' as const, own })),
   fc.boolean().map((retain) => ({ what: 'deletion-policy' as const, retain })),
+  fc.boolean().map((own) => ({ what: 'connection' as const, own })),
+  fc.constant({ what: 'roles-denied' as const }),
 );
+
+const TAMPERS: TamperHow[] = [
+  'mark-forge', 'mark-garbage', 'mark-remove',
+  'secret-key-id', 'secret-pair', 'secret-meta', 'secret-owner', 'secret-by-hand', 'secret-forged',
+];
 
 const ORG_PATHS = ['/orgs/*/apiKeys', '/orgs/*/apiKeys/*', '/orgs/*/apiKeys/*/accessList', '/orgs/*/apiKeys/*/accessList/*'];
 const GROUP_PATHS = ['/groups/*', '/groups/*/apiKeys', '/groups/*/apiKeys/*'];
@@ -140,6 +164,7 @@ const faultRule: fc.Arbitrary<FaultRule> = fc.oneof(
 
 const slot = fc.nat(KEY_SLOTS - 1);
 const bslot = fc.nat(BINDING_SLOTS - 1);
+const tamper = fc.record({ t: fc.constant('tamper' as const), slot, how: fc.constantFrom(...TAMPERS), victim: fc.nat(7), other: fc.boolean() });
 
 export const eventArb: fc.Arbitrary<HistoryEvent> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant('create-key' as const), slot, spec: keySpec }) },
@@ -167,11 +192,12 @@ export const eventArb: fc.Arbitrary<HistoryEvent> = fc.oneof(
       t: fc.constant('adopt-key' as const),
       slot,
       spec: keySpec,
-      how: fc.constantFrom<AdoptHow>('pair', 'pair', 'rotate', 'rotate', 'wrong-pair', 'no-secret', 'unknown', 'rival'),
-      target: fc.nat(3),
+      how: fc.constantFrom<AdoptHow>('pair', 'pair', 'rotate', 'rotate', 'wrong-pair', 'no-secret', 'unknown', 'rival', 'victim'),
+      target: fc.nat(7),
       rotate: fc.boolean(),
     }),
   },
+  { weight: 5, arbitrary: tamper },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rotate-now' as const), slot }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('time' as const), advance: fc.constantFrom<Advance>('5s', '61s', '31m', '2h1m') }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('delete-namespace' as const), ns: fc.constantFrom('ns-a' as const, 'ns-b' as const) }) },

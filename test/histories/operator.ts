@@ -1,8 +1,8 @@
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { SECRET_FINALIZER, type OpsManagerApiKey } from '../../src/api/types.ts';
+import type { OpsManagerApiKey } from '../../src/api/types.ts';
 import { PendingKeyJanitor } from '../../src/controllers/opsmanagerapikey/janitor.ts';
-import { SecretJanitor } from '../../src/controllers/opsmanagerapikey/secret-janitor.ts';
+import { LegacySecretFinalizerStripper } from '../../src/controllers/opsmanagerapikey/legacy-secret-finalizer.ts';
 import { OpsManagerApiKeyReconciler } from '../../src/controllers/opsmanagerapikey/reconciler.ts';
 import { collect } from '../../src/opsmanager/client.ts';
 import { BindingIndex } from '../../src/controllers/projectkeybinding/controller.ts';
@@ -10,13 +10,14 @@ import { ProjectKeyBindingReconciler } from '../../src/controllers/projectkeybin
 import { ProjectKeysCache } from '../../src/controllers/projectkeybinding/project-keys-cache.ts';
 import { dropSecretData } from '../../src/controllers/opsmanagerapikey/secret-facts.ts';
 import { ConnectionPool } from '../../src/controllers/shared/connections.ts';
-import { DEFAULT_POLICY } from '../../src/controllers/shared/policy.ts';
+import { DEFAULT_POLICY, type KeyPolicy } from '../../src/controllers/shared/policy.ts';
 import { TerminalError, TransientError } from '../../src/runtime/errors.ts';
 import type { ManagedInformer } from '../../src/runtime/informer.ts';
 import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
 import type { HistoryClock } from './history-clock.ts';
 import type { FakeKube } from '../support/fake-kube.ts';
 import type { RecordingEvents } from '../support/recording-events.ts';
+import { GROUP_ROLES, ORG_ROLES } from './model.ts';
 
 /** Thrown from the step hook: the operator process dies at that write boundary. */
 export class CrashSignal extends Error {
@@ -45,6 +46,17 @@ export type RunOutcome =
 export const CLUSTER = 'cluster-history';
 const OTHER_CLUSTER = 'cluster-elsewhere';
 
+/**
+ * The operator's policy in every history: `rotate: true` adoptions allowed in ns-b only, and no
+ * role beyond those the histories ask for (a key's project roles an adoption would keep, such
+ * as GROUP_USER_ADMIN, are refused as the spec's would be).
+ */
+export const HISTORY_POLICY: KeyPolicy = {
+  ...DEFAULT_POLICY,
+  allowedRoles: [...ORG_ROLES, ...GROUP_ROLES],
+  adoptRotateNamespaces: ['ns-b'],
+};
+
 /** As src/operator/build.ts derives them from the default 10 min resync period. */
 const FRESHNESS_MS = 60_000;
 const PROJECT_KEYS_TTL_MS = 5_000;
@@ -64,8 +76,8 @@ export class OperatorInstance {
    * Their minimum age is 0, so that the proof of absence alone is what keeps every live key.
    */
   private readonly janitors: PendingKeyJanitor[];
-  /** Releases the Secrets of resources gone without their finalizer, deleting the key they name. */
-  private readonly secretJanitor: SecretJanitor;
+  /** Takes the Secret finalizer of earlier versions off every Secret (a forged one included); touches no key. */
+  private readonly stripper: LegacySecretFinalizerStripper;
   private readonly pool: ConnectionPool;
   private steps = 0;
   private crashAt: number | string | undefined;
@@ -94,7 +106,7 @@ export class OperatorInstance {
       // Histories do not use spec.opsManagerConfigMap; allKeys (the rivals of an adoption) lags with the cache.
       cache: { key: kube.cache.key, secret: (ns, name) => cachedSecret(kube.cache.secret(ns, name)), bindingsOf: (ns, name) => index.bindingsOf(ns, name), configMap: () => undefined, allKeys: () => kube.cache.keys() },
       connections: this.pool,
-      policy: DEFAULT_POLICY,
+      policy: HISTORY_POLICY,
       clock,
       freshnessMs: FRESHNESS_MS,
       cluster: { known: () => CLUSTER, resolve: () => Promise.resolve(CLUSTER) },
@@ -105,24 +117,22 @@ export class OperatorInstance {
       new PendingKeyJanitor({ cluster: { known: () => cluster }, namespaces, minAgeMs: 0, listLive: (ns) => Promise.resolve(listLive(ns)), cached: () => kube.cache.keys(), events, clock, logger });
     const live = (ns: string): OpsManagerApiKey[] => kube.list('OpsManagerApiKey', ns) as unknown as OpsManagerApiKey[];
     this.janitors = [janitor(CLUSTER, [], live), janitor(OTHER_CLUSTER, [], () => []), janitor(CLUSTER, ['ns-elsewhere'], live)];
-    // Driven by janitorPass (its own queue and event triggers are the runtime's, not modelled here).
-    const noEvents = (): void => undefined;
-    this.secretJanitor = new SecretJanitor({
-      secretCache: { get: (ns, name) => cachedSecret(kube.cache.secret(ns, name)), list: () => (kube.list('Secret') as V1Secret[]).map((x) => dropSecretData(x)), onChange: noEvents },
-      keyCache: { get: (ns, name) => kube.cache.key(ns, name) as KubernetesObject | undefined, list: () => kube.cache.keys() as KubernetesObject[], onChange: noEvents },
-      keys: kube.keys(),
+    // Its scan at start runs as the process starts; janitorPass runs one more, as each resync does.
+    this.stripper = new LegacySecretFinalizerStripper({
+      secretCache: { list: () => (kube.list('Secret') as V1Secret[]).map((x) => dropSecretData(x)) },
       secrets,
-      connections: this.pool,
-      events,
+      inScope: () => true,
       clock,
       logger,
+      periodMs: 0,
     });
+    this.stripper.start();
     this.bindings = new ProjectKeyBindingReconciler({
       bindings: kube.bindings(),
       events,
       cache: { binding: kube.cache.binding, key: kube.cache.key, siblings: (obj) => index.siblings(obj) },
       connections: this.pool,
-      policy: DEFAULT_POLICY,
+      policy: HISTORY_POLICY,
       clock,
       projectKeys,
       onStep,
@@ -162,14 +172,11 @@ export class OperatorInstance {
       return;
     }
     for (const j of this.janitors) await j.sweep(client, orgId, keys).catch(() => undefined);
-    // As its resync scan does: every protected Secret looked at (it leaves those whose owner is cached).
-    for (const sec of this.env.kube.list('Secret')) {
-      if (!(sec.metadata?.finalizers ?? []).includes(SECRET_FINALIZER)) continue;
-      await this.secretJanitor.janitor(`${sec.metadata?.namespace ?? ''}/${sec.metadata?.name ?? ''}`).catch(() => undefined);
-    }
+    await this.stripper.scan();
   }
 
   close(): void {
+    void this.stripper.stop();
     this.pool.close();
   }
 

@@ -8,6 +8,8 @@ import { startSimulator, type SimHandle } from '../../tools/opsmanager-sim/serve
  */
 export class SimFixture {
   private minted = new Set<string>();
+  /** Each key's description when it was made: the operator's are born with the pending tag (whom they were made for). */
+  private readonly born = new Map<string, string>();
   /** The bootstrap key as seeded (its access list admits the loopback caller), restored by reset(). */
   private readonly adminSeed: string;
 
@@ -18,6 +20,7 @@ export class SimFixture {
     state.addKey = (...args) => {
       const key = addKey(...args);
       this.minted.add(key.privateKey);
+      this.born.set(key.id, key.desc);
       return key;
     };
   }
@@ -33,7 +36,13 @@ export class SimFixture {
     const admin = this.sim.state.apiKeys.get(this.sim.admin.id);
     if (admin) Object.assign(admin, JSON.parse(this.adminSeed) as object);
     this.minted = new Set([this.sim.admin.privateKey]);
+    this.born.clear();
     return this.minted;
+  }
+
+  /** The description key `id` was made with (since the last reset); undefined for the bootstrap key. */
+  bornAs(id: string): string | undefined {
+    return this.born.get(id);
   }
 
   close(): Promise<void> {

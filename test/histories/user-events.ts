@@ -7,6 +7,7 @@ import {
   type Advance, type HandEdit, type HistoryEvent, type KeySpecChoice, type Rotation, type SecretEdit, type SpecChange,
 } from './model.ts';
 import { handMadeKey, prepareAdoption } from './adoption.ts';
+import { applyTamper, CONN_SECRET, ensureConnSecret } from './tampering.ts';
 import type { World } from './world.ts';
 
 // The events of a history that are not the operator's: users editing resources and Secrets,
@@ -43,7 +44,12 @@ function keySpec(w: World, name: string, c: KeySpecChoice): OpsManagerApiKeySpec
   return spec;
 }
 
-function changeSpec(name: string, spec: OpsManagerApiKeySpec, c: SpecChange): void {
+function changeSpec(w: World, ns: string, name: string, spec: OpsManagerApiKeySpec, c: SpecChange): void {
+  if (c.what === 'connection' && c.own) ensureConnSecret(w, ns);
+  if (c.what === 'connection' && c.own) spec.connectionSecretRef = { name: CONN_SECRET };
+  if (c.what === 'connection' && !c.own) delete spec.connectionSecretRef;
+  // Refused through the operator's connection (its policy); allowed through the namespace's own.
+  if (c.what === 'roles-denied') spec.roles = spec.orgId ? ['ORG_OWNER'] : ['GROUP_USER_ADMIN'];
   if (c.what === 'deletion-policy') spec.deletionPolicy = c.retain ? 'Retain' : 'Delete';
   if (c.what === 'roles') spec.roles = rolesFor(spec, c.roles);
   if (c.what === 'description') {
@@ -134,7 +140,7 @@ function handEdit(w: World, slot: number, edit: HandEdit, previous: boolean): vo
 }
 
 function retarget<E extends HistoryEvent>(w: World, e: E): E {
-  if (e.t === 'change-key' || e.t === 'rotate-now' || e.t === 'delete-key' || e.t === 'delete-key-racing' || e.t === 'delete-secret' || e.t === 'edit-secret' || e.t === 'hand-edit') return { ...e, slot: existingSlot(w, e.slot, 'OpsManagerApiKey') };
+  if (e.t === 'change-key' || e.t === 'rotate-now' || e.t === 'delete-key' || e.t === 'delete-key-racing' || e.t === 'delete-secret' || e.t === 'edit-secret' || e.t === 'hand-edit' || e.t === 'tamper') return { ...e, slot: existingSlot(w, e.slot, 'OpsManagerApiKey') };
   if (e.t === 'change-binding' || e.t === 'delete-binding') return { ...e, slot: existingSlot(w, e.slot, 'ProjectKeyBinding') };
   // An adoption takes a free slot if there is one: most histories have resources in most slots already.
   if (e.t === 'adopt-key') return { ...e, slot: [...Array(KEY_SLOTS).keys()].map((i) => (e.slot + i) % KEY_SLOTS).find((i) => !w.kube.get('OpsManagerApiKey', keyNs(i), keyName(i))) ?? e.slot };
@@ -171,7 +177,7 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
     case 'change-key': {
       const k = liveKey(w, e.slot);
       if (!k) return;
-      changeSpec(k.metadata.name ?? '', k.spec, e.change);
+      changeSpec(w, keyNs(e.slot), k.metadata.name ?? '', k.spec, e.change);
       kube.replace('OpsManagerApiKey', k as unknown as KubeObject);
       return;
     }
@@ -188,6 +194,8 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
     }
     case 'edit-secret':
       return editSecret(w, e.slot, e.edit);
+    case 'tamper':
+      return applyTamper(w, e);
     case 'rotate-now': {
       const k = liveKey(w, e.slot);
       if (!k) return;

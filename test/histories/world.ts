@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
-import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { OpsManagerApiKey, ProjectKeyBinding } from '../../src/api/types.ts';
+import { ANNOTATION_CREATE_PENDING, type OpsManagerApiKey, type ProjectKeyBinding } from '../../src/api/types.ts';
 import { isPendingTagOf } from '../../src/controllers/opsmanagerapikey/pending-tag.ts';
-import { decodeSecretData, isOwnedBy, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { decodeSecretData, isOwnedBy, readSecret, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { FakeKube, type KubeObject } from '../support/fake-kube.ts';
 import { HistoryClock } from './history-clock.ts';
@@ -11,7 +10,9 @@ import { checkAlways, checkAtOnce } from './invariants.ts';
 import { RecordingEvents } from '../support/recording-events.ts';
 import type { History, HistoryEvent } from './model.ts';
 import { OperatorInstance, type RunOutcome } from './operator.ts';
+import { Ownership, type Acting } from './ownership.ts';
 import type { SimFixture } from './sim-fixture.ts';
+import { ensureConnSecret, setUpVictims, type Victims } from './tampering.ts';
 import { applyUserEvent } from './user-events.ts';
 
 export interface Violation {
@@ -51,6 +52,12 @@ export class World {
    */
   readonly projectsAtAdoption = new Map<string, Set<string>>();
   readonly privateKeys: Set<string>;
+  /** Keys no namespace's objects may touch (tampering.ts), and what each namespace owns (ownership.ts). */
+  readonly victims: Victims;
+  readonly owners = new Ownership(this);
+  /** Resources whose create-pending mark a tenant forged or removed: their tagged keys may wait for their deletion. */
+  readonly marksTampered = new Set<string>();
+  tampers = 0;
   crashes = 0;
   runs = 0;
   /** Values given to the omkeys.io/rotate annotation so far. */
@@ -92,17 +99,19 @@ export class World {
       }
       this.pending.add(`binding:${ref(o)}`);
     });
+    this.victims = setUpVictims(this);
+    for (const ns of ['ns-a', 'ns-b']) ensureConnSecret(this, ns);
     this.operator = this.startOperator();
   }
 
   async apply(e: HistoryEvent): Promise<void> {
     if (e.t === 'reconcile') await this.reconcileOne(e.pick, e.crashAt);
-    else if (e.t === 'janitor') await this.operator.janitorPass();
+    else if (e.t === 'janitor') await this.janitorPass();
     else if (e.t === 'drain') await this.drain(e.healthy);
     else if (e.t === 'reconcile-two') await this.reconcileTwo(e.picks);
     else await applyUserEvent(this, e);
     this.observe();
-    this.violations.push(...checkAlways(this));
+    this.violations.push(...checkAlways(this), ...this.owners.recordBeforeName());
   }
 
   async run(history: History): Promise<void> {
@@ -119,9 +128,9 @@ export class World {
       const writes = this.operatorWrites();
       const om = JSON.stringify(this.fixture.sim.state.publicView());
       // Two resyncs' organization lists (a key is judged only once seen in an earlier one), then every object reconciled.
-      await this.operator.janitorPass();
-      await this.operator.janitorPass();
-      for (const w of this.allWork()) await this.runWork(w);
+      await this.janitorPass();
+      await this.janitorPass();
+      for (const w of this.allWork()) await this.guarded([nsOf(w)], w, () => this.runWork(w));
       this.observe();
       if (this.operatorWrites() === writes && JSON.stringify(this.fixture.sim.state.publicView()) === om) return;
     }
@@ -142,29 +151,30 @@ export class World {
   }
 
   /**
-   * What a Retain deletion keeps: while a create interrupted after its Secret write is open, the
-   * new key (the Secret names it, and it still carries the tag or the Secret carries the mark's
-   * id); else the key status records (a Secret naming another was edited by hand and is not
-   * trusted), else the one the Secret names.
+   * What a Retain deletion keeps: while a create is open, the key tagged with the resource's uid
+   * that holds its Secret's intact pair; else the key status records. The Secret chooses among
+   * the resource's own tagged keys only (facts.ts keyInUse).
    */
   keyInUse(k: OpsManagerApiKey): string | undefined {
-    const inSecret = this.secretKeyId(k);
-    const mark = k.metadata.annotations?.['omkeys.io/create-pending'];
+    const mark = k.metadata.annotations?.[ANNOTATION_CREATE_PENDING];
     const open = mark !== undefined && mark !== k.status?.createSettled;
-    const tagged = inSecret !== undefined && isPendingTagOf(this.fixture.sim.state.apiKeys.get(inSecret)?.desc ?? '', k.metadata.uid);
-    if (open && (tagged || this.secretOf(k)?.metadata?.annotations?.['omkeys.io/create-id'] === markId(mark))) return inSecret;
-    return k.status?.keyId ?? inSecret;
+    const s = open ? this.kube.get('Secret', k.metadata.namespace ?? '', secretName(k)) : undefined;
+    const r = s && isOwnedBy(s as never, k) ? readSecret(s as never) : undefined;
+    const keys = [...this.fixture.sim.state.apiKeys.values()];
+    const held = r?.pairIntact ? keys.find((x) => x.publicKey === r.publicKey && isPendingTagOf(x.desc, k.metadata.uid)) : undefined;
+    return held?.id ?? k.status?.keyId;
   }
 
-  /** The key id the resource's own Secret names, if it has one. */
-  secretKeyId(k: OpsManagerApiKey): string | undefined {
-    const s = this.secretOf(k);
-    return s ? decodeSecretData(s).keyId : undefined;
+  /** A janitor pass (the tag janitor, the old Secret finalizer's stripper): it may touch namespaces' own keys only. */
+  async janitorPass(): Promise<void> {
+    await this.guarded('janitor', 'janitor', () => this.operator.janitorPass());
   }
 
-  private secretOf(k: OpsManagerApiKey): V1Secret | undefined {
-    const s = this.kube.cache.secret(k.metadata.namespace ?? '', secretName(k));
-    return s && isOwnedBy(s, k) ? s : undefined;
+  /** Runs operator work for the objects of `acting`, then checks it changed no key outside their own. */
+  private async guarded(acting: Acting, what: string, fn: () => Promise<unknown>): Promise<void> {
+    const before = this.owners.snapshot();
+    await fn();
+    this.violations.push(...this.owners.check(before, acting, what));
   }
 
   private startOperator(): OperatorInstance {
@@ -187,7 +197,7 @@ export class World {
     }
     for (let i = 0; i < MAX_DRAIN_RUNS && this.pending.size > 0; i++) {
       const next = [...this.pending].sort()[0];
-      if (next) await this.runWork(next);
+      if (next) await this.guarded([nsOf(next)], next, () => this.runWork(next));
     }
     if (healthy && this.pending.size === 0) this.violations.push(...checkAtOnce(this));
   }
@@ -203,13 +213,14 @@ export class World {
     const first = queue[a % Math.max(1, queue.length)];
     const rest = queue.filter((w) => w !== first);
     const second = rest[b % Math.max(1, rest.length)];
-    await Promise.all([first, second].filter((w): w is Work => w !== undefined).map((w) => this.runWork(w)));
+    const works = [first, second].filter((w): w is Work => w !== undefined);
+    await this.guarded(works.map(nsOf), works.join(' + '), () => Promise.all(works.map((w) => this.runWork(w))));
   }
 
   private async reconcileOne(pick: number, crashAt: number | string | undefined): Promise<void> {
     const queue = this.pending.size > 0 ? [...this.pending].sort() : this.allWork();
     const w = queue[pick % Math.max(1, queue.length)];
-    if (w) await this.runWork(w, crashAt);
+    if (w) await this.guarded([nsOf(w)], w, () => this.runWork(w, crashAt));
   }
 
   private async runWork(w: Work, crashAt?: number | string): Promise<void> {
@@ -273,10 +284,6 @@ function ref(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 }
 
-function markId(mark: string | undefined): string | undefined {
-  try {
-    return mark === undefined ? undefined : (JSON.parse(mark) as { id?: string }).id;
-  } catch {
-    return mark;
-  }
+function nsOf(w: Work): string {
+  return (w.startsWith('key:') ? w.slice(4) : w.slice(8)).split('/')[0] ?? '';
 }
