@@ -6,7 +6,10 @@ import { chartDir, helm, release, renderObjects, withValuesFile } from './helm.t
 import { find, podOf, yamlDocs, type Obj } from './manifest-checks.ts';
 import { TOOL_BUILD_TIMEOUT_MS, toolBin } from './tool-bins.ts';
 
-type Crd = Obj & { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown };
+type Crd = Obj & {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: unknown;
+};
 
 const crdSources = path.join(repoRoot, 'crds');
 const chartCopies = path.join(chartDir, 'files', 'crds');
@@ -14,14 +17,16 @@ const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 /** The CRDs kubectl users apply (crds/), parsed as the API server reads them. */
 function sourceCrds(): Crd[] {
-  return readdirSync(crdSources).sort().flatMap((f) => yamlDocs(path.join(crdSources, f))) as Crd[];
+  return readdirSync(crdSources)
+    .sort()
+    .flatMap((f) => yamlDocs(path.join(crdSources, f))) as Crd[];
 }
 
 function renderedCrds(objs: Obj[]): Crd[] {
   return objs.filter((o) => o.kind === 'CustomResourceDefinition') as Crd[];
 }
 
-describe('deploy: the chart installs and upgrades the CRDs (crds.enabled, crds.keep) and pins the image (image.digest)', () => {
+describe('deploy: chart CRDs (crds.enabled, crds.keep) and image.digest', () => {
   before(function () {
     this.timeout(TOOL_BUILD_TIMEOUT_MS);
     toolBin('helm');
@@ -33,12 +38,15 @@ describe('deploy: the chart installs and upgrades the CRDs (crds.enabled, crds.k
     expect(readdirSync(chartCopies).sort()).to.deep.equal(src);
     for (const f of src) {
       const same = readFileSync(path.join(chartCopies, f)).equals(readFileSync(path.join(crdSources, f)));
-      expect(same, `charts/omkeys/files/crds/${f} differs from crds/${f}: cp crds/*.yaml charts/omkeys/files/crds/`).to.equal(true);
+      expect(
+        same,
+        `charts/omkeys/files/crds/${f} differs from crds/${f}: cp crds/*.yaml charts/omkeys/files/crds/`,
+      ).to.equal(true);
     }
     expect(readdirSync(chartDir)).not.to.include('crds');
   });
 
-  it('by default renders every CRD of crds/ unchanged but for the release labels and helm.sh/resource-policy: keep', async () => {
+  it('renders every CRD of crds/ unchanged but for the release labels and resource-policy keep', async () => {
     const objs = await renderObjects();
     const rendered = renderedCrds(objs);
     const sources = sourceCrds();
@@ -49,8 +57,13 @@ describe('deploy: the chart installs and upgrades the CRDs (crds.enabled, crds.k
       expect(got.spec, src.metadata.name).to.deep.equal(src.spec);
       expect(got.metadata.annotations).to.deep.equal({ 'helm.sh/resource-policy': 'keep' });
       expect(got.metadata.labels).to.deep.include(src.metadata.labels ?? {});
-      expect(got.metadata.labels).to.deep.include({ 'app.kubernetes.io/instance': release.name, 'app.kubernetes.io/managed-by': 'Helm' });
-      expect(got.metadata.labels!['app.kubernetes.io/version']).to.equal(deployment.metadata!.labels!['app.kubernetes.io/version']);
+      expect(got.metadata.labels).to.deep.include({
+        'app.kubernetes.io/instance': release.name,
+        'app.kubernetes.io/managed-by': 'Helm',
+      });
+      expect(got.metadata.labels!['app.kubernetes.io/version']).to.equal(
+        deployment.metadata!.labels!['app.kubernetes.io/version'],
+      );
       expect(Object.keys(got.metadata).sort()).to.deep.equal(['annotations', 'labels', 'name']);
     }
   });
@@ -65,13 +78,20 @@ describe('deploy: the chart installs and upgrades the CRDs (crds.enabled, crds.k
   });
 
   it('image.digest pulls repository@digest, whatever the tag; without it repository:tag', async () => {
-    const image = async (v: Record<string, unknown>): Promise<string | undefined> => podOf(find(await renderObjects({ image: v }), 'Deployment')).container.image;
-    expect(await image({ repository: 'registry.example/omkeys', digest })).to.equal(`registry.example/omkeys@${digest}`);
-    expect(await image({ repository: 'registry.example/omkeys', tag: '1.2.3', digest })).to.equal(`registry.example/omkeys@${digest}`);
-    expect(await image({ repository: 'registry.example/omkeys', tag: '1.2.3', digest: '' })).to.equal('registry.example/omkeys:1.2.3');
+    const image = async (v: Record<string, unknown>): Promise<string | undefined> =>
+      podOf(find(await renderObjects({ image: v }), 'Deployment')).container.image;
+    expect(await image({ repository: 'registry.example/omkeys', digest })).to.equal(
+      `registry.example/omkeys@${digest}`,
+    );
+    expect(await image({ repository: 'registry.example/omkeys', tag: '1.2.3', digest })).to.equal(
+      `registry.example/omkeys@${digest}`,
+    );
+    expect(await image({ repository: 'registry.example/omkeys', tag: '1.2.3', digest: '' })).to.equal(
+      'registry.example/omkeys:1.2.3',
+    );
   });
 
-  it('the schema refuses a digest that is not sha256:<64 lowercase hex>, and crds values of the wrong type', async function () {
+  it('the schema refuses a digest but sha256:<64 lowercase hex>, and crds values of a wrong type', async function () {
     this.timeout(60_000);
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ image: { digest: 'sha256:abc' } }, /at '\/image\/digest': 'sha256:abc' does not match pattern/],
@@ -83,9 +103,13 @@ describe('deploy: the chart installs and upgrades the CRDs (crds.enabled, crds.k
       [{ crds: { install: true } }, /additional properties 'install' not allowed/],
     ];
     for (const [v, message] of cases) {
-      const r = await withValuesFile(v, (f) => helm(['template', release.name, chartDir, '--namespace', release.namespace, '-f', f]));
+      const r = await withValuesFile(v, (f) =>
+        helm(['template', release.name, chartDir, '--namespace', release.namespace, '-f', f]),
+      );
       expect(r.code, JSON.stringify(v)).to.not.equal(0);
-      expect(r.out, JSON.stringify(v)).to.match(/values don't meet the specifications of the schema/).and.to.match(message);
+      expect(r.out, JSON.stringify(v))
+        .to.match(/values don't meet the specifications of the schema/)
+        .and.to.match(message);
     }
   });
 });

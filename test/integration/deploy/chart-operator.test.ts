@@ -26,7 +26,9 @@ describe("deploy: the operator as the chart's ServiceAccount, with the chart's R
     });
     // The release's pods never run (the test cluster has no nodes); its ServiceAccount, RBAC and
     // namespace are what the out-of-cluster operator runs with.
-    const r = await helm(['install', 'chart-op', chartDir, '-n', ns, '--set', `fullnameOverride=${name}`, '--set', 'connection.credentialsSecret=om-default-connection'], { kubeconfig: env.kubeconfigPath });
+    // The CRDs are the harness's, outside any release: Helm would refuse to adopt them.
+    const set = [`fullnameOverride=${name}`, 'crds.enabled=false', 'connection.credentialsSecret=om-default-connection'];
+    const r = await helm(['install', 'chart-op', chartDir, '-n', ns, ...set.flatMap((v) => ['--set', v])], { kubeconfig: env.kubeconfigPath });
     expect(r.code, r.out).to.equal(0);
     sim = await startSimulator({ admin: true });
     op = await OperatorProcess.start(env, sim, { identity: { namespace: ns, serviceAccount: name, rbacFile: null } });

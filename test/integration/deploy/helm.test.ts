@@ -45,7 +45,7 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     const ns = await testEnv().newNamespace('helm-dry-run');
     const rel = { name: 'omkeys', namespace: ns };
     const expected: Array<[Record<string, unknown>, string[]]> = [
-      [{}, ['deployment.apps/omkeys', 'poddisruptionbudget.policy/omkeys', 'service/omkeys-metrics', 'clusterrole.rbac.authorization.k8s.io/omkeys']],
+      [{}, ['deployment.apps/omkeys', 'poddisruptionbudget.policy/omkeys', 'service/omkeys-metrics', 'clusterrole.rbac.authorization.k8s.io/omkeys', 'customresourcedefinition.apiextensions.k8s.io/opsmanagerapikeys.omkeys.io', 'customresourcedefinition.apiextensions.k8s.io/projectkeybindings.omkeys.io']],
       [everyOptionalValue, ['deployment.apps/omkeys', 'poddisruptionbudget.policy/omkeys', 'servicemonitor.monitoring.coreos.com/omkeys', 'prometheusrule.monitoring.coreos.com/omkeys']],
     ];
     for (const [values, objects] of expected) {
@@ -64,7 +64,8 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     expect(r.out).to.match(/values don't meet the specifications of the schema/);
     expect(r.out).to.match(/at '\/replicas': got string, want integer/);
     expect(r.out).to.match(/at '\/logLevel': value must be one of/);
-    const list = await helmKube(['list', '-n', ns, '-a', '-q']);
+    // Helm 4 lists releases in every state (failed, pending too) by default; Helm 3 needed -a.
+    const list = await helmKube(['list', '-n', ns, '-q']);
     expect(list.code, list.out).to.equal(0);
     expect(list.out.trim()).to.equal('');
   });
@@ -74,9 +75,11 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     const env = testEnv();
     const ns = await env.newNamespace('helm-release');
     // Cluster-scoped names differ from deploy/rbac.yaml's (other suites apply it): Helm refuses to
-    // take over objects another owner made.
+    // take over objects another owner made. For the same reason the CRDs, which the harness
+    // installed, stay out (crds.enabled=false); test/integration/deploy/chart-oci.test.ts installs
+    // and upgrades them with a release on a control plane of its own.
     const name = 'omkeys-it';
-    const install = await helmKube(['install', 'it', chartDir, '-n', ns, '--set', `fullnameOverride=${name}`, '--set', 'connection.baseUrl=https://om.example:8443']);
+    const install = await helmKube(['install', 'it', chartDir, '-n', ns, '--set', `fullnameOverride=${name}`, '--set', 'crds.enabled=false', '--set', 'connection.baseUrl=https://om.example:8443']);
     expect(install.code, install.out).to.equal(0);
     expect(install.out).to.match(/STATUS: deployed/);
     expect(install.out).to.include(`kubectl -n ${ns} create secret generic om-credentials`);
@@ -108,7 +111,7 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     expect(await gone(() => core.readNamespacedServiceAccount({ namespace: ns, name }))).to.equal(true);
     expect(await gone(() => rbac.readClusterRole({ name }))).to.equal(true);
     expect(await gone(() => rbac.readClusterRoleBinding({ name }))).to.equal(true);
-    // Helm never deletes what it installed from crds/: the resources of every namespace live in them.
+    // Not the release's (crds.enabled=false): left alone.
     const crd = await kubectl(['get', 'crd', 'opsmanagerapikeys.omkeys.io', '-o', 'name']);
     expect(crd.code, crd.out).to.equal(0);
   });
