@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { parse } from 'yaml';
 import { repoRoot } from './compiled.ts';
 import { chartDir, helm, release, renderObjects, withValuesFile } from './helm.ts';
 import { find, podOf, yamlDocs, type Obj } from './manifest-checks.ts';
@@ -111,5 +112,16 @@ describe('deploy: chart CRDs (crds.enabled, crds.keep) and image.digest', () => 
         .to.match(/values don't meet the specifications of the schema/)
         .and.to.match(message);
     }
+  });
+
+  it('the install commands of the docs name the chart version of Chart.yaml', () => {
+    const { version } = parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string };
+    const docs = ['README.md', 'deploy/README.md', 'charts/omkeys/README.md'];
+    const named = docs.flatMap((d) => {
+      const text = readFileSync(path.join(repoRoot, d), 'utf8');
+      return [...text.matchAll(/--version ([^\s`]+)|omkeys-(\d+\.\d+\.\d+)\.tgz/g)].map((m) => `${d}: ${m[1] ?? m[2]}`);
+    });
+    expect(named.length).to.be.greaterThan(3);
+    expect(named.filter((n) => !n.endsWith(`: ${version}`))).to.deep.equal([]);
   });
 });
