@@ -163,6 +163,8 @@ export interface OpsManagerApiKeyStatus {
    * `Secret/<name>` for spec.connectionSecretRef): they are only ever acted on through it.
    */
   connection?: string;
+  /** Projects whose roles an adopted key kept (they passed the policy): no binding is needed for them. */
+  keptProjectIds?: string[];
   /** The value of the omkeys.io/rotate annotation handled last. */
   lastRotationRequest?: string;
   conditions?: Condition[];

@@ -153,6 +153,7 @@ export function buildOperator(opts: {
     secrets: secretInformer,
     configMaps: configMapInformer,
     bindingsOf: (namespace, keyName) => bindings.index.bindingsOf(namespace, keyName),
+    bindings: bindingInformer,
     deps: {
       keys: new CustomObjects<OpsManagerApiKey>(kube, OPS_MANAGER_API_KEY_PLURAL, (k) => keyWrites.record(k, OPS_MANAGER_API_KEY_KIND)),
       secrets,
@@ -164,7 +165,8 @@ export function buildOperator(opts: {
       freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
       keyLists,
       cluster,
-      onAssigned: (client, projectId, keyId, roles) => projectKeys.noteAssigned(client, projectId, keyId, roles),
+      onAssigned: (client, projectId, keyId, roles) =>
+        roles.length > 0 ? projectKeys.noteAssigned(client, projectId, keyId, roles) : projectKeys.noteUnassigned(client, projectId, keyId),
       onCounted: (tally) => countTally(metrics, tally),
       ...(onStep ? { onStep } : {}),
     },

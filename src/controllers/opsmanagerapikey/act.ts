@@ -21,7 +21,7 @@ export interface ActDeps {
   keyLists?: KeyListCache;
   /** Called before and after each step (`before-create`, `after-secret-write`…): failpoints and crash tests. */
   onStep?: StepHook;
-  /** Told about project roles given to a new key, so that the bindings' project cache stays current. */
+  /** Told about project roles given to a key (none: taken out of the project), so that the bindings' project cache stays current. */
   onAssigned?: (client: OpsManagerClient, projectId: string, keyId: string, roles: string[]) => void;
   /** Told the tally of each step that was carried out (metrics); a step that failed tells nothing. */
   onCounted?: (tally: Tally) => void;
@@ -123,6 +123,15 @@ async function perform(deps: ActDeps, run: Run, step: Step): Promise<void> {
       return;
     case 'ProjectAssign':
       return projectAssign(deps, run, step);
+    case 'ProjectUnassign':
+      try {
+        await client(run).unassignProjectKey(step.projectId, step.keyId);
+      } catch (err) {
+        // Already out of the project (or the project is gone): what the step wants.
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+      deps.onAssigned?.(client(run), step.projectId, step.keyId, []);
+      return;
     case 'KeyDelete':
       return keyDelete(deps, run, step);
     case 'SecretWrite':

@@ -14,6 +14,8 @@ export function createKeyController(opts: {
   configMaps?: ManagedInformer<V1ConfigMap>;
   /** Bindings of a key, from the binding controller's index: a new key gets their project roles first. */
   bindingsOf(namespace: string, keyName: string): readonly ProjectKeyBinding[];
+  /** The bindings' informer: a binding being deleted, or gone, has its key look at its project roles again. */
+  bindings?: ManagedInformer<KubernetesObject>;
   deps: Omit<KeyReconcilerDeps, 'cache'>;
   runtime: ControllerDeps;
   inScope?: (namespace: string) => boolean;
@@ -42,6 +44,7 @@ export function createKeyController(opts: {
         { informer: opts.secrets, ownerKind: OPS_MANAGER_API_KEY_KIND },
         ...(opts.configMaps ? [{ informer: opts.configMaps, ownerKind: OPS_MANAGER_API_KEY_KIND }] : []),
       ],
+      ...(opts.bindings ? { watches: [{ informer: opts.bindings, map: keyOfDeletingBinding }] } : {}),
       concurrency: opts.concurrency,
       resyncPeriodMs: opts.resyncPeriodMs,
       ...(opts.inScope ? { inScope: opts.inScope } : {}),
@@ -50,4 +53,10 @@ export function createKeyController(opts: {
     opts.runtime,
   );
   return { controller, reconciler };
+}
+
+/** The key a binding being deleted (or gone: its last state was being deleted) refers to; nothing for a live binding. */
+function keyOfDeletingBinding(obj: KubernetesObject): string[] {
+  const b = obj as unknown as ProjectKeyBinding;
+  return b.metadata.deletionTimestamp ? [`${b.metadata.namespace ?? ''}/${b.spec.apiKeyRef.name}`] : [];
 }

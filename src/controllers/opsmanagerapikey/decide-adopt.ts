@@ -45,9 +45,12 @@ export function adoptPlan(g: Gathered): Plan {
   // The takeover is recorded (Secret, then status) before anything changes in Ops Manager: a
   // crash in between must leave the key either untouched or tracked, never changed and forgotten.
   const connection = g.connection.state === 'read' ? { connection: g.connection.name } : {};
-  const recorded = { ...g.obj.status, keyId: key.id, publicKey: key.publicKey, secretName: secretName(g.obj), rotatedAt: iso(g.now), ...connection };
+  const kept = g.adopt.projectRoles.map((p) => p.projectId).filter((id) => id !== g.obj.spec.projectId);
+  const keptIds = kept.length > 0 ? { keptProjectIds: kept } : {};
+  const recorded = { ...g.obj.status, keyId: key.id, publicKey: key.publicKey, secretName: secretName(g.obj), rotatedAt: iso(g.now), ...connection, ...keptIds };
   const takeover: Step[] = [
-    { kind: 'SecretWrite', desired: buildSecret(g.obj, material) },
+    // A Secret of ours already there (a crash after this write, or one forged) is rewritten: status is not written yet.
+    { kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired: buildSecret(g.obj, material) },
     { kind: 'StatusWrite', status: recorded },
     { kind: 'Event', type: 'Normal', reason: 'KeyAdopted', message: `Ops Manager key ${key.publicKey} (${key.id}) adopted; its pair is now in Secret ${secretName(g.obj)}` },
   ];

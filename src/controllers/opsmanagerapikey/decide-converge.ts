@@ -71,6 +71,10 @@ export function convergeTo(g: Gathered, remote: RemoteKey, opts: { beforeStatus:
     steps.push({ kind: 'AccessListRemove', orgId, keyId: key.id, cidr });
   }
   key.accessList = wantedCidrs(obj.spec.accessList).map(canonicalCidr);
+  for (const projectId of unboundProjects(g, key, opts.base)) {
+    changes.push(`taken out of project ${projectId} (no ProjectKeyBinding gives it roles there)`);
+    steps.push({ kind: 'ProjectUnassign', projectId, keyId: key.id });
+  }
   if (changes.length > 0) steps.push(changeEvent(g, changes));
 
   steps.push(...opts.beforeStatus);
@@ -80,8 +84,30 @@ export function convergeTo(g: Gathered, remote: RemoteKey, opts: { beforeStatus:
   if (statusChanged(obj, status)) steps.push({ kind: 'StatusWrite', status });
   const requeue = plannedCheckMs(status, now);
   const cm = desiredConfigMap(g);
-  const then = { kind: 'done' as const, synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) };
+  const then = {
+    kind: 'done' as const,
+    synced: true,
+    bindings: bindingsFingerprint(g),
+    ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}),
+    ...(cm ? { configMap: configMapFingerprint(cm) } : {}),
+  };
   return { name: opts.name ?? 'Converge', steps, then };
+}
+
+/**
+ * Projects where the key holds roles that nothing asks for any more: no binding of it (live or
+ * being deleted: its finalizer takes its own roles away) and no adoption that kept them. A key's
+ * project roles so converge to its bindings whichever of the two controllers ran last (a create
+ * that gave a binding's roles to a new key after that binding's finalizer had run, say).
+ */
+function unboundProjects(g: Gathered, remote: RemoteKey, base: OpsManagerApiKeyStatus): string[] {
+  const wanted = new Set([...g.bindings.map((b) => b.spec.projectId), ...(base.keptProjectIds ?? [])]);
+  return (remote.projectRoles ?? []).map((p) => p.projectId).filter((id) => !wanted.has(id));
+}
+
+/** The projects of the key's bindings, as one string: a change of them means its roles must be looked at again. */
+export function bindingsFingerprint(g: Gathered): string {
+  return [...new Set(g.bindings.map((b) => b.spec.projectId))].sort().join(',');
 }
 
 /**

@@ -87,6 +87,7 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
     previousKeyRevokeAt: kept?.revokeAt,
     connection,
     ...(request !== undefined ? { lastRotationRequest: request } : {}),
+    ...keptProjects(g),
   };
   const finalStatus = (c: Created): OpsManagerApiKeyStatus => {
     const key = { id: c.id, publicKey: c.publicKey, desc: desiredDescription(obj), roles: [...obj.spec.roles].sort(), accessList: wantedCidrs(obj.spec.accessList) };
@@ -150,6 +151,14 @@ function newKeyAssignments(g: Gathered): Array<{ projectId: string; roles: strin
   const taken = new Set([...bound.map((a) => a.projectId), g.obj.spec.projectId]);
   const kept = g.adopt.projectRoles.filter((p) => !taken.has(p.projectId));
   return [...bound, ...kept];
+}
+
+/** An adopted key's project roles that its replacement keeps (no binding asks for them): recorded, so that they stay. */
+function keptProjects(g: Gathered): { keptProjectIds?: string[] } {
+  if (!adopting(g) || g.adopt.state !== 'read') return {};
+  const bound = new Set(g.bindings.map((b) => b.spec.projectId));
+  const kept = g.adopt.projectRoles.map((p) => p.projectId).filter((id) => id !== g.obj.spec.projectId && !bound.has(id));
+  return kept.length > 0 ? { keptProjectIds: kept } : {};
 }
 
 function material(g: Gathered, c: Created, baseUrl: string): KeyMaterial {

@@ -2,7 +2,7 @@ import { Reason } from '../../api/conditions.ts';
 import { ANNOTATION_CREATE_PENDING, type OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { checkPolicy } from '../shared/policy.ts';
-import { convergePlan, inSyncPlan, repairReads } from './decide-converge.ts';
+import { bindingsFingerprint, convergePlan, inSyncPlan, repairReads } from './decide-converge.ts';
 import { blockedPlan, connectionChangedPlan, finalizePlan, stripPlan, sweepPlan } from './decide-cleanup.ts';
 import { provisionPlan, type ProvisionReason } from './decide-provision.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
@@ -154,5 +154,6 @@ function isFresh(g: Gathered): boolean {
   if (st?.previousKeyId || rotationDue(g)) return false;
   if (g.now.getTime() - last.at >= g.freshnessMs) return false;
   if (g.obj.spec.opsManagerConfigMap && (g.configMap.state !== 'ours' || configMapFingerprint(g.configMap.raw) !== last.configMap)) return false;
+  if (last.bindings !== undefined && last.bindings !== bindingsFingerprint(g)) return false;
   return last.generation === g.obj.metadata.generation && last.keyId === g.secret.reading.keyId && st?.keyId === last.keyId;
 }

@@ -5,8 +5,8 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { SecretStore } from '../shared/ports.ts';
 
 export interface LegacyFinalizerDeps {
-  /** The managed Secrets' cache (metadata only). */
-  secretCache: { list(): V1Secret[] };
+  /** The managed Secrets' cache (metadata only); a Secret that arrives or changes carrying the finalizer is stripped at once. */
+  secretCache: { list(): V1Secret[]; onChange(handler: (obj: V1Secret, kind: 'add' | 'update' | 'delete') => void): void };
   secrets: Pick<SecretStore, 'removeFinalizer'>;
   inScope: (namespace: string) => boolean;
   clock: Clock;
@@ -27,7 +27,11 @@ export class LegacySecretFinalizerStripper {
   private timer: unknown;
   private running = false;
 
-  constructor(private readonly deps: LegacyFinalizerDeps) {}
+  constructor(private readonly deps: LegacyFinalizerDeps) {
+    deps.secretCache.onChange((secret, kind) => {
+      if (this.running && kind !== 'delete' && this.carries(secret)) void this.strip(secret);
+    });
+  }
 
   start(): void {
     this.running = true;
@@ -46,17 +50,26 @@ export class LegacySecretFinalizerStripper {
     let stripped = 0;
     for (const secret of this.deps.secretCache.list()) {
       if (!this.running) break;
-      const ns = secret.metadata?.namespace ?? '';
-      if (!(secret.metadata?.finalizers ?? []).includes(LEGACY_SECRET_FINALIZER) || !this.deps.inScope(ns)) continue;
-      try {
-        await this.deps.secrets.removeFinalizer(secret, LEGACY_SECRET_FINALIZER);
-        stripped++;
-      } catch (err) {
-        this.deps.logger.warn({ namespace: ns, secret: secret.metadata?.name, err: (err as Error).message }, 'could not remove the finalizer of an earlier version from a Secret; retrying at the next scan');
-      }
+      if (this.carries(secret) && (await this.strip(secret))) stripped++;
     }
     if (stripped > 0) this.deps.logger.info({ stripped }, 'removed the finalizer of an earlier version from Secrets');
     if (this.running && this.deps.periodMs > 0) this.timer = this.deps.clock.setTimeout(() => void this.scan(), this.deps.periodMs);
     return stripped;
+  }
+
+  private carries(secret: V1Secret): boolean {
+    return (secret.metadata?.finalizers ?? []).includes(LEGACY_SECRET_FINALIZER) && this.deps.inScope(secret.metadata?.namespace ?? '');
+  }
+
+  /** One JSON patch tested against the list read; a failure (a list changed since, say) waits for the next event or scan. */
+  private async strip(secret: V1Secret): Promise<boolean> {
+    try {
+      await this.deps.secrets.removeFinalizer(secret, LEGACY_SECRET_FINALIZER);
+      return true;
+    } catch (err) {
+      const where = { namespace: secret.metadata?.namespace, secret: secret.metadata?.name, err: (err as Error).message };
+      this.deps.logger.warn(where, 'could not remove the finalizer of an earlier version from a Secret; retrying at the next scan');
+      return false;
+    }
   }
 }

@@ -15,6 +15,8 @@ export interface RemoteKey {
   roles: string[];
   /** Canonical CIDRs. */
   accessList: string[];
+  /** Its roles in projects outside its own scope (bindings', or kept by an adoption), when the read shows them. */
+  projectRoles?: Array<{ projectId: string; roles: string[] }>;
 }
 
 export type SecretView =
@@ -48,6 +50,8 @@ export interface LastSync {
   at: number;
   /** The ConfigMap data written or found right, so a hand edit of it is not skipped as an echo. */
   configMap?: string;
+  /** The projects of the key's live bindings then: a binding gone since makes the next reconcile read Ops Manager. */
+  bindings?: string;
 }
 
 export type AdoptView =
@@ -142,6 +146,8 @@ type StepBody =
   | { kind: 'AccessListAdd'; orgId: string; keyId: KeyRef; entries: AccessListInput[] }
   | { kind: 'AccessListRemove'; orgId: string; keyId: string; cidr: string }
   | { kind: 'KeyUpdate'; orgId: string; keyId: KeyRef; desc?: string; roles?: string[] }
+  /** Takes the key out of a project no binding (and no adoption) gives it roles in any more. */
+  | { kind: 'ProjectUnassign'; projectId: string; keyId: string }
   /** `tolerateRefusal`: a project that refuses the key for good is skipped (its binding reports it). */
   | { kind: 'ProjectAssign'; projectId: string; keyId: KeyRef; roles: string[]; tolerateRefusal: boolean }
   /**
@@ -166,7 +172,7 @@ export type Then =
   /** Decide again, from the objects the writes returned. */
   | { kind: 'again' }
   /** `configMap`: the fingerprint of the ConfigMap this plan leaves right (kept for the freshness shortcut). */
-  | { kind: 'done'; requeueAfterMs?: number; synced: boolean; configMap?: string }
+  | { kind: 'done'; requeueAfterMs?: number; synced: boolean; configMap?: string; bindings?: string }
   /** The resource cannot be made Ready now: `terminal` waits for a change, otherwise backoff. */
   | { kind: 'fail'; terminal: boolean; reason: string; message: string; retryAfterMs?: number };
 

@@ -70,7 +70,10 @@ export class OpsManagerApiKeyReconciler {
     if (then.kind === 'fail') throw failureError(then);
     if (then.kind !== 'done') return;
     if (obj.metadata.deletionTimestamp) this.lastSync.delete(uid);
-    else if (then.synced) this.lastSync.set(uid, { generation: obj.metadata.generation, keyId: obj.status?.keyId, at: this.deps.clock.now(), ...(then.configMap !== undefined ? { configMap: then.configMap } : {}) });
+    else if (then.synced) {
+      const extra = { ...(then.configMap !== undefined ? { configMap: then.configMap } : {}), ...(then.bindings !== undefined ? { bindings: then.bindings } : {}) };
+      this.lastSync.set(uid, { generation: obj.metadata.generation, keyId: obj.status?.keyId, at: this.deps.clock.now(), ...extra });
+    }
     return then.requeueAfterMs !== undefined ? { requeueAfterMs: then.requeueAfterMs } : undefined;
   }
 

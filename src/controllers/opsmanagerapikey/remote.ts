@@ -15,6 +15,16 @@ function scopedRoles(obj: OpsManagerApiKey, key: ApiKey): string[] {
   return [...new Set(roles.map((r) => r.roleName))].sort();
 }
 
+/** Roles of `key` in projects other than the resource's own (spec.projectId), by project. */
+function otherProjectRoles(obj: OpsManagerApiKey, key: ApiKey): Array<{ projectId: string; roles: string[] }> {
+  const byProject = new Map<string, Set<string>>();
+  for (const r of key.roles) {
+    if (r.groupId === undefined || r.groupId === obj.spec.projectId) continue;
+    byProject.set(r.groupId, (byProject.get(r.groupId) ?? new Set()).add(r.roleName));
+  }
+  return [...byProject].map(([projectId, roles]) => ({ projectId, roles: [...roles].sort() })).sort((a, b) => (a.projectId < b.projectId ? -1 : 1));
+}
+
 export function toRemoteKey(obj: OpsManagerApiKey, key: ApiKey, accessList: string[]): RemoteKey {
   return {
     id: key.id,
@@ -22,6 +32,7 @@ export function toRemoteKey(obj: OpsManagerApiKey, key: ApiKey, accessList: stri
     desc: key.desc,
     roles: scopedRoles(obj, key),
     accessList: [...new Set(accessList.map(canonicalCidr))].sort(),
+    projectRoles: otherProjectRoles(obj, key),
   };
 }
 

@@ -93,6 +93,11 @@ describe('omkey: adopting keys made by hand (spec.adopt)', () => {
   it('with rotate: true (private key lost): replaced at once, its project roles kept on the new key, the old key deleted after the grace period', async () => {
     const { kube, sim, env } = s();
     const ns = scan.track(await env.newNamespace('adopt-rotate'));
+    // rotate: true proves nothing about the key: refused unless the operator's setting allows the namespace.
+    await kube.createKey(ns, 'refused', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], adopt: { keyId: (await handMadeKey(['ORG_READ_ONLY'])).id, rotate: true } });
+    await kube.waitForKeyCondition(ns, 'refused', 'Ready', 'False', 'AdoptionRefused', 45_000);
+    await s().op.stop();
+    await s().op.restart({ OMKEYS_ADOPT_ROTATE_NAMESPACES: ns });
     const project = sim.projectIds[1] ?? '';
     const hand = await handMadeKey(['ORG_READ_ONLY']);
     const admin = new SimClient(sim.url, sim.admin.publicKey, sim.admin.privateKey);
