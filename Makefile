@@ -7,11 +7,12 @@ CP_BIN = $(shell hack/build-control-plane.sh | tail -n 1)
 # The tools the tests run, built from their Go modules into the same cache (see hack/build-*.sh).
 TOOL_ENV = OMKEYS_HELM="$$(hack/build-helm.sh | tail -n 1)" OMKEYS_HELM3="$$(hack/build-helm3.sh | tail -n 1)" \
 	OMKEYS_PROMTOOL="$$(hack/build-promtool.sh | tail -n 1)" \
-	OMKEYS_LUA_TEST="$$(hack/build-lua-test.sh | tail -n 1)" OMKEYS_OCI_REGISTRY="$$(hack/build-oci-registry.sh | tail -n 1)"
+	OMKEYS_LUA_TEST="$$(hack/build-lua-test.sh | tail -n 1)" OMKEYS_OCI_REGISTRY="$$(hack/build-oci-registry.sh | tail -n 1)" \
+	OMKEYS_KSTATUS="$$(hack/build-kstatus.sh | tail -n 1)"
 
 .PHONY: help
 help:
-	@echo "make test   install, build the control plane and the test tools (helm 4 and 3, promtool, the Lua runner, the OCI registry) if missing, typecheck, lint, unit and integration tests"
+	@echo "make test   install, build the control plane and the test tools (helm 4 and 3, promtool, the Lua runner, the OCI registry, kstatus) if missing, typecheck, lint, unit and integration tests"
 	@echo "make demo   run the operator against a local control plane and the Ops Manager simulator (ARGS=--once to exit when Ready)"
 	@echo "make bench  benchmarks (not part of make test)"
 	@echo "make chaos  kill storms, Ops Manager storms, control-plane faults, deletion storms; invariants checked (ARGS=--short: under 2 minutes)"
@@ -34,6 +35,7 @@ tools:
 	hack/build-promtool.sh >/dev/null
 	hack/build-lua-test.sh >/dev/null
 	hack/build-oci-registry.sh >/dev/null
+	hack/build-kstatus.sh >/dev/null
 
 .PHONY: typecheck
 typecheck: deps
