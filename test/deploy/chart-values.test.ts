@@ -36,8 +36,9 @@ describe('deploy: chart values (values.schema.json) and the optional objects', (
     expect(schema.additionalProperties).to.equal(false);
   });
 
-  it('allows exactly the roles the API defines in policy.allowedRoles', () => {
-    expect(schema.properties!.policy!.properties!.allowedRoles!.items!.enum).to.have.members([...ORG_ROLES, ...GROUP_ROLES]);
+  it("allows exactly the roles the API defines in a connection policy's grants", () => {
+    const grant = (schema as { definitions: Record<string, Schema> }).definitions.grant!;
+    expect(grant.properties!.roles!.items!.enum).to.have.members([...ORG_ROLES, ...GROUP_ROLES]);
   });
 
   it('refuses a wrong value with a message that names it, in helm template (helm install: test/integration/deploy/helm.test.ts)', async function () {
@@ -47,9 +48,19 @@ describe('deploy: chart values (values.schema.json) and the optional objects', (
       [{ replica: 2 }, /additional properties 'replica' not allowed/],
       [{ logLevel: 'loud' }, /at '\/logLevel': value must be one of 'fatal', 'error', 'warn', 'info'/],
       [{ resyncPeriod: '10 minutes' }, /at '\/resyncPeriod': '10 minutes' does not match pattern/],
-      [{ policy: { allowedRoles: ['ORG_ADMIN'] } }, /at '\/policy\/allowedRoles\/0': value must be one of/],
       [{ connection: { baseUrl: 'opsmanager:8443' } }, /at '\/connection\/baseUrl'/],
-      [{ connection: { caBundle: { secretName: 'a', configMapName: 'b' } } }, /at '\/connection\/caBundle': 'not' failed/],
+      [{ connection: { create: true } }, /at '\/connection\/baseUrl': minLength: got 0, want 1/],
+      [{ connection: { credentialsSecret: 'om-credentials' } }, /at '\/connection\/credentialsSecret': got string, want object/],
+      [{ connection: { caBundle: { secretName: 'a' } } }, /additional properties 'caBundle' not allowed/],
+      [{ policy: { allowedRoles: ['ORG_MEMBER'] } }, /additional properties 'policy' not allowed/],
+      [{ connection: { policy: { grants: [{ roles: ['ORG_MEMBER'] }] } } }, /at '\/connection\/policy\/grants\/0': missing property 'namespaces'/],
+      [{ connection: { policy: { grants: [{ namespaces: {} }] } } }, /at '\/connection\/policy\/grants\/0\/namespaces': minProperties: got 0, want 1/],
+      [{ connection: { policy: { grants: [{ namespaces: { names: ['a'] }, roles: ['ORG_ADMIN'] }] } } }, /grants\/0\/roles\/0': value must be one of/],
+      [{ connection: { policy: { grants: [{ namespaces: { names: ['a'] }, projects: ['5f00'] }] } } }, /grants\/0\/projects\/0': '5f00' does not match pattern/],
+      [{ connection: { policy: { grants: [{ namespaces: { names: ['a'] }, adoption: 'Always' }] } } }, /grants\/0\/adoption': value must be one of/],
+      [{ watchNamespaces: ['Team_A'] }, /at '\/watchNamespaces\/0'/],
+      [{ namespacedConnectionHosts: ['https://om.example'] }, /at '\/namespacedConnectionHosts\/0'/],
+      [{ userRoles: { enabled: 'yes' } }, /at '\/userRoles\/enabled': got string, want boolean/],
       [{ serviceMonitor: { enabled: true }, metricsService: { enabled: false } }, /at '\/metricsService\/enabled': value must be true/],
       [{ prometheusRule: { reconcileErrorRatio: 2 } }, /at '\/prometheusRule\/reconcileErrorRatio': maximum: got 2, want 1/],
       [{ podDisruptionBudget: { maxUnavailable: '150%' } }, /at '\/podDisruptionBudget\/maxUnavailable'/],
@@ -64,9 +75,11 @@ describe('deploy: chart values (values.schema.json) and the optional objects', (
   it('renders the CRDs and the operator by default: no ServiceMonitor or PrometheusRule unless asked', async function () {
     this.timeout(30_000);
     const operator = ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'];
-    expect(kinds(await renderObjects())).to.deep.equal([...operator, 'CustomResourceDefinition', 'CustomResourceDefinition'].sort());
+    const userRoles = ['ClusterRole', 'ClusterRole'];
+    const crds = Array<string>(4).fill('CustomResourceDefinition');
+    expect(kinds(await renderObjects())).to.deep.equal([...operator, ...userRoles, ...crds].sort());
     const all = await renderObjects(everyOptionalValue);
-    expect(kinds(all)).to.include.members(['PodDisruptionBudget', 'ServiceMonitor', 'PrometheusRule']);
+    expect(kinds(all)).to.include.members(['PodDisruptionBudget', 'ServiceMonitor', 'PrometheusRule', 'ClusterOpsManagerConnection']);
   });
 
   it('a PodDisruptionBudget keeps one of the two replicas through a drain; opt-out removes it', async function () {

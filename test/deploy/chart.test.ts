@@ -22,7 +22,9 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
 
   it('passes helm lint --strict, with default values and with every optional value', async function () {
     this.timeout(60_000);
-    for (const set of [[], ['--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true,connection.caBundle.configMapName=ca']]) {
+    const optional = 'serviceMonitor.enabled=true,prometheusRule.enabled=true,watchNamespaces={a,b}';
+    const connection = 'connection.create=true,connection.baseUrl=https://om.example,connection.caSecret.name=ca';
+    for (const set of [[], ['--set', optional], ['--set', connection]]) {
       const r = await helm(['lint', '--strict', chartDir, ...set]);
       expect(r.code, r.out).to.equal(0);
       expect(r.out).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -33,7 +35,7 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
   it('has the same RBAC rules as deploy/rbac.yaml, bound to its ServiceAccount in the release namespace', async () => {
     const objs = await renderObjects();
     const rbac = yamlDocs(path.join(repoRoot, 'deploy', 'rbac.yaml'));
-    expect(find(objs, 'ClusterRole').rules).to.deep.equal(find(rbac, 'ClusterRole').rules);
+    expect(find(objs, 'ClusterRole', 'omkeys').rules).to.deep.equal(find(rbac, 'ClusterRole', 'omkeys').rules);
     expect(find(objs, 'Role').rules).to.deep.equal(find(rbac, 'Role').rules);
     const sa = find(objs, 'ServiceAccount');
     expect(sa.metadata!.namespace).to.equal(release.namespace);
@@ -42,7 +44,7 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
     }
     expect(find(objs, 'RoleBinding').roleRef.name).to.equal(find(objs, 'Role').metadata!.name);
     expect(find(objs, 'Role').metadata!.namespace).to.equal(release.namespace);
-    expect(find(objs, 'ClusterRoleBinding').roleRef.name).to.equal(find(objs, 'ClusterRole').metadata!.name);
+    expect(find(objs, 'ClusterRoleBinding').roleRef.name).to.equal('omkeys');
     expect(podOf(find(objs, 'Deployment')).pod.serviceAccountName).to.equal(sa.metadata!.name);
   });
 
@@ -51,8 +53,7 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
     const c = containerOf(objs);
     const { config, unread } = configFromContainer(c, { name: 'omkeys-abc', namespace: release.namespace });
     expect(unread).to.deep.equal([]);
-    expect(config.connection).to.deep.equal({ credentialsSecret: { namespace: release.namespace, name: 'om-credentials' } });
-    expect(config.policy).to.deep.equal({ defaultConnectionNamespaces: ['*'], allowedRoles: [], allowOrgOwnerViaDefault: false });
+    expect(c.env!.map((e) => e.name).filter((n) => /^OMKEYS_(OM_BASE_URL|OM_CREDENTIALS|OM_CA|DEFAULT_CONN|ALLOW)/.test(n))).to.deep.equal([]);
     expect(config.namespaces).to.deep.equal([]);
     expect(config.leaderElection).to.deep.include({ namespace: release.namespace, name: 'omkeys-leader', identity: 'omkeys-abc', leaseDurationMs: 15_000 });
     expect(config.resyncPeriodMs).to.equal(600_000);
@@ -70,13 +71,12 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
     expect(find(objs, 'Service').spec!.selector).to.deep.equal(selector);
   });
 
-  it('maps every value to its setting: connection, CA bundle from a Secret, policy, namespaces, tuning', async () => {
+  it('maps every value to its setting: namespaces, namespaced connection hosts, tuning', async () => {
     const objs = await renderObjects({
       image: { repository: 'registry.example/omkeys', tag: '1.2.3' },
       replicas: 3,
-      connection: { baseUrl: 'https://om.example:8443/', credentialsSecret: 'om-admin', caBundle: { secretName: 'om-ca', key: 'bundle.pem' } },
-      policy: { defaultConnectionNamespaces: ['team-a', 'team-b'], allowedRoles: ['ORG_READ_ONLY', 'ORG_MEMBER'], allowOrgOwner: true },
       watchNamespaces: ['team-a', 'team-b', 'team-c'],
+      namespacedConnectionHosts: ['om.example.com', 'om2.example.com:8443'],
       resyncPeriod: '5m',
       concurrency: 4,
       opsManager: { maxConcurrency: 8, maxRequestsPerSecond: 20, timeout: '10s' },
@@ -89,14 +89,8 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
     expect(unread).to.deep.equal([]);
     expect(c.image).to.equal('registry.example/omkeys:1.2.3');
     expect(d.spec!.replicas).to.equal(3);
-    expect(config.connection.baseUrl).to.equal('https://om.example:8443');
-    expect(config.connection.credentialsSecret).to.deep.equal({ namespace: release.namespace, name: 'om-admin' });
-    expect(config.connection.caPem).to.include('BEGIN CERTIFICATE');
-    expect(env.OMKEYS_OM_CA_FILE).to.equal('/etc/omkeys/ca/bundle.pem');
-    expect(c.volumeMounts).to.deep.equal([{ name: 'ca-bundle', mountPath: '/etc/omkeys/ca', readOnly: true }]);
-    expect(podOf(d).pod.volumes).to.deep.equal([{ name: 'ca-bundle', secret: { secretName: 'om-ca', items: [{ key: 'bundle.pem', path: 'bundle.pem' }] } }]);
-    expect(config.policy).to.deep.equal({ defaultConnectionNamespaces: ['team-a', 'team-b'], allowedRoles: ['ORG_READ_ONLY', 'ORG_MEMBER'], allowOrgOwnerViaDefault: true });
     expect(config.namespaces).to.deep.equal(['team-a', 'team-b', 'team-c']);
+    expect(env.OMKEYS_NAMESPACED_CONNECTION_HOSTS).to.equal('om.example.com,om2.example.com:8443');
     expect(config.resyncPeriodMs).to.equal(300_000);
     expect(config.concurrency).to.equal(4);
     expect(config.opsManager).to.deep.equal({ maxConcurrency: 8, maxRequestsPerSecond: 20, timeoutMs: 10_000 });
@@ -104,20 +98,14 @@ describe('deploy: Helm chart charts/omkeys (rendered by helm)', () => {
     expect(config.leaderElection).to.deep.include({ name: 'omkeys-a' });
   });
 
-  it('takes the CA bundle from a ConfigMap, and can run without a default connection or leader election', async () => {
-    const objs = await renderObjects({
-      connection: { credentialsSecret: '', caBundle: { configMapName: 'om-ca' } },
-      leaderElection: { enabled: false },
-      replicas: 1,
-      metricsService: { enabled: false },
-    });
+  it('can run without leader election or metrics Service; mounts nothing (connections are API objects)', async () => {
+    const objs = await renderObjects({ leaderElection: { enabled: false }, replicas: 1, metricsService: { enabled: false } });
     const c = containerOf(objs);
-    const { config, env, unread } = configFromContainer(c, { name: 'p', namespace: release.namespace });
+    const { config, unread } = configFromContainer(c, { name: 'p', namespace: release.namespace });
     expect(unread).to.deep.equal([]);
-    expect(config.connection.credentialsSecret).to.equal(undefined);
     expect(config.leaderElection).to.equal(false);
-    expect(env.OMKEYS_OM_CA_FILE).to.equal('/etc/omkeys/ca/ca.crt');
-    expect(podOf(find(objs, 'Deployment')).pod.volumes?.[0]?.configMap).to.deep.equal({ name: 'om-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+    expect(c.volumeMounts).to.equal(undefined);
+    expect(podOf(find(objs, 'Deployment')).pod.volumes).to.equal(undefined);
     expect(objs.some((o) => o.kind === 'Service')).to.equal(false);
   });
 

@@ -70,9 +70,15 @@ export function parseDocs(text: string): Obj[] {
 
 /** Every optional value turned on (the same set the server dry-run and the unit tests use). */
 export const everyOptionalValue: Record<string, unknown> = {
-  connection: { baseUrl: 'https://om.example:8443', caBundle: { secretName: 'om-ca' }, insecureSkipTlsVerify: true },
-  policy: { allowedRoles: ['ORG_MEMBER'], allowOrgOwner: true },
+  connection: {
+    create: true,
+    baseUrl: 'https://om.example:8443',
+    caSecret: { name: 'om-ca' },
+    policy: { grants: [{ namespaces: { names: ['a'], selector: { matchLabels: { team: 'a' } } }, organizations: ['5f0000000000000000000009'], roles: ['ORG_MEMBER'], maxKeys: 5, adoption: 'Rotate' }] },
+  },
   watchNamespaces: ['a', 'b'],
+  connectionSecretNamespaces: ['vault'],
+  namespacedConnectionHosts: ['om.example'],
   imagePullSecrets: [{ name: 'regcred' }],
   podAnnotations: { 'example.com/enabled': 'yes', 'example.com/x': 'y' },
   nodeSelector: { 'kubernetes.io/os': 'linux' },

@@ -1,7 +1,4 @@
 // Checks shared by the plain manifests (deploy/) and the Helm chart (charts/omkeys/).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { V1ClusterRole, V1ClusterRoleBinding, V1Container, V1Deployment, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1SecurityContext, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
@@ -45,9 +42,9 @@ export function podOf(d: V1Deployment): { pod: NonNullable<NonNullable<V1Deploym
 }
 
 /**
- * Feeds a container's env to parseConfig the way the pod would (downward-API values filled in,
- * the CA file replaced by a real file) and records which variables parseConfig read: an
- * OMKEYS_* variable it never reads is not a setting, whatever its value.
+ * Feeds a container's env to parseConfig the way the pod would (downward-API values filled in)
+ * and records which variables parseConfig read: an OMKEYS_* variable it never reads is not a
+ * setting, whatever its value.
  */
 export function configFromContainer(container: V1Container, pod: { name: string; namespace: string }): { config: OperatorConfig; env: Record<string, string>; unread: string[] } {
   const env: Record<string, string> = {};
@@ -63,11 +60,6 @@ export function configFromContainer(container: V1Container, pod: { name: string;
     }
   }
   const forParse = { ...env };
-  if (forParse.OMKEYS_OM_CA_FILE) {
-    const ca = path.join(mkdtempSync(path.join(os.tmpdir(), 'omkeys-ca-')), 'ca.crt');
-    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
-    forParse.OMKEYS_OM_CA_FILE = ca;
-  }
   const read = new Set<string>();
   const tracked = new Proxy(forParse, {
     get(target, key) {

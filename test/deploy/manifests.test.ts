@@ -1,6 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { V1Secret } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { repoRoot } from './compiled.ts';
@@ -48,10 +47,11 @@ describe('deploy: plain manifests (kubectl apply -k deploy/)', () => {
     const byName = new Map((container.env ?? []).map((e) => [e.name, e]));
     expect(byName.get('POD_NAME')?.valueFrom).to.deep.equal({ fieldRef: { fieldPath: 'metadata.name' } });
     expect(byName.get('POD_NAMESPACE')?.valueFrom).to.deep.equal({ fieldRef: { fieldPath: 'metadata.namespace' } });
-    const { config, unread } = configFromContainer(container, { name: 'omkeys-7d9f-abcde', namespace: 'omkeys-system' });
+    const { config, env, unread } = configFromContainer(container, { name: 'omkeys-7d9f-abcde', namespace: 'omkeys-system' });
     expect(unread).to.deep.equal([]);
-    expect(config.connection.baseUrl).to.match(/^https:\/\//);
-    expect(config.connection.credentialsSecret).to.deep.equal({ namespace: 'omkeys-system', name: 'om-credentials' });
+    // Connections are API objects (connection.example.yaml), never settings.
+    expect(Object.keys(env).filter((n) => /^OMKEYS_(OM_BASE_URL|OM_CREDENTIALS|OM_PUBLIC|OM_PRIVATE|OM_CA|DEFAULT_CONN|ALLOW)/.test(n))).to.deep.equal([]);
+    expect(config.namespaces).to.deep.equal([]);
     expect(config.leaderElection).to.deep.include({ namespace: 'omkeys-system', name: 'omkeys-leader', identity: 'omkeys-7d9f-abcde', leaseDurationMs: 15_000 });
     expect(config.http.port).to.equal(8080);
   });
@@ -64,11 +64,11 @@ describe('deploy: plain manifests (kubectl apply -k deploy/)', () => {
 
   it('the kustomization lists the CRDs, rbac.yaml and operator.yaml, and every listed file exists', () => {
     const k = parse(readFileSync(deploy('kustomization.yaml'), 'utf8')) as { resources: string[] };
-    expect(k.resources).to.include.members(['rbac.yaml', 'operator.yaml']);
+    expect(k.resources).to.include.members(['rbac.yaml', 'user-roles.yaml', 'operator.yaml']);
     const crds = readdirSync(path.join(repoRoot, 'crds')).filter((f) => f.endsWith('.yaml'));
     expect(k.resources).to.include.members(crds.map((f) => `crds/${f}`));
     for (const r of k.resources) expect(yamlDocs(deploy(r)).length, r).to.be.greaterThan(0);
-    expect(k.resources).not.to.include('credentials-secret.example.yaml');
+    expect(k.resources).not.to.include('connection.example.yaml');
   });
 
   it('deploy/crds/ is a byte-identical copy of crds/ (kustomize loads nothing outside deploy/)', () => {
@@ -80,12 +80,46 @@ describe('deploy: plain manifests (kubectl apply -k deploy/)', () => {
     }
   });
 
-  it('the example credentials Secret is entirely commented out, and names what the Deployment reads', () => {
-    const text = readFileSync(deploy('credentials-secret.example.yaml'), 'utf8');
-    expect(parse(text)).to.equal(null);
-    const example = parse(text.slice(text.indexOf('# apiVersion')).split('\n').map((l) => l.replace(/^# ?/, '')).join('\n')) as V1Secret;
-    expect(example.kind).to.equal('Secret');
-    expect(`${example.metadata!.namespace}/${example.metadata!.name}`).to.equal('omkeys-system/om-credentials');
-    expect(example.stringData).to.include.keys('publicKey', 'privateKey');
+  it('the example connection is a ClusterOpsManagerConnection; its credentials Secret only a comment', () => {
+    const text = readFileSync(deploy('connection.example.yaml'), 'utf8');
+    const docs = yamlDocs(deploy('connection.example.yaml'));
+    expect(docs.map((d) => d.kind)).to.deep.equal(['ClusterOpsManagerConnection']);
+    const c = docs[0] as unknown as { spec: { baseUrl: string; credentialsSecretRef: { namespace: string; name: string }; default: boolean; policy: { grants: unknown[] } } };
+    expect(c.spec.baseUrl).to.match(/^https:\/\//);
+    expect(c.spec.default).to.equal(true);
+    expect(c.spec.policy.grants).to.have.length(1);
+    const ref = c.spec.credentialsSecretRef;
+    expect(text).to.include(`kubectl -n ${ref.namespace} create secret generic ${ref.name} \\\n`);
+    expect(text).to.match(/--from-literal=publicKey=\S+ *\\\n#\s+--from-literal=privateKey=\S+\n/);
+    expect(text).not.to.match(/^kind: Secret/m);
+  });
+
+  it('deploy/user-roles.yaml: omkeys-edit aggregated into edit and admin, omkeys-view into view, never status', () => {
+    const roles = yamlDocs(deploy('user-roles.yaml'));
+    expect(roles.map((r) => `${r.kind}/${r.metadata!.name}`)).to.deep.equal(['ClusterRole/omkeys-edit', 'ClusterRole/omkeys-view']);
+    const kinds = ['opsmanagerapikeys', 'projectkeybindings', 'opsmanagerconnections'];
+    expect(find(roles, 'ClusterRole', 'omkeys-edit')).to.deep.equal({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'omkeys-edit', labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } },
+      rules: [{ apiGroups: ['omkeys.io'], resources: kinds, verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] }],
+    });
+    expect(find(roles, 'ClusterRole', 'omkeys-view')).to.deep.equal({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'omkeys-view', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      rules: [{ apiGroups: ['omkeys.io'], resources: kinds, verbs: ['get', 'list', 'watch'] }],
+    });
+  });
+
+  it("rbac.yaml: the operator reads both connection kinds and writes only their status, never their spec", () => {
+    const rules = find(rbac, 'ClusterRole', 'omkeys').rules!;
+    const verbsOn = (resource: string): string[] => rules.filter((r) => r.apiGroups?.includes('omkeys.io') && r.resources?.includes(resource)).flatMap((r) => r.verbs);
+    for (const kind of ['clusteropsmanagerconnections', 'opsmanagerconnections']) {
+      expect(verbsOn(kind), kind).to.deep.equal(['get', 'list', 'watch']);
+      expect(verbsOn(`${kind}/status`), kind).to.deep.equal(['get', 'update']);
+    }
+    const namespaces = rules.filter((r) => r.resources?.includes('namespaces') && r.resourceNames === undefined);
+    expect(namespaces.flatMap((r) => r.verbs)).to.deep.equal(['get', 'list', 'watch']);
   });
 });
