@@ -7,7 +7,7 @@ import type { SteadyResult } from './omkey-steady.ts';
 import { THROUGHPUT_GOAL_RATIO, type ThroughputResult } from './omkey-throughput.ts';
 
 export const FLOOR_GOAL_RATIO = 1.3;
-export const WRITES_PER_KEY_GOAL = 3;
+export const WRITES_PER_KEY_GOAL = 4;
 export const RESYNC_READS_GOAL = 1.05;
 export const RUN_GOAL_MIN = 20;
 
