@@ -14,6 +14,8 @@ export const snippetPath = path.join(repoRoot, 'charts', 'omkeys', 'argocd', 'ar
 export const customized: Array<{ kind: string; actions: string[] }> = [
   { kind: 'OpsManagerApiKey', actions: ['rotate'] },
   { kind: 'ProjectKeyBinding', actions: [] },
+  { kind: 'ClusterOpsManagerConnection', actions: [] },
+  { kind: 'OpsManagerConnection', actions: [] },
 ];
 
 function script(...parts: string[]): string {

@@ -91,6 +91,10 @@ describe('argocd: health checks and the rotate action in gopher-lua, as Argo CD 
     this.timeout(60_000);
     const health = await luaTestOfEditedCopy((d) => edit(path.join(d, 'OpsManagerApiKey', 'health_test.yaml'), /status: Degraded\n(\s+)message: Ops Manager rejected/, 'status: Progressing\n$1message: Ops Manager rejected'));
     expect(health.out).to.match(/--- FAIL: omkeys\.io\/OpsManagerApiKey health testdata\/unauthorized\.yaml \(libs off\)\n\s+want Progressing/);
+    // A connection's refused credential is Degraded, not something to wait for.
+    const connection = await luaTestOfEditedCopy((d) => edit(path.join(d, 'ClusterOpsManagerConnection', 'health.lua'), 'local waiting = { Progressing = true }', 'local waiting = { Progressing = true, Unauthorized = true }'));
+    expect(connection.code).to.equal(1);
+    expect(connection.out).to.match(/--- FAIL: omkeys\.io\/ClusterOpsManagerConnection health testdata\/unauthorized\.yaml \(libs off\)/);
     const action = await luaTestOfEditedCopy((d) => edit(path.join(d, 'OpsManagerApiKey', 'actions', 'rotate', 'action.lua'), 'return obj', 'obj.spec.roles = {}\nreturn obj'));
     expect(action.code).to.equal(1);
     expect(action.out).to.match(/FAIL: omkeys\.io\/OpsManagerApiKey\/actions rotate/);

@@ -125,7 +125,9 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     const cm = await testEnv().kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: ns, name: 'argocd-cm' });
     expect(Object.keys(cm.data ?? {}).sort()).to.deep.equal([
       'resource.customizations.actions.omkeys.io_OpsManagerApiKey',
+      'resource.customizations.health.omkeys.io_ClusterOpsManagerConnection',
       'resource.customizations.health.omkeys.io_OpsManagerApiKey',
+      'resource.customizations.health.omkeys.io_OpsManagerConnection',
       'resource.customizations.health.omkeys.io_ProjectKeyBinding',
       'url',
     ]);
