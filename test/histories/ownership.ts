@@ -1,5 +1,5 @@
 import { parsePendingTag } from '../../src/controllers/opsmanagerapikey/pending-tag.ts';
-import type { World, Violation } from './world.ts';
+import type { Violation, Work, World } from './world.ts';
 
 // Issue 20's rule, checked after every step: no key outside a namespace's own is ever changed
 // (description, roles, access list) or deleted because of that namespace's objects. A
@@ -10,8 +10,18 @@ import type { World, Violation } from './world.ts';
 /** What of a key the rule protects: not its access list's use counters, which every call moves. */
 type Snapshot = Map<string, string>;
 
-/** Work on the objects of these namespaces, or a janitor pass (which may touch any namespace's own keys). */
-export type Acting = readonly string[] | 'janitor';
+/**
+ * Before some operator work: the keys as they were, the namespaces of the objects worked on
+ * ('janitor': a janitor pass, which may touch any namespace's own keys), and, when all the work
+ * is OpsManagerApiKey reconciles, the uids of those resources (at the start: a deletion may
+ * remove them).
+ */
+export interface Before {
+  keys: Snapshot;
+  what: string;
+  namespaces: readonly string[] | 'janitor';
+  uids?: readonly string[];
+}
 
 export class Ownership {
   private readonly grants = new Map<string, Set<string>>();
@@ -46,19 +56,57 @@ export class Ownership {
     return out;
   }
 
-  /** Keys that were in `before` and changed or went since, while the operator worked for `acting` only. */
-  check(before: Snapshot, acting: Acting, what: string): Violation[] {
+  before(works: readonly Work[] | 'janitor'): Before {
+    const keys = this.snapshot();
+    if (works === 'janitor') return { keys, what: 'a janitor pass', namespaces: 'janitor' };
+    const refs = works.map((w) => (w.startsWith('key:') ? w.slice(4) : w.slice(8)).split('/'));
+    const namespaces = refs.map(([ns]) => ns ?? '');
+    const uids = refs.map(([ns, name]) => this.w.kube.get('OpsManagerApiKey', ns ?? '', name ?? '')?.metadata?.uid);
+    const known = uids.filter((u): u is string => u !== undefined);
+    const keysOnly = works.every((w) => w.startsWith('key:')) && known.length === uids.length;
+    return { keys, what: works.join(' + '), namespaces, ...(keysOnly ? { uids: known } : {}) };
+  }
+
+  /**
+   * Keys that were there before and changed or went since: each must be its namespace's own
+   * (only-own-keys) and, for a resource's reconcile, that resource's: born with its tag, or named
+   * by its status at some point (only-its-keys, issue 20's rule for a single resource).
+   */
+  check(b: Before): Violation[] {
     const now = this.snapshot();
     const out: Violation[] = [];
-    for (const [id, was] of before) {
+    const named = b.uids ? this.namedBy(b.uids) : undefined;
+    for (const [id, was] of b.keys) {
       const is = now.get(id);
       if (is === was) continue;
-      const allowed = acting === 'janitor' ? this.ownedByAny(id) : acting.some((ns) => this.owns(ns, id));
-      if (allowed) continue;
-      const whose = this.madeFor(id) ? `made for ${this.madeFor(id) ?? ''}` : this.label(id);
-      const who = acting === 'janitor' ? 'a janitor pass' : `${what} (namespace ${acting.join(', ')})`;
       const how = is === undefined ? 'deleted' : `changed from ${was} to ${is}`;
-      out.push({ check: 'only-own-keys', message: `key ${id} (${whose}) was ${how} by ${who}` });
+      const ns = b.namespaces;
+      if (ns === 'janitor' ? !this.ownedByAny(id) : !ns.some((n) => this.owns(n, id))) {
+        const whose = this.madeFor(id) ? `made for ${this.madeFor(id) ?? ''}` : this.label(id);
+        out.push({ check: 'only-own-keys', message: `key ${id} (${whose}) was ${how} by ${b.what}` });
+      } else if (b.uids && named && !this.isIts(b.uids, named, id)) {
+        const message = `key ${id}, never named by status nor tagged for it, was ${how} by ${b.what}`;
+        out.push({ check: 'only-its-keys', message });
+      }
+    }
+    return out;
+  }
+
+  /** Whether the resources with these uids made `id` (born with their tag), or their status ever named it. */
+  private isIts(uids: readonly string[], named: ReadonlySet<string>, id: string): boolean {
+    const born = this.w.fixture.bornAs(id);
+    const uid = born === undefined ? undefined : parsePendingTag(born)?.uid;
+    return (uid !== undefined && uids.includes(uid)) || named.has(id);
+  }
+
+  /** Every key id the status of the resources with these uids ever named, as the operator wrote it. */
+  private namedBy(uids: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    for (const wr of this.w.kube.writes) {
+      const mine = wr.by === 'operator' && wr.kind === 'OpsManagerApiKey' && uids.includes(wr.obj.metadata?.uid ?? '');
+      if (!mine) continue;
+      const st = (wr.obj as { status?: { keyId?: string; previousKeyId?: string } }).status;
+      for (const id of [st?.keyId, st?.previousKeyId]) if (id) out.add(id);
     }
     return out;
   }

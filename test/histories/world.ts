@@ -10,7 +10,7 @@ import { checkAlways, checkAtOnce } from './invariants.ts';
 import { RecordingEvents } from '../support/recording-events.ts';
 import type { History, HistoryEvent } from './model.ts';
 import { OperatorInstance, type RunOutcome } from './operator.ts';
-import { Ownership, type Acting } from './ownership.ts';
+import { Ownership } from './ownership.ts';
 import type { SimFixture } from './sim-fixture.ts';
 import { ensureConnSecret, setUpVictims, type Victims } from './tampering.ts';
 import { applyUserEvent } from './user-events.ts';
@@ -27,7 +27,7 @@ const MAX_DRAIN_RUNS = 12;
 /** Past the reconcilers' freshness window and the project-key cache's TTL: a resync reads everything again. */
 const SETTLE_ADVANCE_MS = 61_000;
 
-type Work = `key:${string}` | `binding:${string}`;
+export type Work = `key:${string}` | `binding:${string}`;
 
 /**
  * One history's world: a fake Kubernetes API, the shared simulator, a fake clock, and the
@@ -130,7 +130,7 @@ export class World {
       // Two resyncs' organization lists (a key is judged only once seen in an earlier one), then every object reconciled.
       await this.janitorPass();
       await this.janitorPass();
-      for (const w of this.allWork()) await this.guarded([nsOf(w)], w, () => this.runWork(w));
+      for (const w of this.allWork()) await this.guarded([w], () => this.runWork(w));
       this.observe();
       if (this.operatorWrites() === writes && JSON.stringify(this.fixture.sim.state.publicView()) === om) return;
     }
@@ -167,14 +167,14 @@ export class World {
 
   /** A janitor pass (the tag janitor, the old Secret finalizer's stripper): it may touch namespaces' own keys only. */
   async janitorPass(): Promise<void> {
-    await this.guarded('janitor', 'janitor', () => this.operator.janitorPass());
+    await this.guarded('janitor', () => this.operator.janitorPass());
   }
 
-  /** Runs operator work for the objects of `acting`, then checks it changed no key outside their own. */
-  private async guarded(acting: Acting, what: string, fn: () => Promise<unknown>): Promise<void> {
-    const before = this.owners.snapshot();
+  /** Runs operator work for `works`, then checks it changed no key outside their own (ownership.ts). */
+  private async guarded(works: readonly Work[] | 'janitor', fn: () => Promise<unknown>): Promise<void> {
+    const before = this.owners.before(works);
     await fn();
-    this.violations.push(...this.owners.check(before, acting, what));
+    this.violations.push(...this.owners.check(before));
   }
 
   private startOperator(): OperatorInstance {
@@ -197,7 +197,7 @@ export class World {
     }
     for (let i = 0; i < MAX_DRAIN_RUNS && this.pending.size > 0; i++) {
       const next = [...this.pending].sort()[0];
-      if (next) await this.guarded([nsOf(next)], next, () => this.runWork(next));
+      if (next) await this.guarded([next], () => this.runWork(next));
     }
     if (healthy && this.pending.size === 0) this.violations.push(...checkAtOnce(this));
   }
@@ -214,13 +214,13 @@ export class World {
     const rest = queue.filter((w) => w !== first);
     const second = rest[b % Math.max(1, rest.length)];
     const works = [first, second].filter((w): w is Work => w !== undefined);
-    await this.guarded(works.map(nsOf), works.join(' + '), () => Promise.all(works.map((w) => this.runWork(w))));
+    await this.guarded(works, () => Promise.all(works.map((w) => this.runWork(w))));
   }
 
   private async reconcileOne(pick: number, crashAt: number | string | undefined): Promise<void> {
     const queue = this.pending.size > 0 ? [...this.pending].sort() : this.allWork();
     const w = queue[pick % Math.max(1, queue.length)];
-    if (w) await this.guarded([nsOf(w)], w, () => this.runWork(w, crashAt));
+    if (w) await this.guarded([w], () => this.runWork(w, crashAt));
   }
 
   private async runWork(w: Work, crashAt?: number | string): Promise<void> {
@@ -282,8 +282,4 @@ export class World {
 
 function ref(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-}
-
-function nsOf(w: Work): string {
-  return (w.startsWith('key:') ? w.slice(4) : w.slice(8)).split('/')[0] ?? '';
 }
