@@ -94,7 +94,13 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
     return readyStatus(obj, key, secretName(obj), now, base);
   };
   // Recorded before it loses its tag: from here status names it, and the rename may follow.
-  steps.push({ kind: 'StatusWrite', status: (c: Created) => recordedStatus(obj, finalStatus(c), now) });
+  // The key it replaces stays named (previousKeyId) until the delete below has run.
+  const recordBase: OpsManagerApiKeyStatus = { ...base, previousKeyId: previous?.keyId, previousKeyRevokeAt: previous?.revokeAt };
+  const recordStatus = (c: Created): OpsManagerApiKeyStatus => {
+    const key = { id: c.id, publicKey: c.publicKey, desc: desiredDescription(obj), roles: [...obj.spec.roles].sort(), accessList: wantedCidrs(obj.spec.accessList) };
+    return recordedStatus(obj, readyStatus(obj, key, secretName(obj), now, recordBase), now);
+  };
+  steps.push({ kind: 'StatusWrite', status: recordStatus });
   steps.push({ kind: 'KeyUpdate', orgId, keyId: CREATED, desc: desiredDescription(obj) });
   if (retireNow) steps.push(keyDelete(g, retireNow));
   steps.push(...configMapSync(g));

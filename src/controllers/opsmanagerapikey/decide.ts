@@ -10,7 +10,7 @@ import { adoptPlan } from './decide-adopt.ts';
 import { adopting, connectionChanged, finalizeKeyIds, openMark, rotationDue, rotationRequest, secretHasLegacyFinalizer } from './facts.ts';
 import type { Decision, Gathered, Plan, Read } from './plan.ts';
 import { isPendingTagOf } from './pending-tag.ts';
-import { secretName } from './secret-builder.ts';
+import { desiredDescription, secretName } from './secret-builder.ts';
 
 /**
  * The one place where an OpsManagerApiKey's reconcile decides anything: what must still be
@@ -27,6 +27,13 @@ export function decide(g: Gathered): Decision {
   if (openMark(obj)) return needs(g, ['live', 'connection', 'pending']) ?? act(sweepPlan(g));
   // No Secret waits for the operator: the finalizer an earlier version wrote is taken off.
   if (secretHasLegacyFinalizer(g)) return act(stripPlan(g));
+  // A key recorded and then interrupted before its rename still carries its tag: it is named
+  // before anything may block the resource (a refused spec, a Secret conflict), whatever blocks it.
+  if (mayBeRecordedUnnamed(obj)) {
+    const missing = needs(g, ['connection', 'remote']);
+    if (missing) return missing;
+    if (g.remote.state === 'present' && isPendingTagOf(g.remote.key.desc, obj.metadata.uid)) return act(namePlan(g, g.remote.key.id));
+  }
   if (g.templateError) return act(blockedPlan(g, 'SecretSynced', Reason.InvalidSpec, g.templateError, true));
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
   if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', Reason.PolicyDenied, policy.message, true));
@@ -55,6 +62,21 @@ export function decide(g: Gathered): Decision {
   // A ConfigMap missing from the cache may be one we do not own (not cached): look before creating it.
   if (obj.spec.opsManagerConfigMap && g.configMap.state === 'absent') return needs(g, ['live']) ?? act(convergePlan(g));
   return act(convergePlan(g));
+}
+
+/**
+ * Status records a key and says it is in progress (what the record before a rename, a sweep's
+ * record and a replacement's first status say): the key may still carry its tag.
+ */
+function mayBeRecordedUnnamed(obj: OpsManagerApiKey): boolean {
+  const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+  return obj.status?.keyId !== undefined && ready?.status === 'False' && ready.reason === Reason.Progressing;
+}
+
+/** Gives a recorded key the spec's description (it loses its tag), then decides again. */
+function namePlan(g: Gathered, keyId: string): Plan {
+  const orgId = g.connection.state === 'read' ? g.connection.orgId : '';
+  return { name: 'Converge', steps: [{ kind: 'KeyUpdate', orgId, keyId, desc: desiredDescription(g.obj) }], then: { kind: 'again' } };
 }
 
 function act(plan: Plan): Decision {

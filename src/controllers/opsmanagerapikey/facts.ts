@@ -84,10 +84,14 @@ export function connectionChanged(obj: OpsManagerApiKey): boolean {
  * there), else the one status's keys were made through, else the spec's.
  */
 export function workingConnection(obj: OpsManagerApiKey): string {
-  const mark = openMark(obj);
-  if (mark?.connection !== undefined) return mark.connection;
   const st = obj.status;
-  return st?.keyId || st?.previousKeyId ? recordedConnection(obj) : connectionName(obj.spec.connectionSecretRef);
+  const spec = connectionName(obj.spec.connectionSecretRef);
+  const usual = st?.keyId || st?.previousKeyId ? recordedConnection(obj) : spec;
+  // The mark is a hint a namespace editor can forge: its connection is used only when it is one
+  // the spec or status names, so that a forged one can neither point the sweep elsewhere nor
+  // make a deletion wait for ever on a connection that does not exist.
+  const marked = openMark(obj)?.connection;
+  return marked !== undefined && (marked === spec || marked === recordedConnection(obj)) ? marked : usual;
 }
 
 export function rotationDue(g: Gathered): boolean {

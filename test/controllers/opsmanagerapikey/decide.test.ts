@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { decide } from '../../../src/controllers/opsmanagerapikey/decide.ts';
 import type { Decision, Gathered, Plan } from '../../../src/controllers/opsmanagerapikey/plan.ts';
 import { pendingTag } from '../../../src/controllers/opsmanagerapikey/secret-builder.ts';
+import { workingConnection } from '../../../src/controllers/opsmanagerapikey/facts.ts';
 import { NOW, ORG, PROJECT, RECORDED, gathered, key, ours, remote, stepLines } from './fixtures.ts';
 
 const absent = { state: 'absent' } as const;
@@ -102,6 +103,11 @@ const rows: Row[] = [
   { name: 'a key holding roles in a project no binding asks for (a create raced a binding\'s deletion): taken out of it', g: gathered(key({}, rec()), { remote: { state: 'present', key: remote({ projectRoles: [{ projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }] }) } }), steps: ['ProjectUnassign', 'Event Updated', 'StatusWrite'] },
   { name: 'roles in a project a binding (live or being deleted) asks for are the binding\'s: left alone', g: gathered(key({}, rec()), { remote: { state: 'present', key: remote({ projectRoles: [{ projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }] }) }, bindings: [{ apiVersion: 'omkeys.io/v1alpha1', kind: 'ProjectKeyBinding', metadata: { name: 'b', namespace: 'team-a', deletionTimestamp: NOW.toISOString() }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_OWNER'] } }] }), steps: ['StatusWrite'] },
   { name: 'roles an adoption kept (recorded in status) are left alone', g: gathered(key({}, rec({ keptProjectIds: [PROJECT] })), { remote: { state: 'present', key: remote({ projectRoles: [{ projectId: PROJECT, roles: ['GROUP_READ_ONLY'] }] }) } }), steps: ['StatusWrite'] },
+  {
+    name: 'a recorded key interrupted before its rename is named before a refused spec blocks the resource',
+    g: gathered(key({ roles: ['ORG_OWNER'] }, rec({ conditions: [{ type: 'Ready', status: 'False', reason: 'Progressing', message: 'recording', lastTransitionTime: hourAgo }] })), { remote: { state: 'present', key: remote({ desc: 'omkeys-pending:uid-1' }) } }),
+    steps: ['KeyUpdate key-1 desc=team-a/k'],
+  },
   { name: 'retires the previous key once its grace period is over', g: gathered(key({}, rec({ previousKeyId: 'key-0', previousKeyRevokeAt: hourAgo }))), steps: ['KeyDelete key-0', 'Event PreviousKeyRevoked', 'StatusWrite'] },
   { name: 'never retires the key status records as current, even if status also calls it previous', g: gathered(key({}, rec({ previousKeyId: 'key-1', previousKeyRevokeAt: hourAgo }))), steps: ['StatusWrite'] },
 ];
@@ -160,6 +166,24 @@ describe('omkey decide: details', () => {
     expect(st.keyId).to.equal('new');
     expect(st.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
     expect(JSON.stringify([recorded, st])).to.not.contain('priv-9f3c2a');
+  });
+
+  it('the record keeps naming the key it replaces until that key is deleted (a crash in between orphans nothing)', () => {
+    const p = plan(decide(gathered(key({}, rec()), { secret: absent })));
+    const records = p.steps.filter((st) => st.kind === 'StatusWrite' && typeof st.status === 'function');
+    const record = records[0];
+    if (record?.kind !== 'StatusWrite' || typeof record.status !== 'function') throw new Error('no record');
+    expect(record.status({ id: 'new', publicKey: 'pub', privateKey: 'x' })).to.deep.include({ keyId: 'new', previousKeyId: 'key-1' });
+    const kinds = p.steps.map((st) => st.kind);
+    expect(kinds.indexOf('KeyDelete'), 'deleted after the record').to.be.greaterThan(kinds.indexOf('KeyUpdate'));
+  });
+
+  it('a mark\'s connection is used only when the spec or status names it', () => {
+    const forged = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'f', connection: 'Secret/nowhere' }) } };
+    expect(workingConnection(key({}, rec(), forged))).to.equal('default');
+    const switched = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'f', connection: 'default' }) } };
+    expect(workingConnection(key({ connectionSecretRef: { name: 'om' } }, undefined, switched)), 'a first create: the spec\'s').to.equal('Secret/om');
+    expect(workingConnection(key({ connectionSecretRef: { name: 'om' } }, rec(), switched)), 'status\'s keys were made through it').to.equal('default');
   });
 
   it('a forged mark cannot point the sweep anywhere: its unknown fields are ignored, the tag is always this resource\'s', () => {
