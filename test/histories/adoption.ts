@@ -97,27 +97,17 @@ function mayTakeByRotation(w: World, ns: string, keyId: string): boolean {
 }
 
 /**
- * Keys made by hand that the operator took over: some resource's status named them, or its
- * Secret did and the key is no longer as it was made. An adoption writes the Secret, then
- * status, and only then touches the key: a crash between the two writes followed by the
- * Secret's deletion (and the resource's) leaves the key untouched and the administrator's, as
- * docs/rotation-and-adoption.md promises ("untouched or tracked").
+ * Keys made by hand that the operator took over: some resource's status named them. Status is
+ * the record: an adoption writes the Secret, then status, and only then touches the key, so a
+ * key only a Secret ever named must be as it was made (docs/rotation-and-adoption.md:
+ * "untouched or tracked").
  */
 export function adoptedKeys(w: World): Set<string> {
   const out = new Set<string>();
-  const changed = (id: string): boolean => {
-    const now = w.fixture.sim.state.apiKeys.get(id);
-    return !now || JSON.stringify(now) !== w.foreignKeys.get(id);
-  };
-  const note = (id: string | undefined, byStatus: boolean): void => void (id && w.foreignKeys.has(id) && (byStatus || changed(id)) && out.add(id));
   for (const wr of w.kube.writes) {
-    if (wr.by !== 'operator') continue;
-    if (wr.kind === 'OpsManagerApiKey') {
-      const st = (wr.obj as unknown as OpsManagerApiKey).status;
-      note(st?.keyId, true);
-      note(st?.previousKeyId, true);
-    }
-    if (wr.kind === 'Secret') note(decodeSecretData(wr.obj as never).keyId, false);
+    if (wr.by !== 'operator' || wr.kind !== 'OpsManagerApiKey') continue;
+    const st = (wr.obj as unknown as OpsManagerApiKey).status;
+    for (const id of [st?.keyId, st?.previousKeyId]) if (id && w.foreignKeys.has(id)) out.add(id);
   }
   return out;
 }

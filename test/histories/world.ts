@@ -268,7 +268,7 @@ export class World {
     for (const k of this.liveKeys()) {
       const uid = k.metadata.uid ?? '';
       present.add(uid);
-      // While it is being deleted its key stays what it was: its finalizer releases the Secret (which names the key) before it goes.
+      // While it is being deleted its key stays what it was (status may already have let it go).
       const current = this.keyInUse(k) ?? (k.metadata.deletionTimestamp ? this.lastSeen.get(uid)?.current : undefined);
       this.lastSeen.set(uid, { retain: k.spec.deletionPolicy === 'Retain', ...(current ? { current } : {}) });
     }
