@@ -44,9 +44,16 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     this.timeout(120_000);
     const ns = await testEnv().newNamespace('helm-dry-run');
     const rel = { name: 'omkeys', namespace: ns };
+    // The namespaced install of everyOptionalValue puts Roles in these: a dry run needs them to exist.
+    for (const n of [...(everyOptionalValue.watchNamespaces as string[]), ...(everyOptionalValue.connectionSecretNamespaces as string[])]) {
+      await testEnv().newNamespace(n, n);
+    }
     const expected: Array<[Record<string, unknown>, string[]]> = [
       [{}, ['deployment.apps/omkeys', 'poddisruptionbudget.policy/omkeys', 'service/omkeys-metrics', 'clusterrole.rbac.authorization.k8s.io/omkeys', 'customresourcedefinition.apiextensions.k8s.io/opsmanagerapikeys.omkeys.io', 'customresourcedefinition.apiextensions.k8s.io/projectkeybindings.omkeys.io']],
-      [everyOptionalValue, ['deployment.apps/omkeys', 'poddisruptionbudget.policy/omkeys', 'servicemonitor.monitoring.coreos.com/omkeys', 'prometheusrule.monitoring.coreos.com/omkeys']],
+      [everyOptionalValue, [
+        'deployment.apps/omkeys', 'poddisruptionbudget.policy/omkeys', 'servicemonitor.monitoring.coreos.com/omkeys', 'prometheusrule.monitoring.coreos.com/omkeys',
+        'clusteropsmanagerconnection.omkeys.io/opsmanager', 'role.rbac.authorization.k8s.io/omkeys', 'role.rbac.authorization.k8s.io/omkeys-connection-secrets',
+      ]],
     ];
     for (const [values, objects] of expected) {
       // Helm's output as it would be sent: kubectl reads it as YAML 1.1, like the API server.
@@ -70,7 +77,7 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     expect(list.out.trim()).to.equal('');
   });
 
-  it('helm install, helm upgrade (a changed value reaches the Deployment), helm uninstall', async function () {
+  it('helm install, helm upgrade (a changed value reaches the Deployment and the connection), helm uninstall', async function () {
     this.timeout(180_000);
     const env = testEnv();
     const ns = await env.newNamespace('helm-release');
@@ -79,21 +86,32 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     // installed, stay out (crds.enabled=false); test/integration/deploy/chart-oci.test.ts installs
     // and upgrades them with a release on a control plane of its own.
     const name = 'omkeys-it';
-    const install = await helmKube(['install', 'it', chartDir, '-n', ns, '--set', `fullnameOverride=${name}`, '--set', 'crds.enabled=false', '--set', 'connection.baseUrl=https://om.example:8443']);
+    // The harness serves the connection CRD already: the connection is an object of the release, not a hook.
+    const connection = `it-${ns}`;
+    const set = [`fullnameOverride=${name}`, 'crds.enabled=false', 'connection.create=true', `connection.name=${connection}`, 'connection.baseUrl=https://om.example:8443'];
+    const install = await helmKube(['install', 'it', chartDir, '-n', ns, ...set.flatMap((v) => ['--set', v])]);
     expect(install.code, install.out).to.equal(0);
     expect(install.out).to.match(/STATUS: deployed/);
     expect(install.out).to.include(`kubectl -n ${ns} create secret generic om-credentials`);
     let e = await envOf(ns, name);
-    expect(e).to.include({ OMKEYS_OM_BASE_URL: 'https://om.example:8443', OMKEYS_LOG_LEVEL: 'info', OMKEYS_OM_CREDENTIALS_SECRET: `${ns}/om-credentials` });
+    expect(e).to.include({ OMKEYS_LOG_LEVEL: 'info' });
+    const spec = async (): Promise<Record<string, unknown>> => {
+      const r = await kubectl(['get', 'clusteropsmanagerconnection', connection, '-o', 'json']);
+      expect(r.code, r.out).to.equal(0);
+      return (JSON.parse(r.out) as { spec: Record<string, unknown> }).spec;
+    };
+    expect(await spec()).to.deep.equal({ baseUrl: 'https://om.example:8443', credentialsSecretRef: { namespace: ns, name: 'om-credentials' }, default: true, policy: { grants: [] } });
     const rbac = env.kc.makeApiClient(RbacAuthorizationV1Api);
     const crb = await rbac.readClusterRoleBinding({ name });
     expect(crb.subjects).to.deep.equal([{ kind: 'ServiceAccount', name, namespace: ns }]);
 
-    const upgrade = await helmKube(['upgrade', 'it', chartDir, '-n', ns, '--reuse-values', '--set', 'logLevel=debug', '--set', 'replicas=3', '--set', 'podDisruptionBudget.enabled=false']);
+    const changes = ['logLevel=debug', 'replicas=3', 'podDisruptionBudget.enabled=false', 'connection.baseUrl=https://om2.example:8443', 'connection.default=false'];
+    const upgrade = await helmKube(['upgrade', 'it', chartDir, '-n', ns, '--reuse-values', ...changes.flatMap((v) => ['--set', v])]);
     expect(upgrade.code, upgrade.out).to.equal(0);
     expect(upgrade.out).to.match(/REVISION: 2/);
     e = await envOf(ns, name);
-    expect(e).to.include({ OMKEYS_LOG_LEVEL: 'debug', OMKEYS_OM_BASE_URL: 'https://om.example:8443' });
+    expect(e).to.include({ OMKEYS_LOG_LEVEL: 'debug' });
+    expect(await spec()).to.deep.include({ baseUrl: 'https://om2.example:8443', default: false });
     const d = await env.kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: ns, name });
     expect(d.spec?.replicas).to.equal(3);
     expect(d.metadata?.generation).to.equal(2);
@@ -111,6 +129,11 @@ describe('deploy: the chart on the real API server (helm template | kubectl --dr
     expect(await gone(() => core.readNamespacedServiceAccount({ namespace: ns, name }))).to.equal(true);
     expect(await gone(() => rbac.readClusterRole({ name }))).to.equal(true);
     expect(await gone(() => rbac.readClusterRoleBinding({ name }))).to.equal(true);
+    expect(await gone(() => rbac.readClusterRole({ name: `${name}-edit` }))).to.equal(true);
+    // Kept like the CRDs (crds.keep, default true): keys that name it outlive the release.
+    expect((await spec()).baseUrl).to.equal('https://om2.example:8443');
+    const del = await kubectl(['delete', 'clusteropsmanagerconnection', connection]);
+    expect(del.code, del.out).to.equal(0);
     // Not the release's (crds.enabled=false): left alone.
     const crd = await kubectl(['get', 'crd', 'opsmanagerapikeys.omkeys.io', '-o', 'name']);
     expect(crd.code, crd.out).to.equal(0);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
@@ -17,7 +18,16 @@ describe('deploy: manifests accepted by the API server (kubectl apply --dry-run=
     this.timeout(60_000);
     const r = await kubectl(['apply', '--dry-run=server', '--validate=strict', '-k', 'deploy/']);
     expect(r.code, r.out).to.equal(0);
-    for (const obj of ['customresourcedefinition.apiextensions.k8s.io/opsmanagerapikeys.omkeys.io', 'clusterrole.rbac.authorization.k8s.io/omkeys', 'deployment.apps/omkeys', 'service/omkeys-metrics']) {
+    const objs = [
+      'customresourcedefinition.apiextensions.k8s.io/opsmanagerapikeys.omkeys.io',
+      'customresourcedefinition.apiextensions.k8s.io/clusteropsmanagerconnections.omkeys.io',
+      'clusterrole.rbac.authorization.k8s.io/omkeys',
+      'clusterrole.rbac.authorization.k8s.io/omkeys-edit',
+      'clusterrole.rbac.authorization.k8s.io/omkeys-view',
+      'deployment.apps/omkeys',
+      'service/omkeys-metrics',
+    ];
+    for (const obj of objs) {
       expect(r.out).to.match(new RegExp(`^${obj.replace(/\./g, '\\.')} \\S+ \\(server dry run\\)$`, 'm'));
     }
   });
@@ -29,4 +39,23 @@ describe('deploy: manifests accepted by the API server (kubectl apply --dry-run=
     expect(r.code).to.not.equal(0);
     expect(r.out).to.match(/unknown field "spec\.replica"/);
   });
+
+  it('the example connection and every complete manifest of docs/multi-tenancy.md pass the CRDs (kubectl apply --dry-run=server)', async function () {
+    this.timeout(60_000);
+    const example = await kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', 'deploy/connection.example.yaml']);
+    expect(example.code, example.out).to.equal(0);
+    expect(example.out).to.match(/^clusteropsmanagerconnection\.omkeys\.io\/opsmanager created \(server dry run\)$/m);
+    const doc = readFileSync(path.join(repoRoot, 'docs', 'multi-tenancy.md'), 'utf8');
+    // Only blocks that are whole objects; the grant fragments are shown inside one of them.
+    // A block inside a list item is indented like its fence.
+    const blocks = [...doc.matchAll(/^( *)```yaml\n([\s\S]*?)^\1```/gm)]
+      .map((m) => m[2]!.split('\n').map((l) => l.slice(m[1]!.length)).join('\n'))
+      .filter((b) => b.startsWith('apiVersion:'));
+    expect(blocks).to.have.length(3);
+    for (const block of blocks) {
+      const r = await kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], block);
+      expect(r.code, `${r.out}\n${block}`).to.equal(0);
+    }
+  });
 });
+
