@@ -3,6 +3,10 @@ import type { Condition } from './types.ts';
 
 export const ConditionType = {
   Ready: 'Ready',
+  /** kstatus: True while the operator is working towards the spec (in progress). */
+  Reconciling: 'Reconciling',
+  /** kstatus: True when the operator cannot get further without someone changing something (failed). */
+  Stalled: 'Stalled',
   KeyProvisioned: 'KeyProvisioned',
   SecretSynced: 'SecretSynced',
 } as const;
@@ -40,6 +44,44 @@ export const Reason = {
   ConfigMapConflict: 'ConfigMapConflict',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];
+
+/**
+ * Failures a retry does not get past until someone changes something: the spec, the operator's
+ * policy, a conflicting object, Ops Manager's organization or project. They stall the resource
+ * (kstatus Failed: Flux fails fast instead of waiting for its timeout) even where the operator
+ * keeps looking now and then. Passing failures (Ops Manager down, rate limits, a connection not
+ * there yet) are progress with retries.
+ */
+const STALLING = new Set<string>([
+  Reason.PolicyDenied, Reason.InvalidSpec, Reason.AccessListRejected, Reason.OrgNotFound, Reason.ProjectNotFound,
+  Reason.SecretConflict, Reason.ConfigMapConflict, Reason.AdoptionRefused, Reason.AdoptionPairInvalid,
+  Reason.AdoptionKeyNotFound, Reason.AdoptionConflict, Reason.AdoptionSecretInvalid,
+]);
+
+/** Whether a failure stalls the resource: terminal (no retry until it changes), or one only a person resolves. */
+export function stalls(reason: string, terminal: boolean): boolean {
+  return terminal || STALLING.has(reason);
+}
+
+/**
+ * Where the resource stands, as kstatus reads it: `done` (neither condition; Ready says the
+ * rest), `working` (Reconciling=True: first create, replacement, rotation, adoption, a retry)
+ * or `stalled` (Stalled=True with the failure's reason).
+ */
+export type Progress = { kind: 'done' } | { kind: 'working' | 'stalled'; reason: string; message: string };
+
+/**
+ * Reconciling and Stalled as kstatus wants them: each present only while True (as Flux's own
+ * controllers keep them), so a resource at rest carries neither and an upgrade rewrites no
+ * settled status.
+ */
+export function setProgress(conditions: readonly Condition[] | undefined, p: Progress, generation: number | undefined, now: Date): Condition[] {
+  const keep = p.kind === 'working' ? ConditionType.Reconciling : p.kind === 'stalled' ? ConditionType.Stalled : undefined;
+  const rest = (conditions ?? []).filter((c) => (c.type !== ConditionType.Reconciling && c.type !== ConditionType.Stalled) || c.type === keep);
+  if (p.kind === 'done' || keep === undefined) return rest;
+  const gen = generation === undefined ? {} : { observedGeneration: generation };
+  return setCondition(rest, { type: keep, status: 'True', reason: p.reason, message: p.message, ...gen }, now);
+}
 
 /** A condition as a reconciler states it; the transition time is filled in by setCondition. */
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;

@@ -32,6 +32,11 @@ export const ANNOTATION_KEY_ID = 'omkeys.io/key-id';
 export const ANNOTATION_CREATE_PENDING = 'omkeys.io/create-pending';
 /** Annotation on an OpsManagerApiKey: any new value rotates the key once (status.lastRotationRequest). */
 export const ANNOTATION_ROTATE = 'omkeys.io/rotate';
+/**
+ * Flux's annotation (set by `flux reconcile`): any new value makes the next reconcile read Ops
+ * Manager, skipping the freshness shortcut; status.lastHandledReconcileAt then holds it.
+ */
+export const ANNOTATION_RECONCILE_REQUESTED = 'reconcile.fluxcd.io/requestedAt';
 
 /** Secret keys the operator always writes; templates may not override them. */
 export const RESERVED_SECRET_KEYS = ['publicKey', 'privateKey', 'baseUrl', 'keyId', 'orgId', 'projectId'] as const;
@@ -167,6 +172,8 @@ export interface OpsManagerApiKeyStatus {
   keptProjectIds?: string[];
   /** The value of the omkeys.io/rotate annotation handled last. */
   lastRotationRequest?: string;
+  /** The value of the reconcile.fluxcd.io/requestedAt annotation handled last (as Flux records it). */
+  lastHandledReconcileAt?: string;
   conditions?: Condition[];
 }
 
@@ -191,6 +198,8 @@ export interface ProjectKeyBindingStatus {
   observedGeneration?: number;
   keyId?: string;
   roles?: string[];
+  /** The value of the reconcile.fluxcd.io/requestedAt annotation handled last (as Flux records it). */
+  lastHandledReconcileAt?: string;
   conditions?: Condition[];
 }
 

@@ -73,6 +73,30 @@ export class CoreObjects<T extends { metadata?: V1ObjectMeta }> {
       throw err;
     }
   }
+
+  /** See SecretStore.releaseOwner. */
+  async releaseOwner(current: T, ownerUid: string): Promise<T | undefined> {
+    const ops = releaseOwnerPatch(current, ownerUid);
+    if (!ops) return current;
+    try {
+      return this.noted(await this.calls.jsonPatch(current.metadata?.namespace ?? '', current.metadata?.name ?? '', ops));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+/**
+ * The patch that takes the ownerReference to `ownerUid` off `current`, or undefined when it has
+ * none. The resourceVersion it carries is a precondition: a changed object fails with 409.
+ */
+export function releaseOwnerPatch(current: { metadata?: V1ObjectMeta }, ownerUid: string): unknown[] | undefined {
+  const refs = current.metadata?.ownerReferences ?? [];
+  const kept = refs.filter((r) => r.uid !== ownerUid);
+  if (kept.length === refs.length) return undefined;
+  const rv = { op: 'replace', path: '/metadata/resourceVersion', value: current.metadata?.resourceVersion ?? '' };
+  return [rv, kept.length > 0 ? { op: 'replace', path: '/metadata/ownerReferences', value: kept } : { op: 'remove', path: '/metadata/ownerReferences' }];
 }
 
 function finalizersOf(current: { metadata?: V1ObjectMeta }, desired: { metadata?: V1ObjectMeta }): { finalizers?: string[] } {

@@ -28,5 +28,13 @@ export function fakeSecretStore(kube: FakeKube, call: <T>(write: boolean, fn: ()
         if (JSON.stringify(list) !== JSON.stringify(current.metadata?.finalizers ?? [])) throw new KubeApiError(422, 'the JSON patch test failed: finalizers changed');
         return kube.replace('Secret', { ...live, metadata: { ...live.metadata, finalizers: list.filter((f) => f !== finalizer) } }, 'operator') as V1Secret;
       }),
+    releaseOwner: (current, ownerUid) =>
+      call(true, () => {
+        const live = kube.get('Secret', current.metadata?.namespace ?? '', current.metadata?.name ?? '');
+        if (!live) return undefined;
+        if (live.metadata?.resourceVersion !== current.metadata?.resourceVersion) throw new KubeApiError(409, 'the object has been modified');
+        const ownerReferences = (live.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+        return kube.replace('Secret', { ...live, metadata: { ...live.metadata, ownerReferences } }, 'operator') as V1Secret;
+      }),
   };
 }

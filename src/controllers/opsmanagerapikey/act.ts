@@ -137,6 +137,9 @@ async function perform(deps: ActDeps, run: Run, step: Step): Promise<void> {
     case 'SecretWrite':
       await secretWrite(deps, step.current, after(run, step.desired));
       return;
+    case 'ReleaseSecret':
+      await deps.secrets.releaseOwner(step.current, step.ownerUid);
+      return;
     case 'StripSecretFinalizer':
       await deps.secrets.removeFinalizer(step.current, LEGACY_SECRET_FINALIZER);
       return;

@@ -5,6 +5,7 @@ import { provisionPlan } from './decide-provision.ts';
 import { checkPolicy, mayAdoptByRotation } from '../shared/policy.ts';
 import type { Gathered, Plan, RemoteKey, Step } from './plan.ts';
 import { buildSecret, secretName } from './secret-builder.ts';
+import { judged } from './status.ts';
 
 /**
  * Taking over a key that already exists (spec.adopt). Nothing is changed in Ops Manager until
@@ -47,7 +48,9 @@ export function adoptPlan(g: Gathered): Plan {
   const connection = g.connection.state === 'read' ? { connection: g.connection.name } : {};
   const kept = g.adopt.projectRoles.map((p) => p.projectId).filter((id) => id !== g.obj.spec.projectId);
   const keptIds = kept.length > 0 ? { keptProjectIds: kept } : {};
-  const recorded = { ...g.obj.status, keyId: key.id, publicKey: key.publicKey, secretName: secretName(g.obj), rotatedAt: iso(g.now), ...connection, ...keptIds };
+  const taking = `adopting key ${key.publicKey} (${key.id}): its pair goes to Secret ${secretName(g.obj)}, then the key is made equal to the spec`;
+  const fields = { ...g.obj.status, keyId: key.id, publicKey: key.publicKey, secretName: secretName(g.obj), rotatedAt: iso(g.now), ...connection, ...keptIds };
+  const recorded = judged(g.obj, fields, { kind: 'working', reason: Reason.Progressing, message: taking }, g.now);
   const takeover: Step[] = [
     // A Secret of ours already there (a crash after this write, or one forged) is rewritten: status is not written yet.
     { kind: 'SecretWrite', ...(g.secret.state === 'ours' ? { current: g.secret.raw } : {}), desired: buildSecret(g.obj, material) },

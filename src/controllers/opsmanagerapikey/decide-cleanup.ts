@@ -1,14 +1,17 @@
-import { ConditionType, Reason, formatTime, setCondition } from '../../api/conditions.ts';
+import { ConditionType, Reason, formatTime, setCondition, stalls } from '../../api/conditions.ts';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { connectionName, finalizeKeyIds, heldNewKey, keyInUse, openMark, secretHasLegacyFinalizer } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
 import { desiredDescription } from './secret-builder.ts';
-import { notReadyStatus, statusChanged } from './status.ts';
+import { judged, notReadyStatus, statusChanged } from './status.ts';
 
-/** Not Ready for a reason only the user can fix (`terminal`) or that may pass: state it once, then wait or back off. */
+/**
+ * Not Ready for a reason only the user can fix (`terminal`) or that may pass: state it once, then
+ * wait or back off. Stalled where only someone's change gets it further, even if it is looked at again.
+ */
 export function blockedPlan(g: Gathered, detail: 'KeyProvisioned' | 'SecretSynced', reason: string, message: string, terminal: boolean): Plan {
-  const status = notReadyStatus(g.obj, detail, reason, message, g.now, { ...g.obj.status });
+  const status = notReadyStatus(g.obj, { detail, reason, message, stalled: stalls(reason, terminal) }, g.now, { ...g.obj.status });
   const steps: Step[] = statusChanged(g.obj, status)
     ? [{ kind: 'StatusWrite', status }, { kind: 'Event', type: 'Warning', reason, message }]
     : [];
@@ -26,7 +29,8 @@ export function keyDelete(g: Gathered, keyId: string): Step {
 /**
  * Cleans Ops Manager up before the resource may go: its key (unless Retain), a previous key
  * still in its grace period, and every key carrying its tag. Any remote failure keeps the
- * finalizer; the Secret goes with the resource through its ownerReference.
+ * finalizer. The Secret goes with the resource through its ownerReference; with Retain it is
+ * let go first (the reference removed), so the pair of the key kept in Ops Manager stays usable.
  */
 export function finalizePlan(g: Gathered): Plan {
   if (!hasFinalizer(g.obj.metadata)) return { name: 'Finalize', steps: [], then: { kind: 'done', synced: false } };
@@ -44,8 +48,21 @@ export function finalizePlan(g: Gathered): Plan {
     }
     steps.push({ kind: 'Event', type: 'Normal', reason: 'KeyRetained', message: `deletionPolicy Retain: key ${current} stays in Ops Manager` });
   }
-  steps.push(...stripSteps(g), { kind: 'RemoveFinalizer' });
+  steps.push(...retainSecretSteps(g), ...stripSteps(g), { kind: 'RemoveFinalizer' });
   return { name: 'Finalize', steps, then: { kind: 'done', synced: false } };
+}
+
+/**
+ * deletionPolicy Retain keeps the Secret too (as cert-manager and External Secrets keep theirs):
+ * it loses its ownerReference before the finalizer goes, and is nobody's from then on. Before the
+ * legacy finalizer's strip, which tests the finalizer list, not the resourceVersion this moves.
+ */
+function retainSecretSteps(g: Gathered): Step[] {
+  const uid = g.obj.metadata.uid;
+  if (g.obj.spec.deletionPolicy !== 'Retain' || g.secret.state !== 'ours' || uid === undefined) return [];
+  const name = g.secret.raw.metadata?.name ?? '';
+  const message = `deletionPolicy Retain: Secret ${name} is kept (its ownerReference removed); it is no longer managed, and a new OpsManagerApiKey writing it finds it in the way until it is deleted`;
+  return [{ kind: 'ReleaseSecret', current: g.secret.raw, ownerUid: uid }, { kind: 'Event', type: 'Normal', reason: 'SecretRetained', message }];
 }
 
 /** Takes the finalizer an earlier version wrote off our Secret, if it carries it. */
@@ -73,8 +90,8 @@ export function connectionChangedPlan(g: Gathered): Plan {
   const to = connectionName(g.obj.spec.connectionSecretRef);
   const message = `the connection changed from ${st.connection ?? '?'} to ${to}: key(s) ${ids.join(', ')} deleted through ${st.connection ?? '?'}; a new key follows through ${to}`;
   const { keyId: _k, publicKey: _p, previousKeyId: _pk, previousKeyRevokeAt: _pr, roles: _r, accessList: _a, ...rest } = st;
-  const status: OpsManagerApiKeyStatus = { ...rest, connection: to };
-  status.conditions = setCondition(status.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);
+  const conditions = setCondition(rest.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);
+  const status = judged(g.obj, { ...rest, connection: to, conditions }, { kind: 'working', reason: Reason.Progressing, message }, g.now);
   steps.push({ kind: 'StatusWrite', status }, { kind: 'Event', type: 'Normal', reason: 'ConnectionChanged', message });
   return { name: 'ConnectionChanged', steps, then: { kind: 'again' } };
 }
@@ -117,6 +134,7 @@ export function sweepPlan(g: Gathered): Plan {
     // Ready (kept True through a rotation, the old pair working) waits for the rename, as in an uninterrupted create.
     const message = `recording key ${held}, created before a restart, and giving it its description`;
     status.conditions = setCondition(status.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);
+    Object.assign(status, judged(g.obj, status, { kind: 'working', reason: Reason.Progressing, message }, g.now));
   }
   // No new key: the one a replacement meant to retire is still the current one.
   if (held === undefined && status.previousKeyId !== undefined && status.previousKeyId === status.keyId) {

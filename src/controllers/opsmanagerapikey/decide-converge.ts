@@ -152,7 +152,9 @@ function retireDue(g: Gathered, base: OpsManagerApiKeyStatus): Step[] {
 }
 
 function changeEvent(g: Gathered, changes: string[]): Step {
-  const drift = g.obj.status?.observedGeneration === g.obj.metadata.generation;
+  // Drift: Ops Manager differs from a spec this generation was Ready with (a failure or a stall observes it too).
+  const ready = g.obj.status?.conditions?.find((c) => c.type === 'Ready');
+  const drift = ready?.status === 'True' && ready.observedGeneration === g.obj.metadata.generation;
   return drift
     ? { kind: 'Event', type: 'Warning', reason: 'DriftCorrected', message: `changed by hand in Ops Manager, put back: ${changes.join('; ')}` }
     : { kind: 'Event', type: 'Normal', reason: 'Updated', message: `Ops Manager key updated: ${changes.join('; ')}` };

@@ -1,3 +1,4 @@
+import { stalls } from '../../api/conditions.ts';
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { isConflict } from '../../kube/api-errors.ts';
 import { AmbiguousCreateError, ForbiddenError, OpsManagerError } from '../../opsmanager/errors.ts';
@@ -32,7 +33,7 @@ export function failurePlan(g: Gathered, latest: OpsManagerApiKey, failure: { st
     base = { ...base, ...(mark ? { createSettled: mark.value } : {}), previousKeyId: g.obj.status?.previousKeyId, previousKeyRevokeAt: g.obj.status?.previousKeyRevokeAt };
   }
   const detail = step?.kind === 'SecretWrite' ? 'SecretSynced' : 'KeyProvisioned';
-  const status = notReadyStatus(latest, detail, c.reason, c.message, g.now, base);
+  const status = notReadyStatus(latest, { detail, reason: c.reason, message: c.message, stalled: stalls(c.reason, c.terminal) }, g.now, base);
   const writable = !latest.metadata.deletionTimestamp || hasFinalizer(latest.metadata);
   const steps: Step[] = writable && statusChanged(latest, status)
     ? [{ kind: 'StatusWrite', status }, { kind: 'Event', type: 'Warning', reason: c.reason, message: c.message }]

@@ -11,7 +11,7 @@ import { configMapFingerprint } from './config-map-builder.ts';
 import { adopting, connectionName, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
 import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
-import { plannedCheckMs, readyStatus } from './status.ts';
+import { judged, plannedCheckMs, readyStatus } from './status.ts';
 
 export type ProvisionReason = 'Initial' | 'SecretDeleted' | 'PairEdited' | 'KeyDeletedInOpsManager' | 'Rotation' | 'OnDemand' | 'Adopted';
 
@@ -114,12 +114,14 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
 
 /**
  * What status says between the record and the rename: the new key and everything the final
- * status says, but not Ready yet, since Ops Manager does not hold the spec's description.
+ * status says, but not Ready yet, since Ops Manager does not hold the spec's description. For a
+ * first key this is the first status the operator writes (until then the CRD's default,
+ * observedGeneration 0, says the resource was not looked at yet).
  */
 function recordedStatus(obj: OpsManagerApiKey, ready: OpsManagerApiKeyStatus, now: Date): OpsManagerApiKeyStatus {
   const message = `recording key ${ready.publicKey ?? ''} (${ready.keyId ?? ''}) and giving it its description`;
   const naming = { type: ConditionType.Ready, status: 'False' as const, reason: Reason.Progressing, message, observedGeneration: obj.metadata.generation };
-  return { ...ready, conditions: setCondition(ready.conditions, naming, now) };
+  return judged(obj, { ...ready, conditions: setCondition(ready.conditions, naming, now) }, { kind: 'working', reason: Reason.Progressing, message }, now);
 }
 
 /** `retiringNow`: the old key is deleted before the new one is Ready, so Ready cannot stay True through a rotation. */
@@ -138,12 +140,9 @@ function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string
   // deleted key), so Ready must not keep saying True; in a rotation the old pair still works
   // until the new one is Ready, unless the old key is deleted first (no grace period).
   if (!rotating || retiringNow) conditions = setCondition(conditions, { type: ConditionType.Ready, ...creating }, now);
-  return {
-    ...base,
-    previousKeyId: previous?.keyId,
-    previousKeyRevokeAt: previous?.revokeAt,
-    conditions,
-  };
+  // Ready may stay True (the old pair works), but the resource is in progress until the new one is out.
+  const status = { ...base, previousKeyId: previous?.keyId, previousKeyRevokeAt: previous?.revokeAt, conditions };
+  return judged(obj, status, { kind: 'working', reason: creating.reason, message: creating.message }, now);
 }
 
 /**

@@ -2,6 +2,7 @@ import { Reason } from '../../api/conditions.ts';
 import { ANNOTATION_CREATE_PENDING, type OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { checkPolicy } from '../shared/policy.ts';
+import { reconcileRequested } from '../shared/reconcile-request.ts';
 import { bindingsFingerprint, convergePlan, inSyncPlan, repairReads } from './decide-converge.ts';
 import { blockedPlan, connectionChangedPlan, finalizePlan, stripPlan, sweepPlan } from './decide-cleanup.ts';
 import { provisionPlan, type ProvisionReason } from './decide-provision.ts';
@@ -51,7 +52,8 @@ export function decide(g: Gathered): Decision {
   if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);
   if (early) return needs(g, provisionReads(g, early)) ?? act(provisionPlan(g, early));
-  if (isFresh(g) && !rotationRequest(g)) return needs(g, repairReads(g)) ?? act(inSyncPlan(g));
+  // A reconcile someone asked for (reconcile.fluxcd.io/requestedAt) reads Ops Manager, however fresh the last read.
+  if (isFresh(g) && !rotationRequest(g) && !reconcileRequested(obj.metadata, obj.status)) return needs(g, repairReads(g)) ?? act(inSyncPlan(g));
   const missing = needs(g, ['connection', 'remote', ...repairReads(g)]);
   if (missing) return missing;
   // A key that still carries its pending tag (a crash before it was named) is named before it is

@@ -156,6 +156,8 @@ type StepBody =
    */
   | { kind: 'KeyDelete'; orgId: string; keyId: string; orUnassignFrom?: string }
   | { kind: 'SecretWrite'; current?: V1Secret; desired: AfterCreate<V1Secret> }
+  /** deletionPolicy Retain: the Secret loses its ownerReference to this resource, so garbage collection keeps it. */
+  | { kind: 'ReleaseSecret'; current: V1Secret; ownerUid: string }
   /** Takes the finalizer earlier versions wrote (LEGACY_SECRET_FINALIZER) off our Secret: no Secret waits for us. */
   | { kind: 'StripSecretFinalizer'; current: V1Secret }
   | { kind: 'ConfigMapWrite'; current?: V1ConfigMap; desired: V1ConfigMap }

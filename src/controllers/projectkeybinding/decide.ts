@@ -2,6 +2,7 @@ import { findCondition, Reason } from '../../api/conditions.ts';
 import type { OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
 import { checkPolicy } from '../shared/policy.ts';
+import { reconcileRequested } from '../shared/reconcile-request.ts';
 import { sameJson, sameSet } from '../shared/same-json.ts';
 import { keyIsReady, keyNotJudgedYet, olderRival, ownProjectOfKey } from './assignments.ts';
 import type { BindingDecision, BindingGathered, BindingPlan, BindingRead, BindingStep } from './plan.ts';
@@ -20,23 +21,25 @@ export function decide(g: BindingGathered): BindingDecision {
   if (!hasFinalizer(obj.metadata)) return act({ name: 'AddFinalizer', steps: [{ kind: 'AddFinalizer' }], then: { kind: 'again' } });
   if (g.key.state === 'absent' || g.key.key.metadata.deletionTimestamp) {
     const gone = g.key.state === 'absent' ? 'does not exist' : 'is being deleted';
-    return act(waitPlan(g, Reason.KeyNotFound, `OpsManagerApiKey ${keyName} ${gone}`));
+    return act(waitPlan(g, Reason.KeyNotFound, `OpsManagerApiKey ${keyName} ${gone}`, false));
   }
   const key = g.key.key;
   if (ownProjectOfKey(obj, key)) {
-    return act(waitPlan(g, Reason.Conflict, `OpsManagerApiKey ${keyName} was created in project ${project}; its roles there come from its own spec.roles`));
+    return act(waitPlan(g, Reason.Conflict, `OpsManagerApiKey ${keyName} was created in project ${project}; its roles there come from its own spec.roles`, true));
   }
   const rival = olderRival(obj, g.siblings);
-  if (rival) return act(waitPlan(g, Reason.Conflict, `ProjectKeyBinding ${rival.metadata.name ?? ''} (older) already binds key ${keyName} to project ${project}`));
+  if (rival) return act(waitPlan(g, Reason.Conflict, `ProjectKeyBinding ${rival.metadata.name ?? ''} (older) already binds key ${keyName} to project ${project}`, true));
   if (!keyIsReady(key)) {
     // A binding applied together with its key: stating "waiting" for the moment the key takes to
     // be made would cost a status write and an Event per binding; its first status wakes us.
     if (keyNotJudgedYet(key) && !obj.status?.conditions?.length) return act({ name: 'Wait', steps: [], then: { kind: 'done' } });
-    return act(waitPlan(g, Reason.KeyNotReady, `waiting for OpsManagerApiKey ${keyName} to be Ready`));
+    return act(waitPlan(g, Reason.KeyNotReady, `waiting for OpsManagerApiKey ${keyName} to be Ready`, false));
   }
   const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', key.spec.connectionSecretRef === undefined, obj.spec.roles);
-  if (!policy.allowed) return act(waitPlan(g, Reason.PolicyDenied, policy.message));
-  return needs(g, ['connection', 'project']) ?? act(convergePlan(g, key));
+  if (!policy.allowed) return act(waitPlan(g, Reason.PolicyDenied, policy.message, true));
+  // A reconcile someone asked for (reconcile.fluxcd.io/requestedAt) reads the project from Ops Manager itself.
+  const projectRead: BindingRead = reconcileRequested(obj.metadata, obj.status) ? 'projectLive' : 'project';
+  return needs(g, ['connection', projectRead]) ?? act(convergePlan(g, key));
 }
 
 function act(plan: BindingPlan): BindingDecision {
@@ -48,9 +51,12 @@ function needs(g: BindingGathered, wanted: BindingRead[]): BindingDecision | und
   return reads.length > 0 ? { kind: 'read', reads } : undefined;
 }
 
-/** Not Ready for a reason that a watched change (key, sibling, spec) resolves: stated once, no retry loop. */
-function waitPlan(g: BindingGathered, reason: string, message: string): BindingPlan {
-  const status = notReadyStatus(g.obj, reason, message, g.now);
+/**
+ * Not Ready for a reason that a watched change (key, sibling, spec) resolves: stated once, no
+ * retry loop. `stalled`: a person must change something (a rival binding, the policy, the spec).
+ */
+function waitPlan(g: BindingGathered, reason: string, message: string, stalled: boolean): BindingPlan {
+  const status = notReadyStatus(g.obj, { reason, message, stalled }, g.now);
   const steps: BindingStep[] = sameJson(status, g.obj.status)
     ? []
     : [{ kind: 'StatusWrite', status }, { kind: 'Event', type: reason === Reason.KeyNotReady ? 'Normal' : 'Warning', reason, message }];

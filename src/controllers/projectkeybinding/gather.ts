@@ -55,6 +55,9 @@ export async function gatherMore(deps: BindingGatherDeps, s: BindingSession, rea
       g = { ...g, connection: { state: 'unavailable', message: err.message } };
     }
   }
-  if (conn && reads.includes('project')) g = { ...g, project: { state: 'read', assigned: await deps.projectKeys.get(conn.client, g.obj.spec.projectId) } };
+  const live = reads.includes('projectLive');
+  if (conn && (live || reads.includes('project'))) {
+    g = { ...g, project: { state: 'read', assigned: await deps.projectKeys.get(conn.client, g.obj.spec.projectId, { fresh: live }) } };
+  }
   return { g, ...(conn ? { conn } : {}) };
 }

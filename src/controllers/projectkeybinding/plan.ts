@@ -25,7 +25,8 @@ export interface BindingGathered {
   project: ProjectView;
 }
 
-export type BindingRead = 'connection' | 'project';
+/** `projectLive`: the project's key list from Ops Manager, not the shared list (a requested reconcile). */
+export type BindingRead = 'connection' | 'project' | 'projectLive';
 
 export type BindingStep =
   | { kind: 'AddFinalizer' }

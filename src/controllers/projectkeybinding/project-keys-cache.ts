@@ -20,12 +20,12 @@ export class ProjectKeysCache {
 
   constructor(private readonly opts: { clock: Clock; ttlMs: number }) {}
 
-  /** Key id -> roles in the project, for every key assigned to it. */
-  async get(client: OpsManagerClient, projectId: string): Promise<ReadonlyMap<string, readonly string[]>> {
+  /** Key id -> roles in the project, for every key assigned to it. `fresh`: listed now, whatever is cached. */
+  async get(client: OpsManagerClient, projectId: string, opts: { fresh?: boolean } = {}): Promise<ReadonlyMap<string, readonly string[]>> {
     const entries = this.entries(client);
     const now = this.opts.clock.now();
     const hit = entries.get(projectId);
-    if (hit && now - hit.at < this.opts.ttlMs) return hit.value;
+    if (hit && !opts.fresh && now - hit.at < this.opts.ttlMs) return hit.value;
     const value = this.list(client, projectId);
     const entry = { at: now, value };
     entries.set(projectId, entry);

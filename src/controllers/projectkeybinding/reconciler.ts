@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { stalls } from '../../api/conditions.ts';
 import type { ProjectKeyBinding } from '../../api/types.ts';
 import { isConflict } from '../../kube/api-errors.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
@@ -71,7 +72,7 @@ export function failurePlan(latest: ProjectKeyBinding, error: unknown, now: Date
     return { name: 'Failed', steps: [], then: { kind: 'fail', terminal: false, reason: 'Conflict', message: 'binding changed while reconciling; retrying from fresh reads' } };
   }
   const c = classifyError(error, { projectId: latest.spec.projectId });
-  const status = notReadyStatus(latest, c.reason, c.message, now);
+  const status = notReadyStatus(latest, { reason: c.reason, message: c.message, stalled: stalls(c.reason, c.terminal) }, now);
   const steps: BindingStep[] = latest.metadata.deletionTimestamp || sameJson(status, latest.status)
     ? []
     : [{ kind: 'StatusWrite', status }, { kind: 'Event', type: 'Warning', reason: c.reason, message: c.message }];

@@ -23,6 +23,12 @@ export interface SecretStore {
    * so a cached copy without data will do); undefined when the Secret is gone already.
    */
   removeFinalizer(current: V1Secret, finalizer: string): Promise<V1Secret | undefined>;
+  /**
+   * Takes the ownerReference to `ownerUid` off the Secret, so that garbage collection leaves it
+   * when its owner goes (deletionPolicy Retain): one patch that carries `current`'s
+   * resourceVersion (a Secret changed since fails with 409); undefined when it is gone already.
+   */
+  releaseOwner(current: V1Secret, ownerUid: string): Promise<V1Secret | undefined>;
 }
 
 /** The same, for the ConfigMaps the operator writes. */

@@ -8,7 +8,7 @@ import { KeyWorld, readyStatus } from '../support/key-world.ts';
 
 const TAG = 'omkeys-pending:uid-1';
 const MARK = 'key replace finalizers=omkeys.io/finalizer +pending-mark';
-const RECORD = 'key status Ready=False Progressing settles-mark';
+const RECORD = 'key status Ready=False Progressing +Reconciling settles-mark';
 const earlier = '2026-11-28T11:30:00Z';
 const mark = (id: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ id, tag: TAG, startedAt: earlier, connection: 'default', ...extra });
 const b64 = (v: string): string => Buffer.from(v).toString('base64');
@@ -58,7 +58,7 @@ const rows: Row[] = [
       w.secretFor(w.key({}, readyStatus('key-1')), 'key-1');
       claimVictim(w);
     },
-    writes: [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
+    writes: [MARK, 'key status Ready=False Progressing +Reconciling', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
   },
   {
     name: 'a forged mark and a Secret claiming the victim: the sweep finds nothing tagged for this resource and only settles the mark',
@@ -67,7 +67,7 @@ const rows: Row[] = [
       w.secretFor(w.key({}, readyStatus('key-1', { conditions: [] }), { annotations: { 'omkeys.io/create-pending': mark('forged', { tag: 'omkeys-pending:uid-victim', keyId: 'victim' }) } }), 'key-1');
       claimVictim(w);
     },
-    writes: ['key status no Ready settles-mark', MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
+    writes: ['key status no Ready settles-mark', MARK, 'key status Ready=False Progressing +Reconciling', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
   },
   {
     name: 'a crash after the Secret write: the key tagged for this resource that holds the Secret\'s pair is recorded, then named',
@@ -86,7 +86,7 @@ const rows: Row[] = [
       if (s) s.data = { ...s.data, keyId: b64('victim') };
     },
     // Recorded, then the Secret no longer matches status (its key id): its pair is replaced.
-    writes: [RECORD, 'om updateOrgKey made-1 desc=team-a/k', MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey made-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
+    writes: [RECORD, 'om updateOrgKey made-1 desc=team-a/k', MARK, 'key status Ready=False Progressing +Reconciling', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey made-1', 'key status Ready=True Provisioned', 'event Normal KeyReplaced'],
   },
   {
     name: 'the connection switched: status\'s key is deleted through the connection that made it, and a new key is made through the new one',
@@ -95,7 +95,7 @@ const rows: Row[] = [
       w.secrets.put({ metadata: { name: 'om', namespace: 'team-a' }, data: { baseUrl: b64('http://om.test'), publicKey: b64('tenant'), privateKey: b64('tenant-private') } });
       w.secretFor(w.key({ connectionSecretRef: { name: 'om' } }, readyStatus('key-1')), 'key-1');
     },
-    writes: ['om deleteOrgKey key-1', 'key status Ready=False Progressing', 'event Normal ConnectionChanged', MARK, `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Provisioned', 'event Normal KeyCreated'],
+    writes: ['om deleteOrgKey key-1', 'key status Ready=False Progressing +Reconciling', 'event Normal ConnectionChanged', MARK, `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Provisioned', 'event Normal KeyCreated'],
   },
 ];
 

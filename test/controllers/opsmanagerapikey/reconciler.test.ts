@@ -8,11 +8,11 @@ import { ORG, PROJECT } from '../support/recording-om.ts';
 const TAG = 'omkeys-pending:uid-1';
 const MARK = 'key replace finalizers=omkeys.io/finalizer +pending-mark';
 /** Status records the new key (still tagged) and settles the mark before the rename. */
-const RECORD = 'key status Ready=False Progressing settles-mark';
+const RECORD = 'key status Ready=False Progressing +Reconciling settles-mark';
 /** A first key: the pending mark (with the finalizer) is the only write before the create. */
 const CREATED_ORG = [MARK, `om createOrgKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k'];
 /** A replacement also states in status what it does before the create. */
-const REPLACED_ORG = [MARK, 'key status Ready=False Progressing', `om createOrgKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k'];
+const REPLACED_ORG = [MARK, 'key status Ready=False Progressing +Reconciling', `om createOrgKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k'];
 /** The status write after the rename: Ready. */
 const READY_SETTLED = 'key status Ready=True Provisioned';
 const later = '2026-11-28T13:00:00Z';
@@ -70,7 +70,7 @@ const rows: Row[] = [
       w.om.addKey('key-1', { roles: [{ groupId: PROJECT, roleName: 'GROUP_READ_ONLY' }] });
       w.projectKey(readyStatus('key-1', { previousKeyId: 'key-0', previousKeyRevokeAt: later }));
     },
-    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing', `om createProjectKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
+    writes: ['om deleteOrgKey key-0', MARK, 'key status Ready=False Progressing +Reconciling', `om createProjectKey desc=${TAG}`, 'secret create k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'om deleteOrgKey key-1', READY_SETTLED, 'event Normal KeyReplaced'],
   },
   {
     name: 'pair edited by hand: replaced (the Secret updated in place), old key deleted',
@@ -96,7 +96,7 @@ const rows: Row[] = [
       w.key();
       w.secrets.put({ metadata: { name: 'k', namespace: 'team-a' }, data: {} });
     },
-    writes: ['key status Ready=False SecretConflict', 'event Warning SecretConflict'],
+    writes: ['key status Ready=False SecretConflict +Stalled', 'event Warning SecretConflict'],
     error: TransientError,
   },
   {
@@ -118,7 +118,7 @@ const rows: Row[] = [
       w.om.addKey('key-1');
       w.secretFor(w.key({ rotation: { every: '1h', gracePeriod: '10m' } }, readyStatus('key-1', { rotatedAt: '2026-11-28T10:00:00Z' })), 'key-1');
     },
-    writes: [MARK, 'key status no Ready', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
+    writes: [MARK, 'key status no Ready +Reconciling', `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Rotating', 'event Normal KeyReplaced'],
   },
   {
     name: 'grace period over: the previous key is deleted',
@@ -144,7 +144,7 @@ const rows: Row[] = [
       w.om.addKey('key-1');
       w.secretFor(w.key({ deletionPolicy: 'Retain' }, readyStatus('key-1'), deleting), 'key-1');
     },
-    writes: ['event Normal KeyRetained', 'key replace finalizers=-'],
+    writes: ['event Normal KeyRetained', 'secret disown k', 'event Normal SecretRetained', 'key replace finalizers=-'],
   },
   {
     name: 'a create Ops Manager refuses: the mark goes again with the failure stated, nothing to sweep',
@@ -152,7 +152,7 @@ const rows: Row[] = [
       w.key();
       w.om.failOnce('create', new UnauthorizedError('no', { status: 401 }));
     },
-    writes: [MARK, `om createOrgKey desc=${TAG}`, 'key status Ready=False Unauthorized settles-mark', 'event Warning Unauthorized'],
+    writes: [MARK, `om createOrgKey desc=${TAG}`, 'key status Ready=False Unauthorized +Reconciling settles-mark', 'event Warning Unauthorized'],
     error: TransientError,
   },
   {
@@ -162,7 +162,7 @@ const rows: Row[] = [
       w.om.failOnce('addAccessList', new UnavailableError('down', { status: 503 }));
       w.stored().spec.accessList = [{ ipAddress: '192.0.2.1' }];
     },
-    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', 'key status Ready=False OpsManagerUnreachable', 'event Warning OpsManagerUnreachable'],
+    writes: [CREATED_ORG[0]!, CREATED_ORG[1]!, 'om addAccessList new-1 192.0.2.1/32', 'key status Ready=False OpsManagerUnreachable +Reconciling', 'event Warning OpsManagerUnreachable'],
     error: TransientError,
   },
   {
@@ -177,7 +177,9 @@ const rows: Row[] = [
     name: 'project key unassigned from its project by hand: its roles are put back there',
     setup: (w) => {
       w.om.addKey('key-1', { roles: [] });
-      w.secretFor(w.projectKey(readyStatus('key-1', { roles: ['GROUP_READ_ONLY'] })), 'key-1');
+      // Ready at this generation: a difference in Ops Manager now is a hand edit there.
+      const wasReady = { type: 'Ready', status: 'True' as const, reason: 'Provisioned', message: '', lastTransitionTime: '2026-11-28T11:00:00Z', observedGeneration: 1 };
+      w.secretFor(w.projectKey(readyStatus('key-1', { roles: ['GROUP_READ_ONLY'], conditions: [wasReady] })), 'key-1');
     },
     writes: [`om assignProjectKey ${PROJECT} key-1 GROUP_READ_ONLY`, 'event Warning DriftCorrected', 'key status Ready=True Provisioned'],
   },

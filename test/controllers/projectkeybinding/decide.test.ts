@@ -11,6 +11,7 @@ const P2 = '6a1b2c3d4e5f60718293a4b6';
 const T0 = '2026-11-28T12:00:00Z';
 const T1 = '2026-11-28T12:00:05Z';
 const ready = [{ type: 'Ready', status: 'True' as const, reason: 'Assigned', message: '', lastTransitionTime: T0, observedGeneration: 1 }];
+const KEY_NOT_FOUND = { type: 'Ready', status: 'False' as const, reason: 'KeyNotFound', message: 'OpsManagerApiKey k does not exist', lastTransitionTime: T0, observedGeneration: 1 };
 
 function binding(name = 'b', over: { spec?: Partial<ProjectKeyBinding['spec']>; status?: ProjectKeyBinding['status']; meta?: Partial<ProjectKeyBinding['metadata']> } = {}): ProjectKeyBinding {
   return {
@@ -65,7 +66,8 @@ function lines(d: BindingDecision): string[] {
         return `Event ${s.reason}`;
       case 'StatusWrite': {
         const ready = s.status.conditions?.find((c) => c.type === 'Ready');
-        return `StatusWrite ${ready?.status ?? '?'} ${ready?.reason ?? ''}`;
+        const on = (type: string): string => (s.status.conditions?.some((c) => c.type === type && c.status === 'True') ? ` +${type}` : '');
+        return `StatusWrite ${ready?.status ?? '?'} ${ready?.reason ?? ''}${on('Reconciling')}${on('Stalled')}`;
       }
       default:
         return s.kind;
@@ -73,7 +75,9 @@ function lines(d: BindingDecision): string[] {
   });
 }
 
-const wait = (reason: string, type = 'Event'): string[] => [`StatusWrite False ${reason}`, `${type} ${reason}`];
+/** A key missing or not Ready yet is waited for (Reconciling); a rival or the policy needs a person (Stalled). */
+const WAIT_KIND: Record<string, string> = { KeyNotFound: '+Reconciling', KeyNotReady: '+Reconciling', Conflict: '+Stalled', PolicyDenied: '+Stalled' };
+const wait = (reason: string, type = 'Event'): string[] => [`StatusWrite False ${reason} ${WAIT_KIND[reason] ?? '?'}`, `${type} ${reason}`];
 const assign = (id: string, roles: string, event = 'Assigned'): string[] => [`ProjectAssign ${id} ${roles}`, `Event ${event}`];
 
 const rows: Row[] = [
@@ -98,7 +102,7 @@ const rows: Row[] = [
   { name: 'waits for a key without a key id', g: g(binding(), { key: { state: 'present', key: apiKey({ status: { conditions: ready } }) } }), steps: wait('KeyNotReady') },
   {
     name: 'a wait already stated is not written again',
-    g: g(binding('b', { status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'KeyNotFound', message: 'OpsManagerApiKey k does not exist', lastTransitionTime: T0, observedGeneration: 1 }] } }), { key: { state: 'absent' } }),
+    g: g(binding('b', { status: { observedGeneration: 1, conditions: [KEY_NOT_FOUND, { ...KEY_NOT_FOUND, type: 'Reconciling', status: 'True' }] } }), { key: { state: 'absent' } }),
     steps: [],
   },
   {
@@ -121,6 +125,16 @@ const rows: Row[] = [
   },
   { name: 'policy denial', g: g(binding('b', { spec: { roles: ['GROUP_OWNER'] } }), { policy: { ...DEFAULT_POLICY, allowedRoles: ['GROUP_READ_ONLY'] } }), steps: wait('PolicyDenied', 'Event') },
   { name: 'reads the connection and the project before converging', g: g(binding(), { connection: { state: 'unread' }, project: { state: 'unread' } }), steps: ['read connection,project'] },
+  {
+    name: 'a requested reconcile (reconcile.fluxcd.io/requestedAt) lists the project in Ops Manager, not the shared list',
+    g: g(binding('b', { meta: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now' } } }), { connection: { state: 'unread' }, project: { state: 'unread' } }),
+    steps: ['read connection,projectLive'],
+  },
+  {
+    name: 'a reconcile request already handled uses the shared list',
+    g: g(binding('b', { meta: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now' } }, status: { lastHandledReconcileAt: 'now' } }), { connection: { state: 'unread' }, project: { state: 'unread' } }),
+    steps: ['read connection,project'],
+  },
   { name: 'assigns a key not yet in the project', g: g(binding()), steps: [...assign('key-1', 'GROUP_READ_ONLY'), 'StatusWrite True Assigned'] },
   {
     name: 'changes the roles when the spec changed (not drift)',

@@ -70,6 +70,16 @@ describe('ProjectKeysCache', () => {
     expect(Object.fromEntries(m)).to.deep.equal({ k1: ['GROUP_READ_ONLY'], k2: ['GROUP_CHARTS_ADMIN', 'GROUP_OWNER'] });
   });
 
+  it('a fresh read (a requested reconcile) lists again within the TTL, and later reads share its answer', async () => {
+    const f = fakeClient(keys);
+    const cache = new ProjectKeysCache({ clock: fakeClock(), ttlMs: 1000 });
+    await cache.get(f.client, P1);
+    await cache.get(f.client, P1, { fresh: true });
+    expect(f.calls()).to.equal(2);
+    await cache.get(f.client, P1);
+    expect(f.calls()).to.equal(2);
+  });
+
   it('concurrent and later reads within the TTL share one list; after it, a new list', async () => {
     const f = fakeClient(keys);
     const clock = fakeClock();

@@ -80,7 +80,7 @@ const rows: Array<{ name: string; setup(w: BindingWorld): void; writes: string[]
     },
     writes: ['binding replace finalizers=omkeys.io/finalizer', `om assignProjectKey ${PROJECT} key-1 GROUP_READ_ONLY`, 'event Normal Assigned', 'binding status Ready=True Assigned'],
   },
-  { name: 'key missing: Ready=False KeyNotFound once, no retry loop', setup: (w) => ((w.key = undefined), w.binding()), writes: ['binding status Ready=False KeyNotFound', 'event Warning KeyNotFound'] },
+  { name: 'key missing: Ready=False KeyNotFound once, no retry loop', setup: (w) => ((w.key = undefined), w.binding()), writes: ['binding status Ready=False KeyNotFound +Reconciling', 'event Warning KeyNotFound'] },
   {
     name: 'steady state: no write',
     setup: (w) => {
@@ -114,7 +114,7 @@ const rows: Array<{ name: string; setup(w: BindingWorld): void; writes: string[]
       w.om.failOnce('assignProjectKey', new UnavailableError('down', { status: 503 }));
       w.binding();
     },
-    writes: [`om assignProjectKey ${PROJECT} key-1 GROUP_READ_ONLY`, 'binding status Ready=False OpsManagerUnreachable', 'event Warning OpsManagerUnreachable'],
+    writes: [`om assignProjectKey ${PROJECT} key-1 GROUP_READ_ONLY`, 'binding status Ready=False OpsManagerUnreachable +Reconciling', 'event Warning OpsManagerUnreachable'],
     transient: true,
   },
 ];

@@ -6,9 +6,11 @@ type Obj = { metadata: { name?: string; namespace?: string; resourceVersion?: st
 
 const apiError = (code: number, message: string): Error => Object.assign(new Error(message), { code });
 
+/** Ready, and how kstatus would read the rest: ` +Reconciling` or ` +Stalled` when one of them is True. */
 function ready(o: Obj): string {
   const c = o.status?.conditions?.find((x) => x.type === 'Ready');
-  return c ? `Ready=${c.status} ${c.reason}` : 'no Ready';
+  const on = (type: string): string => (o.status?.conditions?.some((x) => x.type === type && x.status === 'True') ? ` +${type}` : '');
+  return `${c ? `Ready=${c.status} ${c.reason}` : 'no Ready'}${on('Reconciling')}${on('Stalled')}`;
 }
 
 /**
@@ -94,6 +96,17 @@ export class RecordingSecrets implements SecretStore {
     const annotations = { ...current.metadata?.annotations, ...desired.metadata?.annotations };
     const finalizers = [...new Set([...(was.metadata?.finalizers ?? []), ...(desired.metadata?.finalizers ?? [])])];
     return Promise.resolve(this.put({ ...desired, metadata: { ...desired.metadata, labels, annotations, ...(finalizers.length > 0 ? { finalizers } : {}) } }));
+  }
+
+  /** Recorded as `secret disown <name>`; checks current's resourceVersion like the real patch. */
+  async releaseOwner(current: V1Secret, ownerUid: string): Promise<V1Secret | undefined> {
+    const key = `${current.metadata?.namespace ?? ''}/${current.metadata?.name ?? ''}`;
+    this.writes.push(`${this.kind} disown ${current.metadata?.name ?? ''}`);
+    const was = this.items.get(key);
+    if (!was) return Promise.resolve(undefined);
+    if (was.metadata?.resourceVersion !== current.metadata?.resourceVersion) throw apiError(409, 'conflict');
+    const ownerReferences = (was.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+    return Promise.resolve(this.put({ ...was, metadata: { ...was.metadata, ownerReferences } }));
   }
 
   /** Recorded as `secret release <name>`; a Secret being deleted goes once no finalizer is left. */
