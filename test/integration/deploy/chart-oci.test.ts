@@ -19,7 +19,9 @@ import { OciRegistry } from './oci-registry.ts';
 /** The last commit whose chart shipped the CRDs in crds/ (Helm installs those once, never upgrades them). */
 const previousLayout = 'c209fef416b06c0ddfc474002b88bbb70842112e';
 const keyCrd = 'opsmanagerapikeys.omkeys.io';
-const crdNames = [keyCrd, 'projectkeybindings.omkeys.io'];
+/** The CRDs chart 0.1.0 shipped; the current chart ships every CRD of crds/ (the connection kinds too). */
+const previousCrdNames = [keyCrd, 'projectkeybindings.omkeys.io'];
+const crdNames = readdirSync(path.join(repoRoot, 'crds')).filter((f) => f.endsWith('.yaml')).map((f) => `${f.slice('omkeys.io_'.length, -'.yaml'.length)}.omkeys.io`);
 const chartVersion = (parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string }).version;
 const digest = `sha256:${'5e'.repeat(32)}`;
 
@@ -31,7 +33,7 @@ const digest = `sha256:${'5e'.repeat(32)}`;
 function previousChart(dir: string): string {
   execFileSync('bash', ['-c', `git archive ${previousLayout} charts/omkeys | tar -x -C "${dir}"`], { cwd: repoRoot });
   const chart = path.join(dir, 'charts', 'omkeys');
-  const files = crdNames.map((n) => `omkeys.io_${n.split('.')[0]}.yaml`);
+  const files = previousCrdNames.map((n) => `omkeys.io_${n.split('.')[0]}.yaml`);
   expect(readdirSync(path.join(chart, 'crds')).sort()).to.deep.equal(files);
   const file = path.join(chart, 'crds', 'omkeys.io_opsmanagerapikeys.yaml');
   const crd = parse(readFileSync(file, 'utf8')) as V1CustomResourceDefinition;
