@@ -31,9 +31,11 @@ if status == nil or status.conditions == nil then
 end
 local ready = condition(status.conditions, "Ready")
 local provisioned = condition(status.conditions, "KeyProvisioned")
+local stalled = condition(status.conditions, "Stalled")
+local reconciling = condition(status.conditions, "Reconciling")
 
--- The conditions speak for the generation they name; the status-wide observedGeneration only
--- moves on success, so a failing new spec would otherwise never show as Degraded.
+-- The conditions speak for the generation they name (a status written before the operator
+-- stated the conditions' generation has only the status-wide one).
 local observed = status.observedGeneration
 if ready ~= nil and ready.observedGeneration ~= nil then
   observed = ready.observedGeneration
@@ -43,10 +45,21 @@ if generation ~= nil and (observed == nil or observed < generation) then
   return progressing("Waiting for the operator to act on generation " .. generation)
 end
 
+-- As kstatus reads them: Stalled is what only a person gets past (Degraded); a failure the
+-- operator retries is Degraded here too (Argo CD has no "failing but retrying"); Reconciling
+-- with a reason of progress is work under way.
+if stalled ~= nil and stalled.status == "True" then
+  hs.status = "Degraded"
+  hs.message = stalled.message
+  return hs
+end
 if ready ~= nil and ready.status == "False" and not waiting[ready.reason] then
   hs.status = "Degraded"
   hs.message = ready.message
   return hs
+end
+if reconciling ~= nil and reconciling.status == "True" then
+  return progressing(reconciling.message)
 end
 -- A key being created or replaced, a rotation included (Ready stays True then: the old pair
 -- still works until the new one is in the Secret).

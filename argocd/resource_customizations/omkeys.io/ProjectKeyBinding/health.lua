@@ -19,9 +19,15 @@ if status == nil or status.conditions == nil then
   return progressing("Waiting for the operator to report status")
 end
 local ready = nil
+local stalled = nil
+local reconciling = nil
 for _, c in ipairs(status.conditions) do
   if c.type == "Ready" then
     ready = c
+  elseif c.type == "Stalled" and c.status == "True" then
+    stalled = c
+  elseif c.type == "Reconciling" and c.status == "True" then
+    reconciling = c
   end
 end
 
@@ -34,6 +40,12 @@ if generation ~= nil and (observed == nil or observed < generation) then
   return progressing("Waiting for the operator to act on generation " .. generation)
 end
 
+-- Stalled (a rival binding, the policy): only a person gets past it.
+if stalled ~= nil then
+  hs.status = "Degraded"
+  hs.message = stalled.message
+  return hs
+end
 if ready == nil then
   return progressing("Waiting for the Ready condition")
 end
@@ -46,5 +58,8 @@ if ready.status == "False" and not waiting[ready.reason] then
   hs.status = "Degraded"
   hs.message = ready.message
   return hs
+end
+if reconciling ~= nil then
+  return progressing(reconciling.message)
 end
 return progressing(ready.message)
