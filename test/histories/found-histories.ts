@@ -269,5 +269,22 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
     name: 'an adoption interrupted after its Secret write, before status records the key: the Secret written again, not created',
     history: [{ t: 'adopt-key', slot: 0, spec: orgKey, how: 'pair', target: 0, rotate: false }, { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' }],
   },
+  {
+    name: 'a forged mark naming the namespace\'s own connection, then the namespace deleted (with that connection Secret): the deletion completes',
+    history: [
+      { t: 'create-key', slot: 2, spec: orgKey },
+      { t: 'drain', healthy: false },
+      { t: 'tamper', slot: 0, how: 'mark-forge', victim: 0, other: true },
+      { t: 'delete-namespace', ns: 'ns-b' },
+    ],
+  },
+  {
+    name: 'a key recorded and interrupted before its rename, then a spec the policy refuses: the key still loses its tag',
+    history: [
+      { t: 'create-key', slot: 0, spec: orgKey },
+      { t: 'reconcile', pick: 0, crashAt: 'after-status-write' },
+      { t: 'change-key', slot: 0, change: { what: 'roles-denied' } },
+    ],
+  },
   ...ATTACKS,
 ];
