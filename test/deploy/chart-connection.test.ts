@@ -3,18 +3,27 @@ import { chartDir, helm, parseDocs, release, renderObjects, withValuesFile } fro
 import type { Obj } from './manifest-checks.ts';
 import { TOOL_BUILD_TIMEOUT_MS, toolBin } from './tool-bins.ts';
 
-type Connection = Obj & { apiVersion: string; metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> };
+type Connection = Obj & {
+  apiVersion: string;
+  metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+};
 
 /** The same kind as a CRD the cluster already serves (what `helm upgrade` sees after the first install). */
 const known = ['--api-versions', 'omkeys.io/v1alpha1/ClusterOpsManagerConnection'];
 
 async function connectionOf(values: Record<string, unknown>, extra: string[] = []): Promise<Connection | undefined> {
-  const r = await withValuesFile(values, (f) => helm(['template', release.name, chartDir, '--namespace', release.namespace, '-f', f, ...extra]));
+  const args = ['template', release.name, chartDir, '--namespace', release.namespace, ...extra];
+  const r = await withValuesFile(values, (f) => helm([...args, '-f', f]));
   if (r.code !== 0) throw new Error(r.out);
   return parseDocs(r.stdout).find((o) => o.kind === 'ClusterOpsManagerConnection') as Connection | undefined;
 }
 
-const labels = { 'app.kubernetes.io/name': 'omkeys', 'app.kubernetes.io/instance': release.name, 'app.kubernetes.io/managed-by': 'Helm' };
+const labels = {
+  'app.kubernetes.io/name': 'omkeys',
+  'app.kubernetes.io/instance': release.name,
+  'app.kubernetes.io/managed-by': 'Helm',
+};
 
 describe('deploy: the chart creates a ClusterOpsManagerConnection from its values (connection.*)', () => {
   before(function () {
@@ -31,16 +40,32 @@ describe('deploy: the chart creates a ClusterOpsManagerConnection from its value
   it('renders every value into the spec; Secrets default to the release namespace', async function () {
     this.timeout(30_000);
     const grants = [
-      { namespaces: { names: ['team-a'] }, projects: ['5f0000000000000000000001'], roles: ['GROUP_READ_ONLY'], maxKeys: 20 },
-      { namespaces: { selector: { matchLabels: { 'omkeys.io/org': 'shared' } } }, organizations: ['5f0000000000000000000002'], roles: ['ORG_OWNER'], adoption: 'Rotate' },
+      { namespaces: { names: ['a'] }, projects: ['5f0000000000000000000001'], roles: ['GROUP_READ_ONLY'], maxKeys: 20 },
+      {
+        namespaces: { selector: { matchLabels: { 'omkeys.io/org': 'shared' } } },
+        organizations: ['5f0000000000000000000002'],
+        roles: ['ORG_OWNER'],
+        adoption: 'Rotate',
+      },
     ];
     const c = await connectionOf({
-      connection: { create: true, name: 'om-prod', baseUrl: 'https://om.example:8443', caSecret: { name: 'om-ca', key: 'bundle.pem' }, default: false, policy: { grants } },
+      connection: {
+        create: true,
+        name: 'om-prod',
+        baseUrl: 'https://om.example:8443',
+        caSecret: { name: 'om-ca', key: 'bundle.pem' },
+        default: false,
+        policy: { grants },
+      },
     }, known);
     expect(c).to.deep.equal({
       apiVersion: 'omkeys.io/v1alpha1',
       kind: 'ClusterOpsManagerConnection',
-      metadata: { name: 'om-prod', labels: { ...labels, 'app.kubernetes.io/version': c!.metadata.labels['app.kubernetes.io/version'] }, annotations: { 'helm.sh/resource-policy': 'keep' } },
+      metadata: {
+        name: 'om-prod',
+        labels: { ...labels, 'app.kubernetes.io/version': c!.metadata.labels['app.kubernetes.io/version'] },
+        annotations: { 'helm.sh/resource-policy': 'keep' },
+      },
       spec: {
         baseUrl: 'https://om.example:8443',
         credentialsSecretRef: { namespace: release.namespace, name: 'om-credentials' },
@@ -51,29 +76,34 @@ describe('deploy: the chart creates a ClusterOpsManagerConnection from its value
     });
   });
 
-  it('defaults: default true, no CA, no insecure flag, default deny (no grant); Secret namespace as given', async function () {
+  it('defaults: default true, no CA, not insecure, no grant (deny); the Secret namespace as given', async function () {
     this.timeout(30_000);
-    const c = await connectionOf({ connection: { create: true, baseUrl: 'http://om.local:8080', credentialsSecret: { name: 'om-admin', namespace: 'mongodb' }, insecureSkipTlsVerify: false } }, known);
+    const credentialsSecret = { name: 'om-admin', namespace: 'mongodb' };
+    const values = { create: true, baseUrl: 'http://om.local:8080', credentialsSecret, insecureSkipTlsVerify: false };
+    const c = await connectionOf({ connection: values }, known);
     expect(c!.spec).to.deep.equal({
       baseUrl: 'http://om.local:8080',
       credentialsSecretRef: { namespace: 'mongodb', name: 'om-admin' },
       default: true,
       policy: { grants: [] },
     });
-    const insecure = await connectionOf({ connection: { create: true, baseUrl: 'https://om.local', insecureSkipTlsVerify: true } }, known);
+    const insecureValues = { create: true, baseUrl: 'https://om.local', insecureSkipTlsVerify: true };
+    const insecure = await connectionOf({ connection: insecureValues }, known);
     expect(insecure!.spec.insecureSkipTlsVerify).to.equal(true);
   });
 
   it('ids that YAML could read as numbers stay strings', async function () {
     this.timeout(30_000);
     const ids = ['500000000000000000000001', '5e0000000000000000000001', '0000000000000000000000e1'];
-    const c = await connectionOf({ connection: { create: true, baseUrl: 'https://om.example', policy: { grants: [{ namespaces: { names: ['a'] }, projects: ids, organizations: ids }] } } }, known);
+    const grants = [{ namespaces: { names: ['a'] }, projects: ids, organizations: ids }];
+    const connection = { create: true, baseUrl: 'https://om.example', policy: { grants } };
+    const c = await connectionOf({ connection }, known);
     const grant = (c!.spec.policy as { grants: Array<{ projects: unknown[]; organizations: unknown[] }> }).grants[0]!;
     expect(grant.projects).to.deep.equal(ids);
     expect(grant.organizations).to.deep.equal(ids);
   });
 
-  it('on a first install (its CRD not yet served) a post-install hook, owned by the release for the next upgrade', async function () {
+  it('first install (CRD not served yet): a post-install hook the next upgrade adopts', async function () {
     this.timeout(30_000);
     const c = await connectionOf({ connection: { create: true, baseUrl: 'https://om.example' } });
     expect(c!.metadata.annotations).to.deep.equal({
@@ -90,7 +120,8 @@ describe('deploy: the chart creates a ClusterOpsManagerConnection from its value
 
   it('crds.keep=false: helm uninstall deletes the connection too', async function () {
     this.timeout(30_000);
-    const c = await connectionOf({ crds: { keep: false }, connection: { create: true, baseUrl: 'https://om.example' } }, known);
+    const values = { crds: { keep: false }, connection: { create: true, baseUrl: 'https://om.example' } };
+    const c = await connectionOf(values, known);
     expect(c!.metadata.annotations).to.equal(undefined);
   });
 });

@@ -6,9 +6,15 @@ import { release, renderObjects } from './helm.ts';
 import { find, yamlDocs, type Obj } from './manifest-checks.ts';
 import { TOOL_BUILD_TIMEOUT_MS, toolBin } from './tool-bins.ts';
 
-type Rbac = Obj & { rules?: V1PolicyRule[]; roleRef?: { kind: string; name: string }; subjects?: unknown[]; metadata: { labels?: Record<string, string> } };
+type Rbac = Obj & {
+  rules?: V1PolicyRule[];
+  roleRef?: { kind: string; name: string };
+  subjects?: unknown[];
+  metadata: { labels?: Record<string, string> };
+};
 
-const rule = (resources: string[], verbs: string[], apiGroups = ['omkeys.io']): V1PolicyRule => ({ apiGroups, resources, verbs });
+const rule = (resources: string[], verbs: string[], apiGroups = ['omkeys.io']): V1PolicyRule =>
+  ({ apiGroups, resources, verbs });
 
 /** What the operator needs in a watched namespace, written out by hand (deploy/rbac.yaml says why). */
 const watchedNamespaceRules: V1PolicyRule[] = [
@@ -33,7 +39,8 @@ const clusterRules: V1PolicyRule[] = [
 const sa = { kind: 'ServiceAccount', name: 'omkeys', namespace: release.namespace };
 
 function rbacObjects(objs: Obj[]): Rbac[] {
-  return objs.filter((o) => ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind ?? '')) as Rbac[];
+  const kinds = ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
+  return objs.filter((o) => kinds.includes(o.kind ?? '')) as Rbac[];
 }
 
 function ids(objs: Obj[]): string[] {
@@ -46,7 +53,7 @@ describe('deploy: chart RBAC for users (aggregated roles) and the namespaced ins
     toolBin('helm');
   });
 
-  it('renders the aggregated roles of deploy/user-roles.yaml, named after the release, with its labels', async function () {
+  it('renders the aggregated roles of deploy/user-roles.yaml, named after the release', async function () {
     this.timeout(30_000);
     const objs = await renderObjects({ fullnameOverride: 'keys' });
     const plain = yamlDocs(path.join(repoRoot, 'deploy', 'user-roles.yaml')) as Rbac[];
@@ -62,9 +69,10 @@ describe('deploy: chart RBAC for users (aggregated roles) and the namespaced ins
     expect(ids(none)).to.include('ClusterRole//omkeys');
   });
 
-  it('namespaced: Roles in each watched namespace, no Secret, ConfigMap or Event right cluster-wide', async function () {
+  it('namespaced: a Role per watched namespace; no Secret, ConfigMap or Event right cluster-wide', async function () {
     this.timeout(30_000);
-    const objs = rbacObjects(await renderObjects({ watchNamespaces: ['team-a', 'team-b'], userRoles: { enabled: false } }));
+    const values = { watchNamespaces: ['team-a', 'team-b'], userRoles: { enabled: false } };
+    const objs = rbacObjects(await renderObjects(values));
     expect(ids(objs)).to.deep.equal([
       'ClusterRole//omkeys',
       'ClusterRoleBinding//omkeys',
@@ -86,17 +94,28 @@ describe('deploy: chart RBAC for users (aggregated roles) and the namespaced ins
       expect(binding.subjects, ns).to.deep.equal([sa]);
     }
     const secrets = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'omkeys-connection-secrets')!;
-    expect(secrets.rules).to.deep.equal([rule(['secrets'], ['get', 'list', 'watch'], ['']), rule(['events'], ['create', 'patch'], ['events.k8s.io'])]);
+    expect(secrets.rules).to.deep.equal([
+      rule(['secrets'], ['get', 'list', 'watch'], ['']),
+      rule(['events'], ['create', 'patch'], ['events.k8s.io']),
+    ]);
   });
 
-  it("namespaced: connection Secrets are readable where the created connection and connectionSecretNamespaces keep them, once each", async function () {
+  it('namespaced: Secrets readable where connection.* and connectionSecretNamespaces say', async function () {
     this.timeout(30_000);
     const objs = rbacObjects(await renderObjects({
       watchNamespaces: ['team-a'],
       connectionSecretNamespaces: ['vault', 'team-a', release.namespace],
-      connection: { create: true, baseUrl: 'https://om.example', credentialsSecret: { namespace: 'om-secrets' }, caSecret: { name: 'ca', namespace: 'pki' } },
+      connection: {
+        create: true,
+        baseUrl: 'https://om.example',
+        credentialsSecret: { namespace: 'om-secrets' },
+        caSecret: { name: 'ca', namespace: 'pki' },
+      },
     }));
-    const where = objs.filter((o) => o.kind === 'Role' && o.metadata.name === 'omkeys-connection-secrets').map((o) => o.metadata.namespace).sort();
+    const where = objs
+      .filter((o) => o.kind === 'Role' && o.metadata.name === 'omkeys-connection-secrets')
+      .map((o) => o.metadata.namespace)
+      .sort();
     // team-a is watched: its Role already reads Secrets.
     expect(where).to.deep.equal([release.namespace, 'om-secrets', 'pki', 'vault'].sort());
     const bound = objs.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'omkeys-connection-secrets');
@@ -113,7 +132,9 @@ describe('deploy: chart RBAC for users (aggregated roles) and the namespaced ins
     ]);
     const rules = find(objs, 'ClusterRole', 'omkeys').rules!;
     expect(rules.filter((r) => r.resources?.includes('secrets'))).to.have.length(1);
-    expect([...clusterRules, ...watchedNamespaceRules].filter((r) => !rules.some((x) => JSON.stringify(x) === JSON.stringify(r)))).to.deep.equal([
+    const same = (a: V1PolicyRule, b: V1PolicyRule): boolean => JSON.stringify(a) === JSON.stringify(b);
+    const missing = [...clusterRules, ...watchedNamespaceRules].filter((r) => !rules.some((x) => same(x, r)));
+    expect(missing).to.deep.equal([
       // Split in the namespaced install, merged with clusteropsmanagerconnections cluster-wide.
       rule(['clusteropsmanagerconnections'], ['get', 'list', 'watch']),
       rule(['clusteropsmanagerconnections/status'], ['get', 'update']),

@@ -16,7 +16,8 @@ const FIXED_NAMESPACES = ['rbac-team-a', 'rbac-team-b', 'rbac-vault'];
 
 /** Every (verb resource) the matrix asks about, in the group omkeys.io. */
 function matrix(): string[] {
-  const resources = [...KINDS, ...KINDS.map((k) => `${k}/status`), 'opsmanagerapikeys/finalizers', 'clusteropsmanagerconnections'];
+  const subresources = [...KINDS.map((k) => `${k}/status`), 'opsmanagerapikeys/finalizers'];
+  const resources = [...KINDS, ...subresources, 'clusteropsmanagerconnections'];
   return resources.flatMap((r) => VERBS.map((v) => `${v} ${r}`));
 }
 
@@ -26,8 +27,9 @@ describe("deploy: the chart's RBAC on the real API server (aggregated user roles
   let aggregator: LoggedProcess | undefined;
   let authz: AuthorizationV1Api;
 
-  /** The API server's answer for `user` (or a ServiceAccount) doing `verb resource` in `namespace` ('' = cluster-wide). */
-  async function allowed(user: string, verb: string, resource: string, namespace: string, group = 'omkeys.io'): Promise<boolean> {
+  /** The API server's answer for `user` doing `verb resource` in `namespace` ('': cluster-wide). */
+  async function allowed(user: string, verb: string, resource: string, namespace: string, group = 'omkeys.io'):
+  Promise<boolean> {
     const [plural, subresource] = resource.split('/');
     const attrs = { group, resource: plural, verb, namespace, ...(subresource ? { subresource } : {}) };
     const r = await authz.createSubjectAccessReview({ body: { spec: { user, resourceAttributes: attrs } } });
@@ -80,7 +82,9 @@ describe("deploy: the chart's RBAC on the real API server (aggregated user roles
         if (statusOf(err) !== 409) throw err;
       });
     }
-    const r = await withValuesFile(values, (f) => helm(['install', 'rbac', chartDir, '-n', ns, '-f', f], { kubeconfig: env.kubeconfigPath }));
+    const install = (f: string): ReturnType<typeof helm> =>
+      helm(['install', 'rbac', chartDir, '-n', ns, '-f', f], { kubeconfig: env.kubeconfigPath });
+    const r = await withValuesFile(values, install);
     expect(r.code, r.out).to.equal(0);
     // Aggregation is asynchronous: wait until `view` carries the chart's rules.
     const rbac = env.kc.makeApiClient(RbacAuthorizationV1Api);
@@ -93,16 +97,18 @@ describe("deploy: the chart's RBAC on the real API server (aggregated user roles
   after(async function () {
     this.timeout(90_000);
     await aggregator?.stop();
-    await helm(['uninstall', 'rbac', '-n', ns, '--wait', '--timeout', '60s'], { kubeconfig: testEnv().kubeconfigPath, timeoutMs: 90_000 });
+    const opts = { kubeconfig: testEnv().kubeconfigPath, timeoutMs: 90_000 };
+    await helm(['uninstall', 'rbac', '-n', ns, '--wait', '--timeout', '60s'], opts);
     const core = testEnv().kc.makeApiClient(CoreV1Api);
     for (const name of FIXED_NAMESPACES) await core.deleteNamespace({ name }).catch(() => undefined);
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed' && aggregator) console.error(`\n  aggregation controller log:\n${aggregator.tail(40)}`);
+    if (this.currentTest?.state !== 'failed' || !aggregator) return;
+    console.error(`\n  aggregation controller log:\n${aggregator.tail(40)}`);
   });
 
-  it('edit and admin in a namespace: every verb on keys, bindings and namespaced connections, never status, never cluster connections', async function () {
+  it('edit, admin: every verb on keys, bindings, OpsManagerConnections; no status, no cluster kind', async function () {
     this.timeout(120_000);
     const team = await testEnv().newNamespace('rbac-editors');
     const other = await testEnv().newNamespace('rbac-other');
@@ -122,7 +128,7 @@ describe("deploy: the chart's RBAC on the real API server (aggregated user roles
     expect(await rights('victor', team)).to.deep.equal(KINDS.flatMap((k) => READ.map((v) => `${v} ${k}`)));
   });
 
-  it('namespaced install: its ServiceAccount holds Secrets only in the watched namespaces, read-only where connections keep theirs', async function () {
+  it('namespaced install: Secrets only in its namespaces, read-only where connections keep theirs', async function () {
     this.timeout(120_000);
     const sa = `system:serviceaccount:${ns}:${release}`;
     const can = (verb: string, resource: string, namespace: string): Promise<boolean> =>
@@ -148,7 +154,9 @@ describe("deploy: the chart's RBAC on the real API server (aggregated user roles
       ['watch', 'namespaces', '', true],
     ];
     const got: Array<[string, string, string, boolean]> = [];
-    for (const [verb, resource, namespace] of table) got.push([verb, resource, namespace, await can(verb, resource, namespace)]);
+    for (const [verb, resource, namespace] of table) {
+      got.push([verb, resource, namespace, await can(verb, resource, namespace)]);
+    }
     expect(got).to.deep.equal(table);
   });
 });
