@@ -140,7 +140,8 @@ function tamperMark(w: World, k: OpsManagerApiKey, e: TamperEvent, victim: strin
       id: `forged-${++w.tampers}`,
       tag: pendingTag(other ?? k, CLUSTER),
       startedAt: new Date(w.clock.now()).toISOString(),
-      connection: e.other ? `Secret/${CONN_SECRET}` : 'default',
+      // The namespace's own connection, the operator's, or a connection Secret that does not exist.
+      connection: e.other ? `Secret/${CONN_SECRET}` : w.tampers % 2 === 0 ? 'default' : 'Secret/no-such-connection',
       keyId: victim,
       secret: other?.metadata.name ?? 'x',
     };
