@@ -1,14 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { V1Secret } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { startSimulator, type SimHandle } from '../../../tools/opsmanager-sim/server.ts';
+import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { SimClient } from '../../../tools/opsmanager-sim/sim-client.ts';
 import { expectOneLiveKey } from '../omkey/helpers.ts';
 import { digestGet } from '../support/digest-probe.ts';
 import type { Suite } from '../support/suite.ts';
+import { Tenant } from '../support/tenant.ts';
 
 /** A key a tenant must never be able to have changed or deleted, with how to tell it still works. */
 export interface Victim {
@@ -99,70 +95,72 @@ export async function expectServing(s: Suite, track: (ns: string) => string): Pr
   await expectOneLiveKey(s, ns, 'probe', 60_000);
 }
 
-/** The hash the operator writes beside a pair, computed here by hand: sha256 hex of `publicKey:privateKey`. */
-export function forgedPairHash(publicKey: string, privateKey: string): string {
-  return createHash('sha256').update(`${publicKey}:${privateKey}`).digest('hex');
+export interface TeamB extends Victim {
+  namespace: string;
+  uid: string;
+}
+
+export interface Victims {
+  hand: Victim;
+  project: Victim;
+  operatorKey: Victim;
+  teamB: TeamB;
+  all(): Victim[];
 }
 
 /**
- * A Secret dressed as one the operator wrote, claiming key `victim` (id and public key) with a
- * made-up private key whose pair hash is recomputed so that the pair reads as intact.
+ * The victims of a suite: a key made by hand (org roles and an access list), a key with
+ * GROUP_OWNER in a project, the operator's own credential (made once), and team B's key, tracked
+ * by a resource in another namespace (made again for each test: the harness deletes every
+ * namespace after each).
  */
-export function claimingSecret(
-  name: string,
-  victim: Victim,
-  sim: { url: string; orgId: string },
-  owner: { name: string; uid: string } = { name: 'ghost', uid: randomUUID() },
-): V1Secret {
-  const privateKey = randomUUID();
-  const ownerRef = { apiVersion: 'omkeys.io/v1alpha1', kind: 'OpsManagerApiKey', ...owner, controller: true };
+export function useVictims(s: () => Suite, track: (ns: string) => string): {
+  v: () => Victims;
+  tenantIn: (prefix: string) => Promise<{ ns: string; tenant: Tenant }>;
+  expectNoHarm: (before: Snapshot, list?: Victim[]) => Promise<void>;
+} {
+  let set: Omit<Victims, 'teamB' | 'all'> | undefined;
+  let teamB: TeamB | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    const suite = s();
+    const { sim } = suite;
+    const hand = await handMadeKey(suite, 'made by hand', ['ORG_MEMBER'], { accessList: ['192.0.2.10'] });
+    const project = await handMadeKey(suite, 'project owner', ['GROUP_OWNER'], { project: sim.projectIds[0] ?? '' });
+    set = { hand, project, operatorKey: { label: 'the operator\'s own credential', ...sim.admin } };
+  });
+  beforeEach(async function () {
+    this.timeout(60_000);
+    const suite = s();
+    const { sim, kube, env } = suite;
+    const namespace = track(await env.newNamespace('team-b'));
+    const obj = await kube.createKey(namespace, 'b', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] });
+    const { data } = await expectOneLiveKey(suite, namespace, 'b');
+    const pair = { publicKey: data.publicKey ?? '', privateKey: data.privateKey ?? '' };
+    teamB = { label: 'team B\'s tracked key', id: data.keyId ?? '', ...pair, namespace, uid: obj.metadata.uid ?? '' };
+  });
+  const v = (): Victims => {
+    if (!set || !teamB) throw new Error('victims not made');
+    const all = [set.hand, set.project, set.operatorKey, teamB];
+    return { ...set, teamB, all: () => all };
+  };
   return {
-    metadata: {
-      name,
-      labels: { 'app.kubernetes.io/managed-by': 'omkeys' },
-      annotations: {
-        'omkeys.io/key-id': victim.id,
-        'omkeys.io/pair-sha256': forgedPairHash(victim.publicKey, privateKey),
-      },
-      ownerReferences: [ownerRef],
+    v,
+    tenantIn: async (prefix: string) => {
+      const ns = track(await s().env.newNamespace(prefix));
+      return { ns, tenant: await Tenant.of(s().env, ns) };
     },
-    stringData: { keyId: victim.id, publicKey: victim.publicKey, privateKey, baseUrl: sim.url, orgId: sim.orgId },
-  };
-}
-
-/**
- * A second Ops Manager (another simulator, in this process) for the tenant's own connection,
- * in an organization with the same id, that answers every create of a pending-tagged key with
- * one of `claims` (ids of keys that live in the real one) not in use in it at that moment, in turn.
- */
-export async function hostileSimulator(
-  orgId: string,
-  claims: readonly string[],
-): Promise<{ sim: SimHandle; close(): Promise<void> }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'omkeys-hostile-'));
-  const stateFile = path.join(dir, 'state.json');
-  const org = { id: orgId, name: 'Hostile Organization', requireAccessList: false };
-  writeFileSync(stateFile, JSON.stringify({ orgs: [org], projects: [], apiKeys: [] }));
-  const sim = await startSimulator({ admin: true, stateFile });
-  const state = sim.state;
-  const addKey = state.addKey.bind(state);
-  let turn = 0;
-  state.addKey = (o, desc, roles) => {
-    const key = addKey(o, desc, roles);
-    if (!desc.startsWith('omkeys-pending:')) return key;
-    const free = claims.filter((id) => !state.apiKeys.has(id));
-    const claim = free[turn++ % Math.max(free.length, 1)];
-    if (claim === undefined) return key;
-    state.apiKeys.delete(key.id);
-    key.id = claim;
-    state.apiKeys.set(claim, key);
-    return key;
-  };
-  return {
-    sim,
-    close: async () => {
-      await sim.close();
-      rmSync(dir, { recursive: true, force: true });
+    /** Every victim as it was; team B Ready on its key, its pair in its Secret; another namespace served. */
+    expectNoHarm: async (before: Snapshot, list: Victim[] = v().all()) => {
+      const { kube, sim } = s();
+      const b = v().teamB;
+      await expectUntouched(sim, list, before);
+      const obj = await kube.waitForReady(b.namespace, 'b');
+      expect(obj.status?.keyId, 'team B\'s status').to.equal(b.id);
+      const data = await kube.secretData(b.namespace, 'b');
+      expect(data?.keyId, 'team B\'s Secret').to.equal(b.id);
+      expect(data?.privateKey === b.privateKey, 'team B\'s Secret still holds its working pair').to.equal(true);
+      await expectServing(s(), track);
     },
   };
 }

@@ -71,6 +71,10 @@ export class Tenant {
     return (await this.custom.getNamespacedCustomObject({ ...this.api(), name })) as OpsManagerApiKey;
   }
 
+  async deleteKey(name: string): Promise<void> {
+    await this.custom.deleteNamespacedCustomObject({ ...this.api(), name });
+  }
+
   /** Read-modify-write of the whole object (spec and metadata), retried on conflict. */
   async editKey(name: string, change: (obj: OpsManagerApiKey) => void): Promise<OpsManagerApiKey> {
     return waitFor(`tenant edit of ${this.namespace}/${name}`, async () => {

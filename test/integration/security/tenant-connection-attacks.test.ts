@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import type { OpsManagerApiKey } from '../../../src/api/types.ts';
+import { isPendingTagOf } from '../../../src/controllers/opsmanagerapikey/pending-tag.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
+import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
+import { expectOneLiveKey, useLeakScan } from '../omkey/helpers.ts';
+import { useOperator } from '../support/suite.ts';
+import type { Tenant } from '../support/tenant.ts';
+import { claimingSecret, forgedMark, hostileSimulator } from './forgeries.ts';
+import { snapshot, useVictims } from './victims.ts';
+
+const MARK = 'omkeys.io/create-pending';
+const HOSTILE = 'hostile';
+
+/** The tenant's own connection: a Secret of its namespace naming the hostile Ops Manager. */
+async function hostileConnection(tenant: Tenant, h: SimHandle): Promise<void> {
+  const stringData = { baseUrl: h.url, publicKey: h.admin.publicKey, privateKey: h.admin.privateKey };
+  await tenant.putSecret({ metadata: { name: HOSTILE }, stringData });
+}
+
+function withoutConnection(o: OpsManagerApiKey): void {
+  // Typed loosely: the field is the API of issue 20, which issue 21 replaces by connection objects.
+  delete (o.spec as { connectionSecretRef?: unknown }).connectionSecretRef;
+}
+
+/*
+ * Issue 20, "How it is proven", the attacks through a connection of the tenant's own (see
+ * tenant-attacks.test.ts for the rest): a second Ops Manager the tenant points its resources at,
+ * which answers creates with the ids of victims that live in the real one. A key is only ever acted
+ * on through the connection that made it; nothing a tenant's connection reports is ever managed
+ * through the default connection.
+ */
+describe('security: a namespace editor\'s own connection cannot name keys of the default one', function () {
+  this.timeout(240_000);
+  const s = useOperator();
+  const scan = useLeakScan(s);
+  const { v, tenantIn, expectNoHarm } = useVictims(s, (ns) => scan.track(ns));
+
+  it('5. a hostile connection reports the ids of a key made by hand and of the operator\'s credential; '
+    + 'switched to the default connection: new keys there, the victims untouched', async () => {
+    const { kube, sim } = s();
+    const { ns, tenant } = await tenantIn('hostile-connection');
+    const victimIds = v().all().map((x) => x.id);
+    const hostile = await hostileSimulator(sim.orgId, [v().hand.id, v().operatorKey.id]);
+    try {
+      const before = snapshot(sim, v().all());
+      const h = hostile.sim;
+      await hostileConnection(tenant, h);
+      const names = ['first', 'second'];
+      for (const name of names) {
+        const spec = { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: HOSTILE } };
+        await tenant.createKey(name, spec);
+      }
+      const reported: string[] = [];
+      for (const name of names) {
+        const o = await kube.waitForReady(ns, name, 60_000);
+        expect(o.status?.connection, `${name}'s recorded connection`).to.equal(`Secret/${HOSTILE}`);
+        reported.push(o.status?.keyId ?? '');
+      }
+      const claimed = [v().hand.id, v().operatorKey.id].sort();
+      expect([...reported].sort(), 'the ids the hostile connection reported').to.deep.equal(claimed);
+      for (const name of names) await tenant.editKey(name, withoutConnection);
+      for (const name of names) {
+        const { obj } = await expectOneLiveKey(s(), ns, name, 60_000);
+        expect(obj.status?.connection, `${name}'s connection`).to.equal('default');
+        const named = [obj.status?.keyId, obj.status?.previousKeyId];
+        for (const id of victimIds) expect(named, `${name}'s status after the switch`).to.not.include(id);
+      }
+      await expectNoHarm(before);
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  /**
+   * In the tenant's Ops Manager, a key tagged with the resource's uid under the hand-made key's id;
+   * the resource's Secret holds its (intact) pair, and its mark names the tenant's connection.
+   */
+  async function forgeHostileCreate(tenant: Tenant, h: SimHandle, obj: OpsManagerApiKey): Promise<void> {
+    const { sim } = s();
+    const uid = obj.metadata.uid ?? '';
+    await hostileConnection(tenant, h);
+    const roles = [{ orgId: sim.orgId, roleName: 'ORG_OWNER' }];
+    const planted = h.state.addKey(sim.orgId, `omkeys-pending:${uid}`, roles);
+    expect(planted.id, 'the planted key carries the victim\'s id').to.equal(v().hand.id);
+    const owner = { name: obj.metadata.name ?? '', uid };
+    await tenant.putSecret(claimingSecret(obj.metadata.name ?? '', planted, sim, { owner, privateKey: planted.privateKey }));
+    const mark = forgedMark(`omkeys-pending:${uid}`, `Secret/${HOSTILE}`);
+    await tenant.editKey(obj.metadata.name ?? '', (o) => {
+      o.metadata.annotations = { ...o.metadata.annotations, [MARK]: mark };
+    });
+  }
+
+  /** The forged mark settled and the resource Ready again on a key of its own, through the default connection. */
+  async function settledOnDefault(ns: string, name: string): Promise<void> {
+    const victimIds = v().all().map((x) => x.id);
+    await waitFor(`${ns}/${name}: the mark settled, Ready on a key of the default connection`, async () => {
+      const o = await s().kube.getKey(ns, name);
+      const annotation = o?.metadata.annotations?.[MARK];
+      const settled = annotation !== undefined && annotation === o?.status?.createSettled;
+      const ready = o?.status?.conditions?.find((c) => c.type === 'Ready');
+      const readyNow = ready?.status === 'True' && ready.observedGeneration === o?.metadata.generation;
+      return settled && readyNow && o?.status?.connection === 'default' && !victimIds.includes(o.status.keyId ?? '');
+    }, 60_000);
+    await expectOneLiveKey(s(), ns, name, 60_000);
+  }
+
+  /** Deleting the resource leaves none of its keys (current, earlier, tagged) in the real Ops Manager. */
+  async function expectNothingLeft(tenant: Tenant, obj: OpsManagerApiKey, earlier: string[]): Promise<void> {
+    const { kube, sim } = s();
+    const ns = obj.metadata.namespace ?? '';
+    const name = obj.metadata.name ?? '';
+    await tenant.deleteKey(name);
+    await waitFor(`${ns}/${name} gone`, async () => (await kube.getKey(ns, name)) === undefined, 60_000);
+    const mine = (desc: string, id: string): boolean =>
+      desc === `${ns}/${name}` || isPendingTagOf(desc, obj.metadata.uid) || earlier.includes(id);
+    const left = [...sim.state.apiKeys.values()].filter((k) => mine(k.desc, k.id)).map((k) => k.id);
+    expect(left, 'keys of the deleted resource left in Ops Manager').to.deep.equal([]);
+  }
+
+  it('6. on a resource refused by policy: a forged mark naming the tenant\'s connection and a Secret holding '
+    + 'the pair of a key tagged there under a victim\'s id; then the spec fixed: no harm, nothing left', async () => {
+    const { kube, sim } = s();
+    const { ns, tenant } = await tenantIn('mark-hostile');
+    const hostile = await hostileSimulator(sim.orgId, [v().hand.id]);
+    try {
+      const before = snapshot(sim, v().all());
+      const obj = await tenant.createKey('k', { orgId: sim.orgId, roles: ['ORG_OWNER'] });
+      await kube.waitForKeyCondition(ns, 'k', 'Ready', 'False', 'PolicyDenied');
+      await forgeHostileCreate(tenant, hostile.sim, obj);
+      await tenant.editKey('k', (o) => {
+        o.spec.roles = ['ORG_READ_ONLY'];
+      });
+      await settledOnDefault(ns, 'k');
+      await expectNoHarm(before);
+      await expectNothingLeft(tenant, obj, []);
+      await expectNoHarm(before);
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('6b. the same on a Ready resource, written while the operator is down (seen in one reconcile): its '
+    + 'first key retired, no harm, nothing left once deleted', async () => {
+    const { sim, op } = s();
+    const { ns, tenant } = await tenantIn('mark-hostile-ready');
+    const hostile = await hostileSimulator(sim.orgId, [v().hand.id]);
+    try {
+      const before = snapshot(sim, v().all());
+      await tenant.createKey('k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] });
+      const { obj, data: first } = await expectOneLiveKey(s(), ns, 'k');
+      await op.stop();
+      await forgeHostileCreate(tenant, hostile.sim, obj);
+      await op.restart();
+      await settledOnDefault(ns, 'k');
+      await expectNoHarm(before);
+      await expectNothingLeft(tenant, obj, [first.keyId ?? '']);
+      await expectNoHarm(before);
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  scan.itScans();
+});
