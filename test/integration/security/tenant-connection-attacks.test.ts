@@ -66,6 +66,8 @@ describe('security: a namespace editor\'s own connection cannot name keys of the
         const named = [obj.status?.keyId, obj.status?.previousKeyId];
         for (const id of victimIds) expect(named, `${name}'s status after the switch`).to.not.include(id);
       }
+      const left = claimed.filter((id) => h.state.apiKeys.has(id));
+      expect(left, 'the reported keys, deleted through the connection that made them').to.deep.equal([]);
       await expectNoHarm(before);
     } finally {
       await hostile.close();
@@ -84,7 +86,8 @@ describe('security: a namespace editor\'s own connection cannot name keys of the
     const planted = h.state.addKey(sim.orgId, `omkeys-pending:${uid}`, roles);
     expect(planted.id, 'the planted key carries the victim\'s id').to.equal(v().hand.id);
     const owner = { name: obj.metadata.name ?? '', uid };
-    await tenant.putSecret(claimingSecret(obj.metadata.name ?? '', planted, sim, { owner, privateKey: planted.privateKey }));
+    const secret = claimingSecret(owner.name, planted, sim, { owner, privateKey: planted.privateKey });
+    await tenant.putSecret(secret);
     const mark = forgedMark(`omkeys-pending:${uid}`, `Secret/${HOSTILE}`);
     await tenant.editKey(obj.metadata.name ?? '', (o) => {
       o.metadata.annotations = { ...o.metadata.annotations, [MARK]: mark };
