@@ -18,9 +18,15 @@ if status == nil or status.conditions == nil then
   return progressing("Waiting for the operator to check the connection")
 end
 local ready = nil
+local stalled = nil
+local reconciling = nil
 for _, c in ipairs(status.conditions) do
   if c.type == "Ready" then
     ready = c
+  elseif c.type == "Stalled" and c.status == "True" then
+    stalled = c
+  elseif c.type == "Reconciling" and c.status == "True" then
+    reconciling = c
   end
 end
 
@@ -33,6 +39,12 @@ if generation ~= nil and (observed == nil or observed < generation) then
   return progressing("Waiting for the operator to check generation " .. generation)
 end
 
+-- Stalled (kstatus): only a person gets past it, like the keys' and bindings' checks.
+if stalled ~= nil then
+  hs.status = "Degraded"
+  hs.message = stalled.message
+  return hs
+end
 if ready == nil then
   return progressing("Waiting for the Ready condition")
 end
@@ -45,5 +57,8 @@ if ready.status == "False" and not waiting[ready.reason] then
   hs.status = "Degraded"
   hs.message = ready.message
   return hs
+end
+if reconciling ~= nil then
+  return progressing(reconciling.message)
 end
 return progressing(ready.message)
