@@ -1,7 +1,7 @@
 import { ConditionType, Reason, formatTime, setCondition, stalls } from '../../api/conditions.ts';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { connectionName, finalizeKeyIds, heldNewKey, keyInUse, openMark, secretHasLegacyFinalizer } from './facts.ts';
+import { connectionName, finalizeKeyIds, heldNewKey, keyInUse, openMark, recordedConnection, secretHasLegacyFinalizer } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
 import { desiredDescription } from './secret-builder.ts';
 import { judged, notReadyStatus, statusChanged } from './status.ts';
@@ -104,8 +104,11 @@ export function connectionChangedPlan(g: Gathered): Plan {
  * resource its own keys.
  */
 export function sweepPlan(g: Gathered): Plan {
-  const held = heldNewKey(g);
   const st = g.obj.status;
+  // A key found through another connection than the one status's keys were made through is not
+  // recorded beside them (they would then be acted on through it): it is swept like any other.
+  const sameConnection = (!st?.keyId && !st?.previousKeyId) || (g.connection.state === 'read' && g.connection.name === recordedConnection(g.obj));
+  const held = sameConnection ? heldNewKey(g) : undefined;
   // Tracked keys are never orphans, whatever their description says (a crash can leave a recorded key tagged).
   const tracked = new Set([held, st?.keyId, st?.previousKeyId].filter((id): id is string => id !== undefined));
   const tagged = g.pending.state === 'read' ? g.pending.keyIds : [];

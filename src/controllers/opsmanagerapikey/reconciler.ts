@@ -7,6 +7,7 @@ import { act, type ActDeps } from './act.ts';
 import { decide } from './decide.ts';
 import { failurePlan } from './decide-failure.ts';
 import { gatherLocal, gatherMore, type GatherDeps, type Session } from './gather.ts';
+import { workingConnection } from './facts.ts';
 import type { LastSync, Plan, Step, Then } from './plan.ts';
 
 export type KeyReconcilerDeps = GatherDeps & ActDeps;
@@ -52,7 +53,10 @@ export class OpsManagerApiKeyReconciler {
       if (plan.then.kind === 'again') {
         // The plans that go round again wrote only the resource: the Secret (and ConfigMap) read still hold.
         const next = this.local(out.obj, s.g.live, s.read);
-        s = { ...next, g: { ...next.g, connection: s.g.connection }, ...(s.conn ? { conn: s.conn } : {}), objLive: true };
+        // The connection read is carried over only while it is still the one to work through (after
+        // a connection change, the next round resolves the spec's, never the one it left).
+        const same = s.g.connection.state === 'read' && s.g.connection.name === workingConnection(out.obj);
+        s = same && s.conn ? { ...next, g: { ...next.g, connection: s.g.connection }, conn: s.conn, objLive: true } : { ...next, objLive: true };
         continue;
       }
       return this.finish(out.obj, plan.then);
