@@ -78,7 +78,7 @@ export async function runScale(b: BenchEnv, o: ScaleOptions): Promise<ScaleResul
       const org = orgs[t.key % orgs.length] as BenchOrg;
       const keyName = `s-${t.key}`;
       if (t.binding === undefined) {
-        await b.kube.createKey(org.namespace, keyName, { orgId: org.orgId, roles: ['ORG_MEMBER'], connectionSecretRef: { name: org.connectionSecret } });
+        await b.kube.createKey(org.namespace, keyName, { orgId: org.orgId, roles: ['ORG_MEMBER'], connectionRef: org.connectionRef });
         ready.push(b.tracker.whenKeyReady(`${org.namespace}/${keyName}`, timeoutMs));
       } else {
         const name = `sb-${t.key}-${t.binding}`;

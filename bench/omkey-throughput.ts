@@ -75,7 +75,7 @@ export async function runThroughput(b: BenchEnv, o: ThroughputOptions): Promise<
       const org = orgs[i % orgs.length] as BenchOrg;
       const name = `k-${i}`;
       const t0 = performance.now();
-      await b.kube.createKey(org.namespace, name, { orgId: org.orgId, roles: ['ORG_MEMBER'], connectionSecretRef: { name: org.connectionSecret } });
+      await b.kube.createKey(org.namespace, name, { orgId: org.orgId, roles: ['ORG_MEMBER'], connectionRef: org.connectionRef });
       ready[i] = b.tracker.whenKeyReady(`${org.namespace}/${name}`, timeoutMs);
       spans[i] = { key: `${org.namespace}/${name}`, t0 };
       if (o.withBindings) {

@@ -14,6 +14,7 @@ import { TestEnv } from '../../tools/envtest/env.ts';
 import { freePort, waitFor } from '../../tools/envtest/process.ts';
 import { startSimulator, type SimHandle } from '../../tools/opsmanager-sim/server.ts';
 import { dockerfileEnv } from '../lib/image-runtime.ts';
+import { applyClusterConnection, applyCredentials, TEST_CONNECTION, testGrant } from '../../test/integration/support/connections.ts';
 
 export const OPERATOR_NAMESPACE = 'omkeys-system';
 export const LEASE_NAME = 'omkeys-leader';
@@ -64,7 +65,6 @@ export class Replica {
           // The image's environment (NODE_ENV, NODE_OPTIONS), as the Dockerfile sets it.
           ...IMAGE_ENV,
           KUBECONFIG: opts.kubeconfig,
-          OMKEYS_OM_CREDENTIALS_SECRET: `${OPERATOR_NAMESPACE}/${CONNECTION_SECRET}`,
           OMKEYS_HTTP_PORT: String(opts.httpPort),
           OMKEYS_HTTP_HOST: '127.0.0.1',
           // The Lease holder names the replica and the incarnation.
@@ -243,15 +243,15 @@ async function garbageCollectorKnowsCrds(env: TestEnv): Promise<void> {
 }
 
 /** The default connection: the simulator's Organization Owner key, in the operator's namespace. */
+/** The default ClusterOpsManagerConnection: the simulator's admin key, the test harness's policy (support/connections.ts). */
 async function writeConnection(env: TestEnv, sim: SimHandle): Promise<void> {
-  const core = env.kc.makeApiClient(CoreV1Api);
-  const body = { metadata: { name: CONNECTION_SECRET, namespace: OPERATOR_NAMESPACE }, stringData: { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey } };
-  try {
-    await core.createNamespacedSecret({ namespace: OPERATOR_NAMESPACE, body });
-  } catch (err) {
-    if (statusOf(err) !== 409) throw err;
-    await core.replaceNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: CONNECTION_SECRET, body });
-  }
+  await applyCredentials(env.kc, OPERATOR_NAMESPACE, CONNECTION_SECRET, { publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey });
+  await applyClusterConnection(env.kc, TEST_CONNECTION, {
+    baseUrl: sim.url,
+    credentialsSecretRef: { namespace: OPERATOR_NAMESPACE, name: CONNECTION_SECRET },
+    default: true,
+    policy: { grants: [testGrant(sim)] },
+  });
 }
 
 /** Fresh namespaces `chaos-<prefix>-<i>-<random>` for one scenario. */

@@ -9,6 +9,11 @@ export const OPS_MANAGER_API_KEY_KIND = 'OpsManagerApiKey';
 export const OPS_MANAGER_API_KEY_PLURAL = 'opsmanagerapikeys';
 export const PROJECT_KEY_BINDING_KIND = 'ProjectKeyBinding';
 export const PROJECT_KEY_BINDING_PLURAL = 'projectkeybindings';
+export const CLUSTER_CONNECTION_KIND = 'ClusterOpsManagerConnection';
+export const CLUSTER_CONNECTION_PLURAL = 'clusteropsmanagerconnections';
+export const NAMESPACED_CONNECTION_KIND = 'OpsManagerConnection';
+export const NAMESPACED_CONNECTION_PLURAL = 'opsmanagerconnections';
+export type ConnectionKind = typeof CLUSTER_CONNECTION_KIND | typeof NAMESPACED_CONNECTION_KIND;
 
 /** Label put on every Secret the operator writes; also how it recognises its own Secrets. */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
@@ -130,7 +135,8 @@ export interface OpsManagerApiKeySpec {
   accessList?: AccessListEntry[];
   secret?: SecretSpec;
   rotation?: RotationSpec;
-  connectionSecretRef?: { name: string };
+  /** The connection keys are made through; absent: the ClusterOpsManagerConnection marked `default: true`. */
+  connectionRef?: ConnectionRef;
   /** Defaulted to `Delete` by the API server. */
   deletionPolicy?: DeletionPolicy;
   /** Take over an existing key; immutable. */
@@ -164,8 +170,8 @@ export interface OpsManagerApiKeyStatus {
   /** Internal: the value of the last create-pending mark (annotation omkeys.io/create-pending) that was settled. */
   createSettled?: string;
   /**
-   * The Ops Manager connection through which keyId and previousKeyId were made (`default`, or
-   * `Secret/<name>` for spec.connectionSecretRef): they are only ever acted on through it.
+   * The Ops Manager connection through which keyId and previousKeyId were made
+   * (`ClusterOpsManagerConnection/<name>` or `OpsManagerConnection/<name>`): they are only ever acted on through it.
    */
   connection?: string;
   /** Projects whose roles an adopted key kept (they passed the policy): no binding is needed for them. */
@@ -209,4 +215,64 @@ export interface ProjectKeyBinding {
   metadata: ObjectMeta;
   spec: ProjectKeyBindingSpec;
   status?: ProjectKeyBindingStatus;
+}
+
+export interface ConnectionRef {
+  kind: ConnectionKind;
+  name: string;
+}
+
+/** metav1.LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+export type AdoptionGrant = 'None' | 'WithPrivateKey' | 'Rotate';
+
+/** What the namespaces it names may do through a cluster connection (default deny: what is not named is refused). */
+export interface ConnectionGrant {
+  namespaces: { names?: string[]; selector?: LabelSelector };
+  organizations?: string[];
+  projects?: string[];
+  roles?: string[];
+  maxKeys?: number;
+  adoption?: AdoptionGrant;
+}
+
+export interface ConnectionStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export interface ClusterOpsManagerConnectionSpec {
+  baseUrl: string;
+  credentialsSecretRef: { namespace: string; name: string };
+  caSecretRef?: { namespace: string; name: string; key?: string };
+  insecureSkipTlsVerify?: boolean;
+  default?: boolean;
+  policy?: { grants?: ConnectionGrant[] };
+}
+
+export interface ClusterOpsManagerConnection {
+  apiVersion: typeof API_VERSION;
+  kind: typeof CLUSTER_CONNECTION_KIND;
+  metadata: ObjectMeta;
+  spec: ClusterOpsManagerConnectionSpec;
+  status?: ConnectionStatus;
+}
+
+export interface OpsManagerConnectionSpec {
+  /** https:// only. */
+  baseUrl: string;
+  credentialsSecretRef: { name: string };
+  caSecretRef?: { name: string; key?: string };
+}
+
+export interface OpsManagerConnection {
+  apiVersion: typeof API_VERSION;
+  kind: typeof NAMESPACED_CONNECTION_KIND;
+  metadata: ObjectMeta;
+  spec: OpsManagerConnectionSpec;
+  status?: ConnectionStatus;
 }

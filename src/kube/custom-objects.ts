@@ -3,7 +3,7 @@ import type { KubeClient } from './kube-client.ts';
 import { listAll } from './list-pages.ts';
 
 /**
- * Typed, thin access to one namespaced custom resource. Writes are PUTs of the whole object
+ * Typed, thin access to one custom resource (namespace '' for a cluster-scoped kind). Writes are PUTs of the whole object
  * carrying its resourceVersion, so a write based on a stale read fails with 409 instead of
  * overwriting someone else's change.
  */
@@ -21,7 +21,8 @@ export class CustomObjects<T extends { metadata: { name?: string; namespace?: st
   }
 
   private path(namespace: string, name?: string, sub?: string): string {
-    const base = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${this.plural}`;
+    const scope = namespace === '' ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+    const base = `/apis/${GROUP}/${VERSION}${scope}/${this.plural}`;
     return name === undefined ? base : `${base}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`;
   }
 

@@ -24,6 +24,7 @@ import { StringInterner } from '../runtime/intern.ts';
 import { fencedSleep, fenceOpsManagerClient } from '../runtime/write-fence.ts';
 import type { OperatorConfig } from './config.ts';
 import { customResourceInformer } from './informers.ts';
+import { connectionControllers, connectionInformers, reconcileOnPolicyChange } from './connection-wiring.ts';
 import { countTally, watchKeyMetrics } from './key-metrics.ts';
 import { managedConfigMapInformer, managedSecretInformer } from '../runtime/managed-informers.ts';
 import { countKubeRequests } from '../runtime/kube-requests.ts';
@@ -59,6 +60,7 @@ export function buildOperator(opts: {
   // Metadata and facts only: no private key is held in the cache (opsmanagerapikey/secret-facts.ts).
   const secretInformer = managedSecretInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, transform: dropSecretData, strings });
   const configMapInformer = managedConfigMapInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, strings });
+  const conns = connectionInformers({ kube, namespace: ns, clock, logger, strings, keys: keyInformer });
   // A GET of an object one of these caches held is a read the cache might have served (omkeys_kube_requests_total).
   const caches: Record<string, { get(namespace: string, name: string): unknown }> = {
     [OPS_MANAGER_API_KEY_PLURAL]: keyInformer,
@@ -75,7 +77,8 @@ export function buildOperator(opts: {
   const configMaps = configMapsOf(kube, (c) => keyWrites.record(c, 'ConfigMap'));
   const connections = new ConnectionPool({
     secrets,
-    defaults: config.connection,
+    catalog: conns.catalog,
+    namespacedHosts: config.namespacedConnectionHosts,
     logger,
     clock,
     // A watch per connection Secret in use: no live GETs at rest, a rotation seen at once.
@@ -137,7 +140,6 @@ export function buildOperator(opts: {
       bindings: new CustomObjects<ProjectKeyBinding>(kube, PROJECT_KEY_BINDING_PLURAL, (b, replaced) => bindingWrites.record(b, PROJECT_KEY_BINDING_KIND, replaced)),
       cacheBehind: (b) => bindingWrites.isSuperseded(b, PROJECT_KEY_BINDING_KIND),
       connections,
-      policy: config.policy,
       events,
       clock,
       projectKeys,
@@ -159,7 +161,6 @@ export function buildOperator(opts: {
       secrets,
       configMaps,
       connections,
-      policy: config.policy,
       events,
       clock,
       freshnessMs: Math.min(60_000, config.resyncPeriodMs / 2),
@@ -204,6 +205,9 @@ export function buildOperator(opts: {
   manager.addController(controller);
   manager.addController(bindings.controller);
   manager.addController(legacyFinalizers);
+  for (const informer of [conns.cluster, conns.namespaced, conns.namespaces]) manager.addInformer(informer);
+  for (const c of connectionControllers({ c: conns, kube, connections, clock, runtime, inScope, resyncPeriodMs: config.resyncPeriodMs })) manager.addController(c);
+  reconcileOnPolicyChange(conns, [controller, bindings.controller], [keyInformer, bindingInformer]);
   manager.onStop(() => connections.close());
   return { manager };
 }

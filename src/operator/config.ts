@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { parseDuration } from '../controllers/shared/duration.ts';
-import type { KeyPolicy } from '../controllers/shared/policy.ts';
-import type { DefaultConnectionConfig } from '../controllers/shared/connections.ts';
 
 export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIG';
@@ -10,8 +7,11 @@ export class ConfigError extends Error {
 export interface OperatorConfig {
   /** Namespaces to watch; empty means all. */
   namespaces: string[];
-  connection: DefaultConnectionConfig;
-  policy: KeyPolicy;
+  /**
+   * Hosts OpsManagerConnections (a team's own connection) may use; empty: any host that is not a
+   * loopback or link-local address. `.example.com` allows its subdomains.
+   */
+  namespacedConnectionHosts: string[];
   concurrency: number;
   resyncPeriodMs: number;
   opsManager: { maxConcurrency: number; maxRequestsPerSecond: number; timeoutMs: number };
@@ -22,9 +22,15 @@ export interface OperatorConfig {
   failpoints: string[];
 }
 
+/** Settings of the connection an earlier version read from its environment; refused so that none is silently ignored. */
+const REMOVED = [
+  'om-base-url', 'om-public-key', 'om-private-key', 'om-credentials-secret', 'om-ca-file', 'om-insecure-skip-tls-verify',
+  'default-connection-namespaces', 'allowed-roles', 'allow-org-owner', 'adopt-rotate-namespaces',
+];
+
 /**
  * Every setting is an environment variable `OMKEYS_<NAME>` or a flag `--<name>` (flags win),
- * e.g. OMKEYS_RESYNC_PERIOD=5m or --resync-period=5m. Pure apart from reading the CA file.
+ * e.g. OMKEYS_RESYNC_PERIOD=5m or --resync-period=5m. Pure.
  */
 export function parseConfig(env: Record<string, string | undefined>, argv: readonly string[], hostname: string): OperatorConfig {
   const flags = new Map<string, string>();
@@ -32,6 +38,11 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(arg);
     if (!m?.[1]) throw new ConfigError(`unknown argument ${arg}; settings look like --resync-period=5m`);
     flags.set(m[1], m[2] ?? 'true');
+  }
+  for (const old of REMOVED) {
+    if (flags.has(old) || env[`OMKEYS_${old.toUpperCase().replace(/-/g, '_')}`] !== undefined) {
+      throw new ConfigError(`${old} is no longer a setting: the Ops Manager connection and what namespaces may do with it are ClusterOpsManagerConnection objects now (docs/multi-tenancy.md)`);
+    }
   }
   const get = (name: string): string | undefined => flags.get(name) ?? env[`OMKEYS_${name.toUpperCase().replace(/-/g, '_')}`];
   const list = (name: string, dflt: string[]): string[] => {
@@ -60,39 +71,13 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     }
   };
 
-  const connection: DefaultConnectionConfig = {};
-  const baseUrl = get('om-base-url');
-  if (baseUrl) {
-    if (!/^https?:\/\//.test(baseUrl)) throw new ConfigError(`om-base-url must start with http:// or https://, got "${baseUrl}"`);
-    connection.baseUrl = baseUrl.replace(/\/+$/, '');
-  }
-  const credSecret = get('om-credentials-secret');
-  if (credSecret) {
-    const [namespace, name, extra] = credSecret.split('/');
-    if (!namespace || !name || extra !== undefined) throw new ConfigError(`om-credentials-secret must be <namespace>/<name>, got "${credSecret}"`);
-    connection.credentialsSecret = { namespace, name };
-  }
-  const pub = get('om-public-key');
-  const priv = get('om-private-key');
-  if (pub) connection.publicKey = pub;
-  if (priv) connection.privateKey = priv;
-  const caFile = get('om-ca-file');
-  if (caFile) connection.caPem = readFileSync(caFile, 'utf8');
-  if (bool('om-insecure-skip-tls-verify', false)) connection.insecureSkipTlsVerify = true;
-
   const leNamespace = get('leader-election-namespace') ?? env.POD_NAMESPACE ?? 'omkeys-system';
   // client-go's proportions (15 s lease, 10 s renew deadline, 2 s retry) scaled to the lease.
   const leaseMs = duration('leader-election-lease-duration', '15s');
   if (leaseMs < 2000) throw new ConfigError('leader-election-lease-duration must be at least 2s');
   return {
     namespaces: list('namespaces', []),
-    connection,
-    policy: {
-      defaultConnectionNamespaces: list('default-connection-namespaces', ['*']),
-      allowedRoles: list('allowed-roles', []),
-      allowOrgOwnerViaDefault: bool('allow-org-owner', false),
-      adoptRotateNamespaces: list('adopt-rotate-namespaces', []),
-    },
+    namespacedConnectionHosts: list('namespaced-connection-hosts', []),
     concurrency: int('concurrency', 16, 1),
     resyncPeriodMs: duration('resync-period', '10m'),
     opsManager: {

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, VERSION } from '../api/types.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
@@ -10,4 +10,25 @@ import type { StringInterner } from '../runtime/intern.ts';
 export function customResourceInformer(kube: KubeClient, plural: string, namespace: string | undefined, clock: Clock, logger: Logger, strings?: StringInterner): ManagedInformer<KubernetesObject> {
   const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`;
   return new ManagedInformer<KubernetesObject>({ kube, path, clock, logger, name: plural, ...(strings ? { strings } : {}) });
+}
+
+/** A cluster-scoped custom resource (ClusterOpsManagerConnection): always the cluster-wide path. */
+export function clusterResourceInformer(kube: KubeClient, plural: string, clock: Clock, logger: Logger, strings?: StringInterner): ManagedInformer<KubernetesObject> {
+  return new ManagedInformer<KubernetesObject>({ kube, path: `/apis/${GROUP}/${VERSION}/${plural}`, clock, logger, name: plural, ...(strings ? { strings } : {}) });
+}
+
+/**
+ * Namespaces, for the labels a connection's policy selects on: only name and labels are kept
+ * (a namespace object is small, and a cluster has far fewer of them than keys).
+ */
+export function namespaceInformer(kube: KubeClient, clock: Clock, logger: Logger, strings?: StringInterner): ManagedInformer<V1Namespace> {
+  return new ManagedInformer<V1Namespace>({
+    kube,
+    path: '/api/v1/namespaces',
+    clock,
+    logger,
+    name: 'namespaces',
+    transform: (ns) => ({ metadata: { name: ns.metadata?.name ?? '', resourceVersion: ns.metadata?.resourceVersion ?? '', labels: ns.metadata?.labels ?? {} } }),
+    ...(strings ? { strings } : {}),
+  });
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { AmbiguousCreateError, ConflictError, NotFoundError, PaginationLimitError } from './errors.ts';
 import type { OpsManagerError } from './errors.ts';
-import { accessListHas, listResults, toAccessListEntry, toApiKey, toProject } from './mapping.ts';
+import { accessListHas, listResults, toAccessListEntry, toApiKey, toOrganization, toProject } from './mapping.ts';
 import { Transport } from './transport.ts';
 import type { TransportOptions } from './transport.ts';
-import type { AccessListEntry, AccessListInput, ApiKey, CreatedApiKey, Project } from './types.ts';
+import type { AccessListEntry, AccessListInput, ApiKey, CreatedApiKey, Organization, Project } from './types.ts';
 
 /**
  * Everything the client is configured with is the transport's: base URL (without
@@ -13,6 +13,7 @@ import type { AccessListEntry, AccessListInput, ApiKey, CreatedApiKey, Project }
 export type OpsManagerClientOptions = TransportOptions;
 
 const PAGE_SIZE = 500;
+const ORGS = '/orgs';
 const ORG_KEYS = '/orgs/{orgId}/apiKeys';
 const ORG_KEY = '/orgs/{orgId}/apiKeys/{keyId}';
 const ACCESS_LIST = '/orgs/{orgId}/apiKeys/{keyId}/accessList';
@@ -35,6 +36,11 @@ export class OpsManagerClient {
   /** Highest number of requests seen in flight at once (the concurrency limit at work). */
   get peakConcurrency(): number {
     return this.t.concurrency.peak;
+  }
+
+  /** The organizations this credential can see: the cheap call that proves it authenticates. */
+  listOrgs(): AsyncIterable<Organization> {
+    return this.paginate('/orgs', ORGS, toOrganization);
   }
 
   listOrgKeys(orgId: string): AsyncIterable<ApiKey> {

@@ -1,5 +1,5 @@
 import { OpsManagerError } from './errors.ts';
-import type { AccessListEntry, AccessListInput, ApiKey, Project, RoleAssignment } from './types.ts';
+import type { AccessListEntry, AccessListInput, ApiKey, Organization, Project, RoleAssignment } from './types.ts';
 
 /** Reads Ops Manager JSON into the client's types, tolerating fields it does not know. */
 
@@ -97,4 +97,9 @@ export function accessListHas(list: AccessListEntry[], input: AccessListInput): 
 export function toProject(v: unknown): Project {
   const o = obj(v, 'project');
   return { id: str(o, 'id', 'project'), name: str(o, 'name', 'project'), orgId: str(o, 'orgId', 'project') };
+}
+
+export function toOrganization(v: unknown): Organization {
+  const o = obj(v, 'organization');
+  return { id: str(o, 'id', 'organization'), name: str(o, 'name', 'organization') };
 }

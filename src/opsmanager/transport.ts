@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import got from 'got';
 import type { Got } from 'got';
@@ -29,6 +30,8 @@ export interface TransportOptions {
   privateKey: string;
   caPem?: string;
   insecureSkipTlsVerify?: boolean;
+  /** Resolves host names for this client's sockets; a namespaced connection's refuses loopback and link-local (address-guard.ts). */
+  lookup?: LookupFunction;
   timeoutMs?: number;
   maxConcurrency?: number;
   maxRequestsPerSecond?: number;
@@ -112,8 +115,8 @@ export class Transport {
     // A private CA is added to the public roots, not substituted for them.
     const ca = o.caPem !== undefined ? [...tls.rootCertificates, o.caPem] : undefined;
     this.agents = {
-      http: new http.Agent({ keepAlive: true, maxSockets: maxConcurrency }),
-      https: new https.Agent({ keepAlive: true, maxSockets: maxConcurrency, rejectUnauthorized, ...(ca ? { ca } : {}) }),
+      http: new http.Agent({ keepAlive: true, maxSockets: maxConcurrency, ...(o.lookup ? { lookup: o.lookup } : {}) }),
+      https: new https.Agent({ keepAlive: true, maxSockets: maxConcurrency, rejectUnauthorized, ...(ca ? { ca } : {}), ...(o.lookup ? { lookup: o.lookup } : {}) }),
     };
     this.got = got.extend({
       agent: this.agents,

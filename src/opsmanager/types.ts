@@ -36,3 +36,8 @@ export interface Project {
   name: string;
   orgId: string;
 }
+
+export interface Organization {
+  id: string;
+  name: string;
+}

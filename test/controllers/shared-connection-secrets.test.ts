@@ -6,12 +6,13 @@ import type { SecretWatch } from '../../src/controllers/shared/connection-secret
 import type { OpsManagerClientOptions } from '../../src/opsmanager/client.ts';
 import type { OpsManagerClient } from '../../src/opsmanager/client.ts';
 import { FakeClock, flush } from '../runtime/fake-clock.ts';
+import { catalogOf, namespacedConnection } from './support/connection-fixtures.ts';
 
 const silent = pino({ level: 'silent' });
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 function connectionSecret(name: string, publicKey: string, privateKey: string): V1Secret {
-  return { metadata: { name, namespace: 'team-a' }, data: { baseUrl: b64('http://om.test'), publicKey: b64(publicKey), privateKey: b64(privateKey) } };
+  return { metadata: { name, namespace: 'team-a' }, data: { publicKey: b64(publicKey), privateKey: b64(privateKey) } };
 }
 
 /** A watch of one Secret that syncs when the test says so, holding whatever the test puts in it. */
@@ -65,7 +66,7 @@ function world(opts: { watch: boolean }) {
         return Promise.resolve(stored.get(`${ns}/${name}`));
       },
     },
-    defaults: { baseUrl: 'http://om.test' },
+    catalog: catalogOf({ namespaced: [namespacedConnection('team-a', 'om', 'https://om.test', 'om')] }),
     clientOptions: {},
     logger: silent,
     clock,
@@ -90,17 +91,17 @@ function world(opts: { watch: boolean }) {
 describe('ConnectionPool: connection Secrets come from a watch of each, not from live reads', () => {
   it('a rotated pair is used on the next resolve, with no live GET at all', async () => {
     const w = world({ watch: true });
-    const pending = w.pool.resolve('team-a', { name: 'om' });
+    const pending = w.pool.resolve('team-a', 'OpsManagerConnection/om');
     await flush();
     const watch = w.watches.get('team-a/om');
     expect(watch?.started).to.equal(1);
     watch?.sync(connectionSecret('om', 'pub-1', 'priv-1'));
-    expect((await pending).baseUrl).to.equal('http://om.test');
-    for (let i = 0; i < 5; i++) await w.pool.resolve('team-a', { name: 'om' });
+    expect((await pending).baseUrl).to.equal('https://om.test');
+    for (let i = 0; i < 5; i++) await w.pool.resolve('team-a', 'OpsManagerConnection/om');
     expect(w.made.map((m) => m.publicKey)).to.deep.equal(['pub-1']);
     // The API server sends the change; the next reconcile uses it.
     if (watch) watch.held = connectionSecret('om', 'pub-2', 'priv-2');
-    await w.pool.resolve('team-a', { name: 'om' });
+    await w.pool.resolve('team-a', 'OpsManagerConnection/om');
     expect(w.made.map((m) => m.publicKey)).to.deep.equal(['pub-1', 'pub-2']);
     expect(w.gets, 'live GETs').to.deep.equal([]);
     expect(w.watches.size, 'one watch for every read of the Secret').to.equal(1);
@@ -108,27 +109,27 @@ describe('ConnectionPool: connection Secrets come from a watch of each, not from
 
   it('a Secret the watch does not hold is ConnectionInvalid; a cleanup uses the last pair read', async () => {
     const w = world({ watch: true });
-    const first = w.pool.resolve('team-a', { name: 'om' });
+    const first = w.pool.resolve('team-a', 'OpsManagerConnection/om');
     await flush();
     const watch = w.watches.get('team-a/om');
     watch?.sync(connectionSecret('om', 'pub-1', 'priv-1'));
     await first;
     if (watch) watch.held = undefined;
     let err: unknown;
-    await w.pool.resolve('team-a', { name: 'om' }).catch((e: unknown) => (err = e));
+    await w.pool.resolve('team-a', 'OpsManagerConnection/om').catch((e: unknown) => (err = e));
     expect(err).to.be.instanceOf(ConnectionError);
-    expect((await w.pool.resolve('team-a', { name: 'om' }, { forCleanup: true })).baseUrl).to.equal('http://om.test');
+    expect((await w.pool.resolve('team-a', 'OpsManagerConnection/om', { forCleanup: true })).baseUrl).to.equal('https://om.test');
   });
 
   it('a watch no reconcile used for the idle period is stopped; the next use starts a new one', async () => {
     const w = world({ watch: true });
-    const first = w.pool.resolve('team-a', { name: 'om' });
+    const first = w.pool.resolve('team-a', 'OpsManagerConnection/om');
     await flush();
     const old = w.watches.get('team-a/om');
     old?.sync(connectionSecret('om', 'pub-1', 'priv-1'));
     await first;
     await w.clock.advance(60_000);
-    const next = w.pool.resolve('team-a', { name: 'om' });
+    const next = w.pool.resolve('team-a', 'OpsManagerConnection/om');
     await flush();
     expect(old?.stopped).to.equal(1);
     const fresh = w.watches.get('team-a/om');
@@ -140,7 +141,7 @@ describe('ConnectionPool: connection Secrets come from a watch of each, not from
   it('while a watch has not synced within the timeout, the Secret is read live (once for a burst)', async () => {
     const w = world({ watch: true });
     w.stored.set('team-a/om', connectionSecret('om', 'pub-1', 'priv-1'));
-    const burst = Promise.all([1, 2, 3].map(() => w.pool.resolve('team-a', { name: 'om' })));
+    const burst = Promise.all([1, 2, 3].map(() => w.pool.resolve('team-a', 'OpsManagerConnection/om')));
     await flush();
     await w.clock.advance(5000);
     await burst;
@@ -150,16 +151,16 @@ describe('ConnectionPool: connection Secrets come from a watch of each, not from
   it('without a watch factory: one live read per Secret shared by concurrent reconciles, then again after the TTL', async () => {
     const w = world({ watch: false });
     w.stored.set('team-a/om', connectionSecret('om', 'pub-1', 'priv-1'));
-    await Promise.all([1, 2, 3].map(() => w.pool.resolve('team-a', { name: 'om' })));
+    await Promise.all([1, 2, 3].map(() => w.pool.resolve('team-a', 'OpsManagerConnection/om')));
     expect(w.gets).to.deep.equal(['team-a/om']);
     await w.clock.advance(5000);
-    await w.pool.resolve('team-a', { name: 'om' });
+    await w.pool.resolve('team-a', 'OpsManagerConnection/om');
     expect(w.gets).to.deep.equal(['team-a/om', 'team-a/om']);
   });
 
   it('close() stops every watch', async () => {
     const w = world({ watch: true });
-    const p = w.pool.resolve('team-a', { name: 'om' });
+    const p = w.pool.resolve('team-a', 'OpsManagerConnection/om');
     await flush();
     w.watches.get('team-a/om')?.sync(connectionSecret('om', 'pub-1', 'priv-1'));
     await p;

@@ -61,7 +61,16 @@ function remove(ctx: Ctx): Reply {
   return { status: 200, changed: true };
 }
 
+/** `GET /orgs`: the organizations the caller has a role in (Ops Manager: those its key can see). */
+function orgs(ctx: Ctx): Reply {
+  readPaging(ctx.query);
+  const visible = [...ctx.state.orgs.values()].filter((o) => ctx.caller.orgId === o.id || ctx.caller.roles.some((r) => r.orgId === o.id));
+  const render = (o: { id: string; name: string }): unknown => ({ id: o.id, isDeleted: false, links: [{ href: `${ctx.apiBase}/orgs/${o.id}`, rel: 'self' }], name: o.name });
+  return { status: 200, body: paginate(visible, ctx.query, `${ctx.apiBase}/orgs`, render) };
+}
+
 export const orgKeyRoutes: Route[] = [
+  { method: 'GET', template: '/orgs', handler: orgs },
   { method: 'GET', template: '/orgs/{orgId}/apiKeys', handler: list },
   { method: 'POST', template: '/orgs/{orgId}/apiKeys', handler: create },
   { method: 'GET', template: '/orgs/{orgId}/apiKeys/{keyId}', handler: get },

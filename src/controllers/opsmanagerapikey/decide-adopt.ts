@@ -2,7 +2,7 @@ import { Reason, formatTime as iso } from '../../api/conditions.ts';
 import { blockedPlan } from './decide-cleanup.ts';
 import { configMapSync, convergeTo } from './decide-converge.ts';
 import { provisionPlan } from './decide-provision.ts';
-import { checkPolicy, mayAdoptByRotation } from '../shared/policy.ts';
+import { adoptionVerdict } from '../shared/policy.ts';
 import type { Gathered, Plan, RemoteKey, Step } from './plan.ts';
 import { buildSecret, secretName } from './secret-builder.ts';
 import { judged } from './status.ts';
@@ -27,7 +27,7 @@ export function adoptPlan(g: Gathered): Plan {
     return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionConflict, message, false);
   }
   const refusal = adoptionRefusal(g, g.adopt.key, g.adopt.projectRoles);
-  if (refusal) return blockedPlan(g, 'KeyProvisioned', Reason.AdoptionRefused, `${refusal}; nothing was changed`, true);
+  if (refusal) return blockedPlan(g, 'KeyProvisioned', refusal.reason, `${refusal.message}; nothing was changed`, true);
   if (spec.rotate) return provisionPlan(g, 'Adopted');
   const ref = spec.privateKeySecretRef;
   const pair = g.adopt.pair;
@@ -63,18 +63,15 @@ export function adoptPlan(g: Gathered): Plan {
 
 /**
  * Why this key may not be taken over here, if it may not: the credential of the connection
- * itself; `rotate: true` where the policy does not allow it (it proves nothing: key ids are not
- * secret); project roles the key would keep that the policy would not grant to the spec.
+ * itself (AdoptionRefused); by the connection's policy (PolicyDenied): the form of adoption
+ * (`rotate: true` proves nothing: key ids are not secret), and project roles the key would keep.
  */
-function adoptionRefusal(g: Gathered, key: RemoteKey, projectRoles: ReadonlyArray<{ projectId: string; roles: string[] }>): string | undefined {
+function adoptionRefusal(g: Gathered, key: RemoteKey, projectRoles: ReadonlyArray<{ projectId: string; roles: string[] }>): { reason: string; message: string } | undefined {
   const ns = g.obj.metadata.namespace ?? '';
   if (g.connection.state === 'read' && key.publicKey === g.connection.publicKey) {
-    return `key ${key.id} is the credential of the Ops Manager connection the operator uses; it is never adopted`;
+    return { reason: Reason.AdoptionRefused, message: `key ${key.id} is the credential of the Ops Manager connection the operator uses; it is never adopted` };
   }
-  if (g.obj.spec.adopt?.rotate && !mayAdoptByRotation(g.policy, ns)) {
-    return `adoption with rotate: true is not allowed in namespace ${ns} (the operator's setting OMKEYS_ADOPT_ROTATE_NAMESPACES); adopt with privateKeySecretRef, which proves the key is yours`;
-  }
-  const kept = [...new Set(projectRoles.flatMap((p) => p.roles))];
-  const verdict = checkPolicy(g.policy, ns, g.usesDefaultConnection, kept);
-  return verdict.allowed ? undefined : `the key's project roles would be kept: ${verdict.message}`;
+  const form = g.obj.spec.adopt?.rotate ? 'Rotate' : 'WithPrivateKey';
+  const verdict = adoptionVerdict(g.access, ns, form, g.obj.spec, projectRoles);
+  return verdict.allowed ? undefined : { reason: verdict.reason, message: verdict.message };
 }

@@ -1,7 +1,7 @@
 import { ConditionType, Reason, formatTime, setCondition, stalls } from '../../api/conditions.ts';
 import type { OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { connectionName, finalizeKeyIds, heldNewKey, keyInUse, openMark, recordedConnection, secretHasLegacyFinalizer } from './facts.ts';
+import { finalizeKeyIds, heldNewKey, keyInUse, openMark, recordedConnection, secretHasLegacyFinalizer } from './facts.ts';
 import type { Gathered, Plan, Step, Tally } from './plan.ts';
 import { desiredDescription } from './secret-builder.ts';
 import { judged, notReadyStatus, statusChanged } from './status.ts';
@@ -79,7 +79,7 @@ export function stripPlan(g: Gathered): Plan {
 }
 
 /**
- * spec.connectionSecretRef changed after status recorded keys made through another connection:
+ * spec.connectionRef (or the default connection it stands for) changed after status recorded keys made through another connection:
  * they are deleted through that one (the gathered connection, status's), never through the
  * new one, and status forgets them; the next round makes a key through the spec's connection.
  */
@@ -87,7 +87,7 @@ export function connectionChangedPlan(g: Gathered): Plan {
   const st = g.obj.status ?? {};
   const ids = [...new Set([st.keyId, st.previousKeyId].filter((id): id is string => id !== undefined))];
   const steps: Step[] = ids.map((id) => keyDelete(g, id));
-  const to = connectionName(g.obj.spec.connectionSecretRef);
+  const to = g.connections.spec;
   const message = `the connection changed from ${st.connection ?? '?'} to ${to}: key(s) ${ids.join(', ')} deleted through ${st.connection ?? '?'}; a new key follows through ${to}`;
   const { keyId: _k, publicKey: _p, previousKeyId: _pk, previousKeyRevokeAt: _pr, roles: _r, accessList: _a, ...rest } = st;
   const conditions = setCondition(rest.conditions, { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message, observedGeneration: g.obj.metadata.generation }, g.now);

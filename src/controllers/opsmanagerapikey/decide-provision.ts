@@ -2,13 +2,13 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { ConditionType, Reason, formatTime as iso, setCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus } from '../../api/types.ts';
 import { parseDuration } from '../shared/duration.ts';
-import { checkPolicy } from '../shared/policy.ts';
+import { bindingVerdict } from '../shared/policy.ts';
 import { assignmentsForNewKey } from '../projectkeybinding/assignments.ts';
 import { diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
 import { configMapSync, desiredConfigMap } from './decide-converge.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
-import { adopting, connectionName, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
+import { adopting, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
 import { buildSecret, desiredDescription, pendingTag, secretName, type KeyMaterial } from './secret-builder.ts';
 import { judged, plannedCheckMs, readyStatus } from './status.ts';
@@ -61,7 +61,7 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
 
   // Unique by construction: two marks cannot both be written from one resourceVersion.
   const id = `${obj.metadata.resourceVersion ?? ''}@${now.toISOString()}`;
-  const connection = connectionName(obj.spec.connectionSecretRef);
+  const connection = g.connection.state === 'read' ? g.connection.name : g.connections.spec;
   const mark: CreateMark = { id, tag: pendingTag(obj, g.cluster), startedAt: iso(now), ...(request !== undefined ? { rotationRequest: request } : {}), connection };
   steps.push({ kind: 'PendingMark', mark });
   // A first key needs no status before it exists; a replacement says what it is doing, and
@@ -151,7 +151,7 @@ function markStatus(g: Gathered, why: ProvisionReason, previous: { keyId: string
  */
 function newKeyAssignments(g: Gathered): Array<{ projectId: string; roles: string[] }> {
   const ns = g.obj.metadata.namespace ?? '';
-  const bound = assignmentsForNewKey(g.obj, g.bindings, (b) => checkPolicy(g.policy, ns, g.usesDefaultConnection, b.spec.roles));
+  const bound = assignmentsForNewKey(g.obj, g.bindings, (b) => bindingVerdict(g.access, ns, b.spec.projectId, b.spec.roles));
   if (!adopting(g) || g.adopt.state !== 'read') return bound;
   const taken = new Set([...bound.map((a) => a.projectId), g.obj.spec.projectId]);
   const kept = g.adopt.projectRoles.filter((p) => !taken.has(p.projectId));

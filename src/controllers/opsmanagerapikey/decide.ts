@@ -1,7 +1,7 @@
 import { Reason } from '../../api/conditions.ts';
 import { ANNOTATION_CREATE_PENDING, type OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { checkPolicy } from '../shared/policy.ts';
+import { keyVerdict } from '../shared/policy.ts';
 import { reconcileRequested } from '../shared/reconcile-request.ts';
 import { bindingsFingerprint, convergePlan, inSyncPlan, repairReads } from './decide-converge.ts';
 import { blockedPlan, connectionChangedPlan, finalizePlan, stripPlan, sweepPlan } from './decide-cleanup.ts';
@@ -36,8 +36,9 @@ export function decide(g: Gathered): Decision {
     if (g.remote.state === 'present' && isPendingTagOf(g.remote.key.desc, obj.metadata.uid)) return act(namePlan(g, g.remote.key.id));
   }
   if (g.templateError) return act(blockedPlan(g, 'SecretSynced', Reason.InvalidSpec, g.templateError, true));
-  const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
-  if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', Reason.PolicyDenied, policy.message, true));
+  // Checked before any Ops Manager write, and for a key that exists too: a narrowed policy is reported, nothing widened.
+  const policy = keyVerdict(g.access, obj.metadata.namespace ?? '', obj.spec, obj.status?.keyId !== undefined);
+  if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', policy.reason, policy.message, policy.reason === Reason.PolicyDenied));
   if (g.secret.state === 'foreign') {
     const message = `Secret ${secretName(obj)} exists and is not owned by this OpsManagerApiKey; it is left untouched. Delete it or choose spec.secret.name`;
     return act(blockedPlan(g, 'SecretSynced', Reason.SecretConflict, message, false));
@@ -48,7 +49,7 @@ export function decide(g: Gathered): Decision {
   }
 
   // Keys made through another connection are acted on through that one only, then forgotten.
-  if (connectionChanged(obj)) return needs(g, ['live', 'connection']) ?? act(connectionChangedPlan(g));
+  if (connectionChanged(g)) return needs(g, ['live', 'connection']) ?? act(connectionChangedPlan(g));
   if (adopting(g)) return needs(g, ['live', 'connection', 'adopt']) ?? act(adoptPlan(g));
   const early = provisionBeforeRemote(g);
   if (early) return needs(g, provisionReads(g, early)) ?? act(provisionPlan(g, early));
@@ -128,7 +129,7 @@ function provisionReads(g: Gathered, why: ProvisionReason): Read[] {
 /** Whether, all else being in order, this reconcile's plan is a resource's first key. */
 function firstKeyNext(g: Gathered): boolean {
   const { obj } = g;
-  const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', g.usesDefaultConnection, obj.spec.roles);
+  const policy = keyVerdict(g.access, obj.metadata.namespace ?? '', obj.spec, obj.status?.keyId !== undefined);
   return g.secret.state !== 'foreign' && !obj.status?.keyId && !openMark(obj) && !obj.spec.adopt && !g.templateError && policy.allowed && g.configMap.state !== 'foreign';
 }
 

@@ -1,6 +1,7 @@
 import { ANNOTATION_CREATE_PENDING, ANNOTATION_ROTATE, LEGACY_SECRET_FINALIZER, type OpsManagerApiKey } from '../../api/types.ts';
 import { pendingTag } from './secret-builder.ts';
 import { parseDuration } from '../shared/duration.ts';
+import { refName } from '../shared/connection-catalog.ts';
 import type { Gathered } from './plan.ts';
 
 // Facts about a Gathered value that several decisions share. Pure.
@@ -52,16 +53,9 @@ export function secretHasLegacyFinalizer(g: Gathered): boolean {
   return g.secret.state === 'ours' && (g.secret.raw.metadata?.finalizers ?? []).includes(LEGACY_SECRET_FINALIZER);
 }
 
-/** How status and marks name a connection: `default`, or `Secret/<name>` for spec.connectionSecretRef. */
-export function connectionName(ref: { name: string } | undefined): string {
-  return ref ? `Secret/${ref.name}` : DEFAULT_CONNECTION;
-}
-
-export const DEFAULT_CONNECTION = 'default';
-
-/** The connection spec.connectionSecretRef names, as a ref (undefined: the default connection). */
-export function connectionRef(name: string): { name: string } | undefined {
-  return name.startsWith('Secret/') ? { name: name.slice('Secret/'.length) } : undefined;
+/** The connection the spec asks for: `<Kind>/<name>` from spec.connectionRef, or `default`. */
+export function specConnection(obj: OpsManagerApiKey): string {
+  return refName(obj.spec.connectionRef);
 }
 
 /**
@@ -69,14 +63,17 @@ export function connectionRef(name: string): { name: string } | undefined {
  * the spec's). They are only ever acted on through it.
  */
 export function recordedConnection(obj: OpsManagerApiKey): string {
-  return obj.status?.connection ?? connectionName(obj.spec.connectionSecretRef);
+  return obj.status?.connection ?? specConnection(obj);
 }
 
-/** Status names a key (current or grace) made through another connection than the spec's now. */
-export function connectionChanged(obj: OpsManagerApiKey): boolean {
-  const st = obj.status;
+/**
+ * Status names a key (current or grace) made through another connection than the spec's now
+ * (names as gather made them concrete: `default` is the default connection of the moment).
+ */
+export function connectionChanged(g: Pick<Gathered, 'obj' | 'connections'>): boolean {
+  const st = g.obj.status;
   if (!st?.keyId && !st?.previousKeyId) return false;
-  return recordedConnection(obj) !== connectionName(obj.spec.connectionSecretRef);
+  return g.connections.recorded !== g.connections.spec;
 }
 
 /**
@@ -85,13 +82,12 @@ export function connectionChanged(obj: OpsManagerApiKey): boolean {
  */
 export function workingConnection(obj: OpsManagerApiKey): string {
   const st = obj.status;
-  const spec = connectionName(obj.spec.connectionSecretRef);
-  const usual = st?.keyId || st?.previousKeyId ? recordedConnection(obj) : spec;
+  const usual = st?.keyId || st?.previousKeyId ? recordedConnection(obj) : specConnection(obj);
   // The mark is a hint a namespace editor can forge: its connection is used only when it is one
   // the spec or status names, so that a forged one can neither point the sweep elsewhere nor
   // make a deletion wait for ever on a connection that does not exist.
   const marked = openMark(obj)?.connection;
-  return marked !== undefined && (marked === spec || marked === recordedConnection(obj)) ? marked : usual;
+  return marked !== undefined && (marked === specConnection(obj) || marked === recordedConnection(obj)) ? marked : usual;
 }
 
 export function rotationDue(g: Gathered): boolean {

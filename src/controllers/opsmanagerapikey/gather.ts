@@ -5,10 +5,9 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ClusterIdentity } from '../shared/cluster-identity.ts';
 import type { Connection, ConnectionPool } from '../shared/connections.ts';
 import type { KeyListCache } from '../shared/key-list-cache.ts';
-import type { KeyPolicy } from '../shared/policy.ts';
 import type { ConfigMapStore, ObjectStore, SecretStore } from '../shared/ports.ts';
 import { readAdopt } from './gather-adopt.ts';
-import { connectionRef, workingConnection } from './facts.ts';
+import { recordedConnection, specConnection, workingConnection } from './facts.ts';
 import type { ConfigMapView, Gathered, LastSync, Read, SecretView } from './plan.ts';
 import { findPendingKeys, readRemoteKey } from './remote.ts';
 import { cachedFacts, cachedSecretMatches } from './secret-facts.ts';
@@ -28,7 +27,6 @@ export interface GatherDeps {
     allKeys(): readonly OpsManagerApiKey[];
   };
   connections: ConnectionPool;
-  policy: KeyPolicy;
   clock: Clock;
   freshnessMs: number;
   /** Shared key lists for a resync pass (fewer Ops Manager reads per key); absent: one read per key. */
@@ -98,14 +96,14 @@ export function gatherLocal(deps: GatherDeps, obj: OpsManagerApiKey, opts: { liv
       obj,
       live: opts.live,
       now: new Date(deps.clock.now()),
-      policy: deps.policy,
+      access: deps.connections.catalog.access(ns, specConnection(obj), obj),
+      connections: { spec: deps.connections.catalog.concrete(specConnection(obj)), recorded: deps.connections.catalog.concrete(recordedConnection(obj)) },
       ...(te ? { templateError: te } : {}),
       secret: viewSecret(obj, secret),
       connection: { state: 'unread' },
       remote: { state: 'unread' },
       pending: { state: 'unread' },
       bindings: deps.cache.bindingsOf(ns, obj.metadata.name ?? ''),
-      usesDefaultConnection: deps.connections.usesDefault(obj.spec.connectionSecretRef),
       adopt: { state: 'unread' },
       adoptRivals: [],
       configMap: viewConfigMap(obj, configMap),
@@ -136,8 +134,8 @@ export async function gatherMore(deps: GatherDeps, s: Session, reads: readonly R
   }
   if (!conn && (reads.includes('connection') || reads.includes('remote') || reads.includes('pending'))) {
     // The connection that made the keys status (or an open create) names, whatever the spec says now.
-    const name = workingConnection(obj);
-    conn = await deps.connections.resolve(obj.metadata.namespace ?? '', connectionRef(name), { forCleanup: obj.metadata.deletionTimestamp !== undefined });
+    conn = await deps.connections.resolve(obj.metadata.namespace ?? '', workingConnection(obj), { forCleanup: obj.metadata.deletionTimestamp !== undefined });
+    const name = conn.name;
     const project = obj.spec.projectId ? await deps.connections.projectOf(conn, obj.spec.projectId) : undefined;
     const orgId = obj.spec.orgId ?? project?.orgId ?? '';
     const connection = { state: 'read' as const, name, baseUrl: conn.baseUrl, orgId, publicKey: conn.publicKey };

@@ -1,7 +1,7 @@
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, OpsManagerApiKeyStatus, ProjectKeyBinding } from '../../api/types.ts';
 import type { AccessListInput } from '../../opsmanager/types.ts';
-import type { KeyPolicy } from '../shared/policy.ts';
+import type { Access } from '../shared/policy.ts';
 import type { ProvisionReason } from './decide-provision.ts';
 import type { CreateMark } from './facts.ts';
 import type { SecretReading } from './secret-builder.ts';
@@ -74,8 +74,10 @@ export interface Gathered {
   /** The resource and its Secret were read from the API server in this reconcile, not from the cache. */
   live: boolean;
   now: Date;
-  /** The operator's policy (configuration); decide applies it to the key's roles and its bindings'. */
-  policy: KeyPolicy;
+  /** What the namespace may do through the spec's connection (its policy); decide applies it to the key and its bindings. */
+  access: Access;
+  /** The spec's and status's connections by concrete name (`default` made the default connection of the moment). */
+  connections: { spec: string; recorded: string };
   templateError?: string;
   secret: SecretView;
   /**
@@ -92,8 +94,6 @@ export interface Gathered {
   pending: { state: 'unread' } | { state: 'read'; keyIds: string[]; holder?: string };
   /** Bindings of this key, from the cache: a new key gets their project roles before its pair is published. */
   bindings: readonly ProjectKeyBinding[];
-  /** Whether the operator's default connection is what this resource uses (for the bindings' policy). */
-  usesDefaultConnection: boolean;
   lastSync?: LastSync;
   /** The key named by spec.adopt, and (with privateKeySecretRef) its private key and whether the pair authenticates. */
   adopt: AdoptView;

@@ -53,9 +53,8 @@ export class OpsManagerApiKeyReconciler {
       if (plan.then.kind === 'again') {
         // The plans that go round again wrote only the resource: the Secret (and ConfigMap) read still hold.
         const next = this.local(out.obj, s.g.live, s.read);
-        // The connection read is carried over only while it is still the one to work through (after
-        // a connection change, the next round resolves the spec's, never the one it left).
-        const same = s.g.connection.state === 'read' && s.g.connection.name === workingConnection(out.obj);
+        // A connection change's next round works through the spec's connection, not the one it left.
+        const same = s.conn !== undefined && s.conn.name === this.deps.connections.catalog.concrete(workingConnection(out.obj));
         s = same && s.conn ? { ...next, g: { ...next.g, connection: s.g.connection }, conn: s.conn, objLive: true } : { ...next, objLive: true };
         continue;
       }

@@ -1,7 +1,7 @@
 import { findCondition } from '../../api/conditions.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import type { PolicyVerdict } from '../shared/policy.ts';
+import type { Verdict } from '../shared/policy.ts';
 
 // Rules about bindings that both controllers apply: which binding owns a key's assignment to a
 // project, and which project roles a freshly created key must carry. Pure.
@@ -46,7 +46,7 @@ export function keyNotJudgedYet(key: OpsManagerApiKey): boolean {
 export function keyAsBindingsSee(key: OpsManagerApiKey): string {
   const ready = findCondition(key.status?.conditions, 'Ready')?.status ?? null;
   const { keyId, previousKeyId } = key.status ?? {};
-  return JSON.stringify([key.metadata.uid ?? null, !!key.metadata.deletionTimestamp, ready, keyId ?? null, previousKeyId ?? null, key.spec.projectId ?? null, key.spec.connectionSecretRef ?? null]);
+  return JSON.stringify([key.metadata.uid ?? null, !!key.metadata.deletionTimestamp, ready, keyId ?? null, previousKeyId ?? null, key.spec.projectId ?? null, key.spec.connectionRef ?? null, key.status?.connection ?? null]);
 }
 
 /**
@@ -56,7 +56,7 @@ export function keyAsBindingsSee(key: OpsManagerApiKey): string {
 export function assignmentsForNewKey(
   key: OpsManagerApiKey,
   bindings: readonly ProjectKeyBinding[],
-  policy: (b: ProjectKeyBinding) => PolicyVerdict,
+  policy: (b: ProjectKeyBinding) => Verdict,
 ): Array<{ binding: string; projectId: string; roles: string[] }> {
   const out: Array<{ binding: string; projectId: string; roles: string[] }> = [];
   for (const b of bindings) {

@@ -1,7 +1,7 @@
 import { findCondition, Reason } from '../../api/conditions.ts';
 import type { OpsManagerApiKey } from '../../api/types.ts';
 import { hasFinalizer } from '../shared/finalizers.ts';
-import { checkPolicy } from '../shared/policy.ts';
+import { bindingVerdict } from '../shared/policy.ts';
 import { reconcileRequested } from '../shared/reconcile-request.ts';
 import { sameJson, sameSet } from '../shared/same-json.ts';
 import { keyIsReady, keyNotJudgedYet, olderRival, ownProjectOfKey } from './assignments.ts';
@@ -35,8 +35,9 @@ export function decide(g: BindingGathered): BindingDecision {
     if (keyNotJudgedYet(key) && !obj.status?.conditions?.length) return act({ name: 'Wait', steps: [], then: { kind: 'done' } });
     return act(waitPlan(g, Reason.KeyNotReady, `waiting for OpsManagerApiKey ${keyName} to be Ready`, false));
   }
-  const policy = checkPolicy(g.policy, obj.metadata.namespace ?? '', key.spec.connectionSecretRef === undefined, obj.spec.roles);
-  if (!policy.allowed) return act(waitPlan(g, Reason.PolicyDenied, policy.message, true));
+  // Checked before any Ops Manager write, for an assignment made already too: a narrowed policy is reported.
+  const policy = bindingVerdict(g.access, obj.metadata.namespace ?? '', project, obj.spec.roles);
+  if (!policy.allowed) return act(waitPlan(g, policy.reason, policy.message, true));
   // A reconcile someone asked for (reconcile.fluxcd.io/requestedAt) reads the project from Ops Manager itself.
   const projectRead: BindingRead = reconcileRequested(obj.metadata, obj.status) ? 'projectLive' : 'project';
   return needs(g, ['connection', projectRead]) ?? act(convergePlan(g, key));
@@ -65,7 +66,7 @@ function waitPlan(g: BindingGathered, reason: string, message: string, stalled: 
 
 /**
  * Takes the key(s) out of the project, then lets the binding go. Without the key resource
- * (deleted first) the operator's default connection is used when the namespace may use it; a
+ * (deleted first) the default connection is used when its policy serves the namespace; a
  * connection that cannot be resolved any more does not hold the deletion forever. A live
  * sibling owns the assignment (it takes over when this one goes); a project key's own project
  * is not a binding's to touch.
@@ -79,7 +80,7 @@ function finalize(g: BindingGathered): BindingDecision {
   if (!sharedOrNotOurs) for (const id of [obj.status?.keyId, key?.status?.keyId, key?.status?.previousKeyId]) if (id) ids.add(id);
   const projectId = obj.spec.projectId;
   const steps: BindingStep[] = [];
-  const mayUseDefault = checkPolicy(g.policy, obj.metadata.namespace ?? '', true, []).allowed;
+  const mayUseDefault = g.access.kind === 'granted' && g.access.grants.length > 0;
   if (ids.size > 0 && (key || mayUseDefault)) {
     const missing = needs(g, ['connection']);
     if (missing) return missing;

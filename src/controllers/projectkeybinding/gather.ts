@@ -1,8 +1,8 @@
-import { connectionRef, recordedConnection } from '../opsmanagerapikey/facts.ts';
+import { recordedConnection } from '../opsmanagerapikey/facts.ts';
+import { DEFAULT_CONNECTION } from '../shared/connection-catalog.ts';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { ConnectionError, type Connection, type ConnectionPool } from '../shared/connections.ts';
-import type { KeyPolicy } from '../shared/policy.ts';
 import type { BindingGathered, BindingRead } from './plan.ts';
 import type { ProjectKeysCache } from './project-keys-cache.ts';
 
@@ -14,7 +14,6 @@ export interface BindingGatherDeps {
     siblings(obj: ProjectKeyBinding): ProjectKeyBinding[];
   };
   connections: ConnectionPool;
-  policy: KeyPolicy;
   clock: Clock;
   projectKeys: ProjectKeysCache;
 }
@@ -26,14 +25,15 @@ export interface BindingSession {
 
 /** Everything the caches hold. */
 export function gatherLocal(deps: BindingGatherDeps, obj: ProjectKeyBinding): BindingSession {
-  const key = deps.cache.key(obj.metadata.namespace ?? '', obj.spec.apiKeyRef.name);
+  const ns = obj.metadata.namespace ?? '';
+  const key = deps.cache.key(ns, obj.spec.apiKeyRef.name);
   return {
     g: {
       obj,
       now: new Date(deps.clock.now()),
       key: key ? { state: 'present', key } : { state: 'absent' },
       siblings: deps.cache.siblings(obj),
-      policy: deps.policy,
+      access: deps.connections.catalog.access(ns, connectionOf(key)),
       connection: { state: 'unread' },
       project: { state: 'unread' },
     },
@@ -46,9 +46,8 @@ export async function gatherMore(deps: BindingGatherDeps, s: BindingSession, rea
   const deleting = g.obj.metadata.deletionTimestamp !== undefined;
   if (!conn && g.connection.state === 'unread') {
     // The connection that made the key status names: the key is only ever acted on through it.
-    const ref = g.key.state === 'present' ? connectionRef(recordedConnection(g.key.key)) : undefined;
     try {
-      conn = await deps.connections.resolve(g.obj.metadata.namespace ?? '', ref, { forCleanup: deleting });
+      conn = await deps.connections.resolve(g.obj.metadata.namespace ?? '', connectionOf(g.key.state === 'present' ? g.key.key : undefined), { forCleanup: deleting });
       g = { ...g, connection: { state: 'read' } };
     } catch (err) {
       if (!(deleting && err instanceof ConnectionError)) throw err;
@@ -60,4 +59,9 @@ export async function gatherMore(deps: BindingGatherDeps, s: BindingSession, rea
     g = { ...g, project: { state: 'read', assigned: await deps.projectKeys.get(conn.client, g.obj.spec.projectId, { fresh: live }) } };
   }
   return { g, ...(conn ? { conn } : {}) };
+}
+
+/** The connection the key was made through, only ever acted on through it; without the key, the default one. */
+function connectionOf(key: OpsManagerApiKey | undefined): string {
+  return key ? recordedConnection(key) : DEFAULT_CONNECTION;
 }

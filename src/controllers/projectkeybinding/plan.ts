@@ -1,5 +1,5 @@
 import type { OpsManagerApiKey, ProjectKeyBinding, ProjectKeyBindingStatus } from '../../api/types.ts';
-import type { KeyPolicy } from '../shared/policy.ts';
+import type { Access } from '../shared/policy.ts';
 
 export type KeyView = { state: 'absent' } | { state: 'present'; key: OpsManagerApiKey };
 
@@ -18,8 +18,8 @@ export interface BindingGathered {
   key: KeyView;
   /** Other bindings in the namespace for the same key and project (deleting ones included). */
   siblings: readonly ProjectKeyBinding[];
-  /** The operator's policy (configuration), applied by decide to the roles through the key's connection. */
-  policy: KeyPolicy;
+  /** What the namespace may do through the key's connection (the default connection when the key is gone). */
+  access: Access;
   /** The key's connection when the key exists, else the operator's default connection. */
   connection: ConnectionView;
   project: ProjectView;

@@ -3,30 +3,25 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { OpsManagerClient, type OpsManagerClientOptions } from '../../opsmanager/client.ts';
 import { ForbiddenError, UnauthorizedError } from '../../opsmanager/errors.ts';
-import type { Project } from '../../opsmanager/types.ts';
+import type { Organization, Project } from '../../opsmanager/types.ts';
 import { systemClock, type Clock } from '../../runtime/clock.ts';
 import { ConnectionSecrets, type SecretWatchFactory } from './connection-secrets.ts';
+import type { ConnectionCatalog } from './connection-catalog.ts';
+import { guardedLookup, isForbiddenAddress } from '../../opsmanager/address-guard.ts';
+import type { ClusterOpsManagerConnection, OpsManagerConnection } from '../../api/types.ts';
 import type { SecretStore } from './ports.ts';
-
-/** The operator's own Ops Manager connection, from its configuration. */
-export interface DefaultConnectionConfig {
-  baseUrl?: string;
-  publicKey?: string;
-  privateKey?: string;
-  caPem?: string;
-  /** A Secret (namespace/name) with publicKey, privateKey and optionally baseUrl and ca.crt; read on use so it can be rotated. */
-  credentialsSecret?: { namespace: string; name: string };
-  insecureSkipTlsVerify?: boolean;
-}
 
 export interface Connection {
   client: OpsManagerClient;
+  /** `ClusterOpsManagerConnection/<name>` or `OpsManagerConnection/<name>`: what status records. */
+  name: string;
   baseUrl: string;
-  isDefault: boolean;
   /** The public key of the connection's own credential: that key is never adopted nor changed for a resource. */
   publicKey: string;
   /** The CA bundle the connection trusts, for other credentials against the same Ops Manager. */
   caPem?: string;
+  /** How this connection's sockets are made, for other credentials through it (the address guard included). */
+  transport: Pick<OpsManagerClientOptions, 'insecureSkipTlsVerify' | 'lookup'>;
 }
 
 /** The connection cannot be used (missing Secret, missing field): the user must fix it. */
@@ -42,6 +37,9 @@ interface Credentials {
   publicKey: string;
   privateKey: string;
   caPem?: string;
+  insecureSkipTlsVerify?: boolean;
+  /** A namespaced connection's: refuses loopback and link-local addresses at connect time. */
+  guarded?: boolean;
 }
 
 /**
@@ -49,17 +47,20 @@ interface Credentials {
  * distinct credential, so Digest nonces, keep-alive sockets and limits are shared.
  */
 export class ConnectionPool {
-  /** One client per connection source (`default` or `ns/name`); replaced, and the old one closed, when its credentials change. */
+  /** One client per connection source (`<Kind>/<name>`, a namespaced one prefixed with its namespace); replaced, and the old one closed, when its credentials change. */
   private readonly clients = new Map<string, { id: string; client: OpsManagerClient }>();
   /** The last credentials read from each connection Secret, for a cleanup after it is gone. */
-  private readonly lastRead = new Map<string, Credentials>();
+  private readonly lastRead = new Map<string, Pair>();
   private readonly projects = new WeakMap<OpsManagerClient, Map<string, Project>>();
   private readonly secrets: ConnectionSecrets;
 
   constructor(
     private readonly deps: {
       secrets: Pick<SecretStore, 'get'>;
-      defaults: DefaultConnectionConfig;
+      /** The connection objects, from the informers' caches. */
+      catalog: ConnectionCatalog;
+      /** Hosts a namespaced connection may use (OMKEYS_NAMESPACED_CONNECTION_HOSTS); empty: any that is not loopback or link-local. */
+      namespacedHosts?: readonly string[];
       clientOptions: Partial<OpsManagerClientOptions>;
       logger: Logger;
       now?: () => number;
@@ -87,28 +88,42 @@ export class ConnectionPool {
     });
   }
 
-  /** A resource without a connection Secret of its own uses the operator's default connection. */
-  usesDefault(ref: { name: string } | undefined): boolean {
-    return ref === undefined;
+  /** The connection objects as the caches hold them (which one a name means, what a namespace may do). */
+  get catalog(): ConnectionCatalog {
+    return this.deps.catalog;
   }
 
   /**
-   * The connection a resource in `namespace` uses: the same-namespace Secret `ref` names, or
-   * the operator's default. `forCleanup`: a namespace being deleted takes the connection
-   * Secret with the resources that use it, in no particular order; to clean Ops Manager up
+   * What the connection's credential can see: the organizations it is a member of, at most
+   * `max` of them (one page). Any answer proves the credential authenticates.
+   */
+  async organizations(conn: Connection, max = 20): Promise<Organization[]> {
+    const out: Organization[] = [];
+    for await (const org of conn.client.listOrgs()) {
+      out.push(org);
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+
+  /**
+   * The connection `name` means for a resource in `namespace` (`default`, or `<Kind>/<name>`), from
+   * the caches and the watched credentials Secret. `forCleanup`: a namespace being deleted takes
+   * the Secret with the resources that use it, in no particular order; to clean Ops Manager up
    * anyway, the last credentials this process read from that Secret are used when it is gone.
    */
-  async resolve(namespace: string, ref: { name: string } | undefined, opts: { forCleanup?: boolean } = {}): Promise<Connection> {
-    const creds = ref
-      ? await this.fromSecret(namespace, ref.name, `spec.connectionSecretRef ${ref.name}`, opts.forCleanup === true)
-      : await this.defaultCredentials();
-    const source = ref ? `${namespace}/${ref.name}` : 'default';
+  async resolve(namespace: string, name: string, opts: { forCleanup?: boolean } = {}): Promise<Connection> {
+    const found = this.deps.catalog.find(namespace, name);
+    if (found.kind === 'missing') throw new ConnectionError(found.message);
+    const creds = found.kind === 'cluster' ? await this.clusterCredentials(found.obj, found.name, opts) : await this.namespacedCredentials(namespace, found.obj, found.name, opts);
+    const source = found.kind === 'cluster' ? found.name : `${namespace}/${found.name}`;
     return {
       client: this.clientFor(source, creds),
+      name: found.name,
       baseUrl: creds.baseUrl,
-      isDefault: ref === undefined,
       publicKey: creds.publicKey,
       ...(creds.caPem ? { caPem: creds.caPem } : {}),
+      transport: transportOf(creds),
     };
   }
 
@@ -120,7 +135,7 @@ export class ConnectionPool {
    * gets. A 403 still proves the pair (the address is not on its list); only a 401 disproves it.
    */
   async pairAuthenticates(conn: Connection, pair: { publicKey: string; privateKey: string }, probe: { orgId: string; keyId: string }): Promise<boolean> {
-    const client = this.newClient({ baseUrl: conn.baseUrl, ...pair, ...(conn.caPem ? { caPem: conn.caPem } : {}) });
+    const client = this.newClient({ baseUrl: conn.baseUrl, ...pair, ...(conn.caPem ? { caPem: conn.caPem } : {}), ...conn.transport });
     try {
       // The first page is enough: only whether Ops Manager answers matters.
       for await (const entry of client.listAccessList(probe.orgId, probe.keyId)) {
@@ -161,21 +176,32 @@ export class ConnectionPool {
     void this.secrets.close();
   }
 
-  private async defaultCredentials(): Promise<Credentials> {
-    const d = this.deps.defaults;
-    if (d.credentialsSecret) {
-      const c = await this.fromSecret(d.credentialsSecret.namespace, d.credentialsSecret.name, 'the default connection Secret');
-      return { ...c, baseUrl: d.baseUrl ?? c.baseUrl, ...(d.caPem && !c.caPem ? { caPem: d.caPem } : {}) };
-    }
-    if (!d.baseUrl || !d.publicKey || !d.privateKey) {
-      throw new ConnectionError('the operator has no default Ops Manager connection configured; set spec.connectionSecretRef');
-    }
-    return { baseUrl: d.baseUrl, publicKey: d.publicKey, privateKey: d.privateKey, ...(d.caPem ? { caPem: d.caPem } : {}) };
+  private async clusterCredentials(obj: ClusterOpsManagerConnection, name: string, opts: { forCleanup?: boolean }): Promise<Credentials> {
+    const ref = obj.spec.credentialsSecretRef;
+    const pair = await this.fromSecret(ref.namespace, ref.name, name, opts.forCleanup === true);
+    const ca = obj.spec.caSecretRef;
+    const caPem = ca ? await this.caFrom(ca.namespace, ca.name, ca.key ?? 'ca.crt', name) : undefined;
+    return { ...pair, baseUrl: trimUrl(obj.spec.baseUrl), ...(caPem ? { caPem } : {}), ...(obj.spec.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}) };
   }
 
-  private async fromSecret(namespace: string, name: string, what: string, staleOk = false): Promise<Credentials> {
+  private async namespacedCredentials(namespace: string, obj: OpsManagerConnection, name: string, opts: { forCleanup?: boolean }): Promise<Credentials> {
+    checkNamespacedUrl(obj.spec.baseUrl, name, this.deps.namespacedHosts ?? []);
+    const pair = await this.fromSecret(namespace, obj.spec.credentialsSecretRef.name, name, opts.forCleanup === true);
+    const ca = obj.spec.caSecretRef;
+    const caPem = ca ? await this.caFrom(namespace, ca.name, ca.key ?? 'ca.crt', name) : undefined;
+    return { ...pair, baseUrl: trimUrl(obj.spec.baseUrl), ...(caPem ? { caPem } : {}), guarded: true };
+  }
+
+  private async caFrom(namespace: string, name: string, key: string, what: string): Promise<string> {
+    const secret = await this.secrets.get(namespace, name);
+    const v = secret?.data?.[key];
+    if (v === undefined) throw new ConnectionError(`${what}: CA Secret ${namespace}/${name} ${secret ? `lacks ${key}` : 'not found'}`);
+    return Buffer.from(v, 'base64').toString('utf8');
+  }
+
+  private async fromSecret(namespace: string, name: string, what: string, staleOk = false): Promise<Pair> {
     const id = `${namespace}/${name}`;
-    let creds: Credentials;
+    let creds: Pair;
     try {
       creds = this.parse(await this.secrets.get(namespace, name), namespace, name, what);
     } catch (err) {
@@ -187,32 +213,28 @@ export class ConnectionPool {
     return creds;
   }
 
-  private parse(secret: V1Secret | undefined, namespace: string, name: string, what: string): Credentials {
-    if (!secret) throw new ConnectionError(`${what}: Secret ${namespace}/${name} not found`);
+  private parse(secret: V1Secret | undefined, namespace: string, name: string, what: string): Pair {
+    if (!secret) throw new ConnectionError(`${what}: credentials Secret ${namespace}/${name} not found`);
     const field = (k: string): string | undefined => {
       const v = secret.data?.[k];
       return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8').trim();
     };
     const missing = ['publicKey', 'privateKey'].filter((k) => !field(k));
-    const baseUrl = field('baseUrl') ?? this.deps.defaults.baseUrl;
-    if (!baseUrl) missing.push('baseUrl');
-    if (missing.length > 0) throw new ConnectionError(`${what}: Secret ${namespace}/${name} lacks ${missing.join(', ')}`);
-    if (!/^https?:\/\//.test(baseUrl ?? '')) throw new ConnectionError(`${what}: baseUrl must start with http:// or https://`);
-    const ca = field('ca.crt');
-    return { baseUrl: (baseUrl ?? '').replace(/\/+$/, ''), publicKey: field('publicKey') ?? '', privateKey: field('privateKey') ?? '', ...(ca ? { caPem: ca } : {}) };
+    if (missing.length > 0) throw new ConnectionError(`${what}: credentials Secret ${namespace}/${name} lacks ${missing.join(', ')}`);
+    return { publicKey: field('publicKey') ?? '', privateKey: field('privateKey') ?? '' };
   }
 
   private clientFor(source: string, c: Credentials): OpsManagerClient {
-    const id = createHash('sha256').update(JSON.stringify([c.baseUrl, c.publicKey, c.privateKey, c.caPem ?? ''])).digest('hex');
+    const id = createHash('sha256').update(JSON.stringify([c.baseUrl, c.publicKey, c.privateKey, c.caPem ?? '', c.insecureSkipTlsVerify === true, c.guarded === true])).digest('hex');
     const existing = this.clients.get(source);
     if (existing?.id === id) return existing.client;
     existing?.client.close();
-    const client = this.newClient(c);
+    const client = this.newClient({ ...c, ...transportOf(c) });
     this.clients.set(source, { id, client });
     return client;
   }
 
-  private newClient(c: Credentials): OpsManagerClient {
+  private newClient(c: Pick<Credentials, 'baseUrl' | 'publicKey' | 'privateKey' | 'caPem'> & Connection['transport']): OpsManagerClient {
     const make = this.deps.makeClient ?? ((o: OpsManagerClientOptions) => new OpsManagerClient(o));
     return make({
       ...this.deps.clientOptions,
@@ -220,7 +242,41 @@ export class ConnectionPool {
       publicKey: c.publicKey,
       privateKey: c.privateKey,
       ...(c.caPem ? { caPem: c.caPem } : {}),
-      ...(this.deps.defaults.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+      ...(c.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+      ...(c.lookup ? { lookup: c.lookup } : {}),
     });
+  }
+}
+
+interface Pair {
+  publicKey: string;
+  privateKey: string;
+}
+
+function trimUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function transportOf(c: Credentials): Connection['transport'] {
+  return { ...(c.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}), ...(c.guarded ? { lookup: guardedLookup() } : {}) };
+}
+
+/**
+ * A namespaced connection is a tenant's word about where the operator connects: https only, no
+ * literal loopback or link-local address (names are judged when they resolve, address-guard.ts),
+ * and only the hosts an admin allows when they list any (`.example.com` allows its subdomains).
+ */
+export function checkNamespacedUrl(baseUrl: string, what: string, hosts: readonly string[]): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (err) {
+    throw new ConnectionError(`${what}: baseUrl ${baseUrl} is not a URL`, { cause: err });
+  }
+  if (url.protocol !== 'https:') throw new ConnectionError(`${what}: a namespaced connection's baseUrl must be https://`);
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isForbiddenAddress(host)) throw new ConnectionError(`${what}: ${host} is a loopback or link-local address a namespaced connection may not reach`);
+  if (hosts.length > 0 && !hosts.some((h) => (h.startsWith('.') ? host.endsWith(h.toLowerCase()) : host === h.toLowerCase()))) {
+    throw new ConnectionError(`${what}: host ${host} is not one the operator allows namespaced connections (OMKEYS_NAMESPACED_CONNECTION_HOSTS)`);
   }
 }

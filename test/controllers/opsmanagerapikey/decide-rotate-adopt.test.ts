@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { decide } from '../../../src/controllers/opsmanagerapikey/decide.ts';
 import type { Decision, Gathered, Plan } from '../../../src/controllers/opsmanagerapikey/plan.ts';
 import { NOW, ORG, PROJECT, RECORDED, gathered, key, ours, remote, stepLines } from './fixtures.ts';
-import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
+import { grantedAccess } from '../support/connection-fixtures.ts';
 
 const ADOPTED = '65a1b2c3d4e5f60718293a4b';
 const unread = { state: 'unread' } as const;
@@ -10,7 +10,7 @@ const absent = { state: 'absent' } as const;
 const hourAgo = new Date(NOW.getTime() - 3_600_000).toISOString();
 /** The rotate annotation with value `value`, and an open create-pending mark answering it. */
 const marked = (value: string): Partial<Parameters<typeof key>[2]> => ({
-  annotations: { 'omkeys.io/rotate': value, 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: value, connection: 'default' }) },
+  annotations: { 'omkeys.io/rotate': value, 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: value, connection: 'ClusterOpsManagerConnection/om' }) },
 });
 const rotate = (value: string): Partial<Parameters<typeof key>[2]> => ({ annotations: { 'omkeys.io/rotate': value } });
 
@@ -46,13 +46,13 @@ const rows: Array<{ name: string; g: Gathered; steps: string[] }> = [
   { name: 'adopt: a key another resource manages changes nothing', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead(), adoptRivals: ['team-b/other'] }), steps: ['StatusWrite', 'Event AdoptionConflict'] },
   {
     name: 'adopt a key whose private key is lost: replaced at once, its project roles kept on the new key, the old one kept for the grace period',
-    g: gathered(key(adoptLost), { secret: absent, adopt: adoptRead({ pair: undefined }), policy: { ...DEFAULT_POLICY, adoptRotateNamespaces: ['team-a'] } }),
+    g: gathered(key(adoptLost), { secret: absent, adopt: adoptRead({ pair: undefined }), access: grantedAccess([ORG], [PROJECT], { adoption: 'Rotate' }) }),
     steps: ['PendingMark', 'StatusWrite', 'Create org', `ProjectAssign ${PROJECT} GROUP_READ_ONLY`, 'SecretWrite', 'StatusWrite', 'KeyUpdate created desc=team-a/k', 'StatusWrite', 'Event KeyReplaced'],
   },
   { name: 'once adopted (the Secret names the key) it is an ordinary key', g: gathered(key(adoptSpec, { keyId: ADOPTED }), { secret: ours({ keyId: ADOPTED }), remote: { state: 'present', key: remote({ id: ADOPTED }) } }), steps: ['StatusWrite'] },
-  { name: 'adopt with rotate: true where the policy does not allow it: refused, nothing written to Ops Manager', g: gathered(key(adoptLost), { secret: absent, adopt: adoptRead({ pair: undefined }) }), steps: ['StatusWrite', 'Event AdoptionRefused'] },
+  { name: 'adopt with rotate: true where the policy does not allow it: refused, nothing written to Ops Manager', g: gathered(key(adoptLost), { secret: absent, adopt: adoptRead({ pair: undefined }), access: grantedAccess([ORG], [PROJECT], { adoption: 'WithPrivateKey' }) }), steps: ['StatusWrite', 'Event PolicyDenied'] },
   { name: 'adopt the credential of the connection itself: refused, whatever the proof', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead({ key: remote({ id: ADOPTED, publicKey: 'opsmgrkey' }) }) }), steps: ['StatusWrite', 'Event AdoptionRefused'] },
-  { name: 'adopt a key whose project roles the policy would not grant: refused', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead(), policy: { ...DEFAULT_POLICY, allowedRoles: ['ORG_READ_ONLY'] } }), steps: ['StatusWrite', 'Event AdoptionRefused'] },
+  { name: 'adopt a key whose project roles the policy would not grant: refused', g: gathered(key(adoptSpec), { secret: absent, adopt: adoptRead(), access: grantedAccess([ORG], [PROJECT], { roles: ['ORG_READ_ONLY', 'ORG_MEMBER'] }) }), steps: ['StatusWrite', 'Event PolicyDenied'] },
   { name: 'adopt: a Secret already there (forged) does not stop the proof being asked', g: gathered(key(adoptSpec), { secret: ours({ keyId: ADOPTED }), adopt: unread }), steps: ['read adopt'] },
   {
     name: 'MongoDB operator ConfigMap: written with baseUrl, orgId and projectName',
@@ -94,7 +94,7 @@ describe('omkey decide: rotation on request, adoption, the MongoDB operator Conf
     expect(st.status.lastRotationRequest).to.equal('r1');
     expect(st.status.rotatedAt).to.equal(hourAgo);
     expect(st.status.previousKeyId).to.equal('key-1');
-    expect(st.status.createSettled).to.equal(JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: 'r1', connection: 'default' }));
+    expect(st.status.createSettled).to.equal(JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, rotationRequest: 'r1', connection: 'ClusterOpsManagerConnection/om' }));
   });
 
   it('a sweep that records a key still carrying the tag says Ready=False until the rename (a rotation kept it True)', () => {

@@ -4,6 +4,7 @@ import type { Decision, Gathered, Plan } from '../../../src/controllers/opsmanag
 import { pendingTag } from '../../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { workingConnection } from '../../../src/controllers/opsmanagerapikey/facts.ts';
 import { NOW, ORG, PROJECT, RECORDED, gathered, key, ours, remote, stepLines } from './fixtures.ts';
+import { TEST_CONNECTION } from '../support/connection-fixtures.ts';
 
 const absent = { state: 'absent' } as const;
 const unread = { state: 'unread' } as const;
@@ -12,7 +13,7 @@ const rotate = (value: string): Partial<Parameters<typeof key>[2]> => ({ annotat
 const later = new Date(NOW.getTime() + 600_000).toISOString();
 const deleting = { deletionTimestamp: NOW.toISOString() };
 /** An open create-pending mark: the annotation, not settled in status. */
-const pendingMeta = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, connection: 'default' }) } };
+const pendingMeta = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', tag: 't', startedAt: hourAgo, connection: 'ClusterOpsManagerConnection/om' }) } };
 const rec = (over: Parameters<typeof key>[1] = {}): Parameters<typeof key>[1] => ({ ...RECORDED, ...over });
 
 function plan(d: Decision): Plan {
@@ -75,12 +76,6 @@ const rows: Row[] = [
   { name: 'a crash after the Secret write: the tagged key holding the Secret\'s public key is recorded, then named', g: gathered(key({}, undefined, pendingMeta), { secret: ours({ keyId: 'new-1' }), pending: { state: 'read', keyIds: ['new-1'], holder: 'new-1' } }), steps: ['StatusWrite', 'KeyUpdate new-1 desc=team-a/k'], plan: 'SweepPending' },
   { name: 'the Secret\'s key id names another key (edited or forged): never kept, never named; the tagged key it does not hold is deleted', g: gathered(key({}, undefined, pendingMeta), { secret: ours({ keyId: 'victim', publicKey: 'victimpub' }), pending: { state: 'read', keyIds: ['new-1'] } }), steps: ['KeyDelete new-1', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
   { name: 'a forged mark with nothing tagged: only settled', g: gathered(key({}, rec(), pendingMeta), { secret: ours({ keyId: 'victim' }), pending: { state: 'read', keyIds: [] } }), steps: ['StatusWrite'], plan: 'SweepPending' },
-  {
-    name: 'a key found through another connection than status\'s keys were made through is swept, never recorded beside them',
-    g: gathered(key({ connectionSecretRef: { name: 'om' } }, rec(), { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', connection: 'Secret/om' }) } }), { usesDefaultConnection: false, connection: { state: 'read', name: 'Secret/om', baseUrl: 'http://om.example', orgId: ORG, publicKey: 'tenant' }, secret: ours({ keyId: 'planted' }), pending: { state: 'read', keyIds: ['planted'], holder: 'planted' } }),
-    steps: ['KeyDelete planted', 'Event OrphanKeyDeleted', 'StatusWrite'],
-    plan: 'SweepPending',
-  },
   { name: 'a tagged key of an older create is swept, the recorded key kept', g: gathered(key({}, rec(), pendingMeta), { secret: ours(), pending: { state: 'read', keyIds: ['key-9'] } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
   { name: 'a Secret carrying an earlier version\'s finalizer: it is taken off first', g: gathered(key({}, rec()), { live: false, secret: ours({ legacyFinalizer: true }) }), steps: ['StripSecretFinalizer'], plan: 'StripSecretFinalizer' },
   { name: 'a deletion takes an earlier version\'s finalizer off our Secret before it removes its own', g: gathered(key({}, rec(), deleting), { secret: ours({ legacyFinalizer: true }) }), steps: ['KeyDelete key-1', 'StripSecretFinalizer', 'RemoveFinalizer'] },
@@ -90,8 +85,8 @@ const rows: Row[] = [
   { name: 'no key recorded and a Secret naming one (forged): a first key, the named one untouched', g: gathered(key(), { secret: ours({ keyId: 'victim' }) }), steps: [...CREATE, 'StatusWrite', 'Event KeyCreated'], plan: 'Provision' },
   { name: 'the Secret\'s keyId differs from status: the pair is replaced and status\'s key retired, the named one untouched', g: gathered(key({}, rec()), { secret: ours({ keyId: 'victim' }) }), steps: [...REPLACE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
   { name: 'the Secret\'s public key differs from status\'s: replaced', g: gathered(key({}, rec()), { secret: ours({ publicKey: 'victimpub' }) }), steps: [...REPLACE, 'KeyDelete key-1', 'StatusWrite', 'Event KeyReplaced'] },
-  { name: 'the connection changed: status\'s keys are deleted through the connection that made them, then forgotten', g: gathered(key({ connectionSecretRef: { name: 'om' } }, rec({ previousKeyId: 'key-0', previousKeyRevokeAt: later })), { usesDefaultConnection: false }), steps: ['KeyDelete key-1', 'KeyDelete key-0', 'StatusWrite', 'Event ConnectionChanged'], plan: 'ConnectionChanged' },
-  { name: 'the connection changed: read live first', g: gathered(key({ connectionSecretRef: { name: 'om' } }, rec()), { live: false, usesDefaultConnection: false }), steps: ['read live'] },
+  { name: 'the connection changed: status\'s keys are deleted through the connection that made them, then forgotten', g: gathered(key({ connectionRef: { kind: 'OpsManagerConnection', name: 'om' } }, rec({ previousKeyId: 'key-0', previousKeyRevokeAt: later })), { connections: { spec: 'OpsManagerConnection/om', recorded: TEST_CONNECTION } }), steps: ['KeyDelete key-1', 'KeyDelete key-0', 'StatusWrite', 'Event ConnectionChanged'], plan: 'ConnectionChanged' },
+  { name: 'the connection changed: read live first', g: gathered(key({ connectionRef: { kind: 'OpsManagerConnection', name: 'om' } }, rec()), { live: false, connections: { spec: 'OpsManagerConnection/om', recorded: TEST_CONNECTION } }), steps: ['read live'] },
   { name: 'sweeps keys left by an interrupted create, sparing the one holding the Secret\'s pair', g: gathered(key({}, undefined, pendingMeta), { pending: { state: 'read', keyIds: ['key-1', 'key-9'], holder: 'key-1' } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite', 'KeyUpdate key-1 desc=team-a/k'], plan: 'SweepPending' },
   { name: 'on deletion reads live first', g: gathered(key({}, rec(), deleting), { live: false }), steps: ['read live'] },
   { name: 'on deletion removes the key, the previous key and pending ones', g: gathered(key({}, rec({ previousKeyId: 'key-0' }), deleting), { pending: { state: 'read', keyIds: ['key-7'] } }), steps: ['KeyDelete key-7', 'KeyDelete key-0', 'KeyDelete key-1', 'RemoveFinalizer'] },
@@ -157,7 +152,7 @@ describe('omkey decide: details', () => {
     const mark = p.steps[0];
     const write = p.steps[kinds.indexOf('SecretWrite')];
     if (mark?.kind !== 'PendingMark' || write?.kind !== 'SecretWrite' || typeof write.desired !== 'function') throw new Error('expected the mark and a Secret built from the created key');
-    expect(mark.mark.connection, 'the mark names the connection the key is made through').to.equal('default');
+    expect(mark.mark.connection, 'the mark names the connection the key is made through').to.equal('ClusterOpsManagerConnection/om');
     const created = { id: 'new', publicKey: 'pub', privateKey: 'priv-9f3c2a' };
     const secret = write.desired(created);
     expect(secret.metadata?.finalizers).to.equal(undefined);
@@ -165,7 +160,7 @@ describe('omkey decide: details', () => {
     const record = p.steps[kinds.indexOf('StatusWrite')];
     if (record?.kind !== 'StatusWrite' || typeof record.status !== 'function') throw new Error('expected the record built from the created key');
     const recorded = record.status(created);
-    expect(recorded).to.deep.include({ keyId: 'new', publicKey: 'pub', connection: 'default', createSettled: JSON.stringify(mark.mark) });
+    expect(recorded).to.deep.include({ keyId: 'new', publicKey: 'pub', connection: 'ClusterOpsManagerConnection/om', createSettled: JSON.stringify(mark.mark) });
     expect(recorded.conditions?.find((c) => c.type === 'Ready')?.status, 'not Ready before the rename').to.equal('False');
     const last = p.steps.at(-2);
     if (last?.kind !== 'StatusWrite' || typeof last.status !== 'function') throw new Error('expected a final status built from the created key');
@@ -186,11 +181,12 @@ describe('omkey decide: details', () => {
   });
 
   it('a mark\'s connection is used only when the spec or status names it', () => {
-    const forged = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'f', connection: 'Secret/nowhere' }) } };
-    expect(workingConnection(key({}, rec(), forged))).to.equal('default');
-    const switched = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'f', connection: 'default' }) } };
-    expect(workingConnection(key({ connectionSecretRef: { name: 'om' } }, undefined, switched)), 'a first create: the spec\'s').to.equal('Secret/om');
-    expect(workingConnection(key({ connectionSecretRef: { name: 'om' } }, rec(), switched)), 'status\'s keys were made through it').to.equal('default');
+    const forged = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'f', connection: 'OpsManagerConnection/nowhere' }) } };
+    expect(workingConnection(key({}, rec(), forged))).to.equal(TEST_CONNECTION);
+    const switched = { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'f', connection: TEST_CONNECTION }) } };
+    const own = { connectionRef: { kind: 'OpsManagerConnection' as const, name: 'om' } };
+    expect(workingConnection(key(own, undefined, switched)), 'a first create: the spec\'s').to.equal('OpsManagerConnection/om');
+    expect(workingConnection(key(own, rec(), switched)), 'status\'s keys were made through it').to.equal(TEST_CONNECTION);
   });
 
   it('a forged mark cannot point the sweep anywhere: its unknown fields are ignored, the tag is always this resource\'s', () => {

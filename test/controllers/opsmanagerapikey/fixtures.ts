@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { FINALIZER, type OpsManagerApiKey, type OpsManagerApiKeySpec, type OpsManagerApiKeyStatus } from '../../../src/api/types.ts';
-import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
+import { ALL_ROLES, TEST_CONNECTION, grantedAccess } from '../support/connection-fixtures.ts';
 import type { Decision, Gathered, RemoteKey, Step } from '../../../src/controllers/opsmanagerapikey/plan.ts';
 
 export const ORG = '5f0c3b7c2e9a1b0001a1b2c3';
@@ -18,7 +18,7 @@ export function key(spec: Partial<OpsManagerApiKeySpec> = {}, status?: OpsManage
 }
 
 /** What status says once key-1 is recorded through the default connection. */
-export const RECORDED: OpsManagerApiKeyStatus = { keyId: 'key-1', publicKey: 'abcdefgh', connection: 'default' };
+export const RECORDED: OpsManagerApiKeyStatus = { keyId: 'key-1', publicKey: 'abcdefgh', connection: 'ClusterOpsManagerConnection/om' };
 
 export function remote(over: Partial<RemoteKey> = {}): RemoteKey {
   return { id: 'key-1', publicKey: 'abcdefgh', desc: 'team-a/k', roles: ['ORG_READ_ONLY'], accessList: [], ...over };
@@ -55,13 +55,14 @@ export function gathered(obj: OpsManagerApiKey, over: Partial<Gathered> = {}): G
     obj,
     live: true,
     now: NOW,
-    policy: DEFAULT_POLICY,
+    // As the old default policy was: every role but ORG_OWNER, adoption only with the private key.
+    access: grantedAccess([ORG], [PROJECT], { roles: ALL_ROLES.filter((r) => r !== 'ORG_OWNER'), adoption: 'WithPrivateKey' }),
+    connections: { spec: TEST_CONNECTION, recorded: TEST_CONNECTION },
     secret: ours(),
-    connection: { state: 'read', name: 'default', baseUrl: 'http://om.example', orgId: ORG, publicKey: 'opsmgrkey' },
+    connection: { state: 'read', name: TEST_CONNECTION, baseUrl: 'http://om.example', orgId: ORG, publicKey: 'opsmgrkey' },
     remote: { state: 'present', key: remote() },
     pending: { state: 'read', keyIds: [] },
     bindings: [],
-    usesDefaultConnection: true,
     freshnessMs: 0,
     adopt: { state: 'unread' },
     adoptRivals: [],

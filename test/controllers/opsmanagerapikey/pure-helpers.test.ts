@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { canonicalCidr, diffAccessList } from '../../../src/controllers/opsmanagerapikey/access-list.ts';
 import { parseDuration } from '../../../src/controllers/shared/duration.ts';
-import { checkPolicy, DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
 import { classifyError } from '../../../src/controllers/shared/classify.ts';
 import { ConnectionError } from '../../../src/controllers/shared/connections.ts';
 import { ForbiddenError, InvalidRequestError, NotFoundError, RateLimitedError, UnavailableError, UnauthorizedError, AmbiguousCreateError } from '../../../src/opsmanager/errors.ts';
@@ -31,25 +30,6 @@ describe('omkey durations (Go syntax)', () => {
   const ok: Array<[string, number]> = [['720h', 720 * 3_600_000], ['1h30m', 5_400_000], ['90s', 90_000], ['1.5h', 5_400_000], ['250ms', 250]];
   for (const [s, ms] of ok) it(`${s} = ${ms} ms`, () => expect(parseDuration(s)).to.equal(ms));
   for (const bad of ['', '10', 'h', '1d', '1h 30m', '-1h']) it(`rejects "${bad}"`, () => expect(() => parseDuration(bad)).to.throw(/not a duration/));
-});
-
-describe('omkey policy', () => {
-  const rows: Array<{ name: string; policy: typeof DEFAULT_POLICY; ns: string; usesDefault: boolean; roles: string[]; allowed: boolean; match?: RegExp }> = [
-    { name: 'default policy allows ordinary roles', policy: DEFAULT_POLICY, ns: 'a', usesDefault: true, roles: ['ORG_READ_ONLY'], allowed: true },
-    { name: 'default policy refuses ORG_OWNER through the default connection', policy: DEFAULT_POLICY, ns: 'a', usesDefault: true, roles: ['ORG_OWNER'], allowed: false, match: /ORG_OWNER/ },
-    { name: "a namespace's own connection may grant ORG_OWNER", policy: DEFAULT_POLICY, ns: 'a', usesDefault: false, roles: ['ORG_OWNER'], allowed: true },
-    { name: 'ORG_OWNER when explicitly allowed', policy: { ...DEFAULT_POLICY, allowOrgOwnerViaDefault: true }, ns: 'a', usesDefault: true, roles: ['ORG_OWNER'], allowed: true },
-    { name: 'namespaces outside the list may not use the default connection', policy: { ...DEFAULT_POLICY, defaultConnectionNamespaces: ['b'] }, ns: 'a', usesDefault: true, roles: ['ORG_MEMBER'], allowed: false, match: /namespace a/ },
-    { name: 'a listed namespace may', policy: { ...DEFAULT_POLICY, defaultConnectionNamespaces: ['a', 'b'] }, ns: 'a', usesDefault: true, roles: ['ORG_MEMBER'], allowed: true },
-    { name: 'roles outside the allowed list are refused', policy: { ...DEFAULT_POLICY, allowedRoles: ['ORG_READ_ONLY'] }, ns: 'a', usesDefault: true, roles: ['ORG_READ_ONLY', 'ORG_MEMBER'], allowed: false, match: /ORG_MEMBER/ },
-  ];
-  for (const r of rows) {
-    it(r.name, () => {
-      const v = checkPolicy(r.policy, r.ns, r.usesDefault, r.roles);
-      expect(v.allowed).to.equal(r.allowed);
-      if (!v.allowed && r.match) expect(v.message).to.match(r.match);
-    });
-  }
 });
 
 describe('omkey error classification', () => {

@@ -10,7 +10,7 @@ const TAG = 'omkeys-pending:uid-1';
 const MARK = 'key replace finalizers=omkeys.io/finalizer +pending-mark';
 const RECORD = 'key status Ready=False Progressing +Reconciling settles-mark';
 const earlier = '2026-11-28T11:30:00Z';
-const mark = (id: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ id, tag: TAG, startedAt: earlier, connection: 'default', ...extra });
+const mark = (id: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ id, tag: TAG, startedAt: earlier, connection: 'ClusterOpsManagerConnection/om', ...extra });
 const b64 = (v: string): string => Buffer.from(v).toString('base64');
 
 /** The Secret now claims the victim's key: its id, its public key, and a pair hash recomputed to match. */
@@ -92,8 +92,7 @@ const rows: Row[] = [
     name: 'the connection switched: status\'s key is deleted through the connection that made it, and a new key is made through the new one',
     setup: (w) => {
       w.om.addKey('key-1');
-      w.secrets.put({ metadata: { name: 'om', namespace: 'team-a' }, data: { baseUrl: b64('http://om.test'), publicKey: b64('tenant'), privateKey: b64('tenant-private') } });
-      w.secretFor(w.key({ connectionSecretRef: { name: 'om' } }, readyStatus('key-1')), 'key-1');
+      w.secretFor(w.key({ connectionRef: { kind: 'ClusterOpsManagerConnection', name: 'om-team' } }, readyStatus('key-1')), 'key-1');
     },
     writes: ['om deleteOrgKey key-1', 'key status Ready=False Progressing +Reconciling', 'event Normal ConnectionChanged', MARK, `om createOrgKey desc=${TAG}`, 'secret update k', RECORD, 'om updateOrgKey new-1 desc=team-a/k', 'key status Ready=True Provisioned', 'event Normal KeyCreated'],
   },
@@ -117,9 +116,8 @@ describe('omkey reconciler: what a tenant can write names no key (exact writes)'
   it('after the connection switch status names the new key and the connection it was made through', async () => {
     const w = new KeyWorld();
     w.om.addKey('key-1');
-    w.secrets.put({ metadata: { name: 'om', namespace: 'team-a' }, data: { baseUrl: b64('http://om.test'), publicKey: b64('tenant'), privateKey: b64('tenant-private') } });
-    w.secretFor(w.key({ connectionSecretRef: { name: 'om' } }, readyStatus('key-1')), 'key-1');
+    w.secretFor(w.key({ connectionRef: { kind: 'ClusterOpsManagerConnection', name: 'om-team' } }, readyStatus('key-1')), 'key-1');
     await w.reconcile();
-    expect(w.stored().status).to.deep.include({ keyId: 'new-1', connection: 'Secret/om' });
+    expect(w.stored().status).to.deep.include({ keyId: 'new-1', connection: 'ClusterOpsManagerConnection/om-team' });
   });
 });

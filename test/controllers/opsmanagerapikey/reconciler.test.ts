@@ -169,7 +169,7 @@ const rows: Row[] = [
     name: 'after an interrupted create: the unconfirmed key is deleted, then a key is made',
     setup: (w) => {
       w.om.addKey('orphan', { desc: TAG });
-      w.key({}, undefined, { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm0', tag: TAG, startedAt: earlier, connection: 'default' }) } });
+      w.key({}, undefined, { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm0', tag: TAG, startedAt: earlier, connection: 'ClusterOpsManagerConnection/om' }) } });
     },
     writes: ['om deleteOrgKey orphan', 'event Warning OrphanKeyDeleted', 'key status no Ready settles-mark', ...CREATED_ORG, READY_SETTLED, 'event Normal KeyCreated'],
   },

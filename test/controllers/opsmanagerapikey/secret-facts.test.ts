@@ -41,7 +41,7 @@ describe('omkey Secrets in the cache: metadata and facts, no data', () => {
 
   it('a change of connection or deletion policy does not re-render the Secret (it names neither)', () => {
     const made = buildSecret(obj, km);
-    for (const changed of [key({ secret: { template }, deletionPolicy: 'Retain' }), key({ secret: { template }, connectionSecretRef: { name: 'om-team' } })]) {
+    for (const changed of [key({ secret: { template }, deletionPolicy: 'Retain' }), key({ secret: { template }, connectionRef: { kind: 'OpsManagerConnection', name: 'om-team' } })]) {
       expect(matchesFromCache(changed, made), 'from the cache').to.equal(true);
       expect(secretMatches(made, buildSecret(changed, km)), 'with the data').to.equal(true);
     }
@@ -82,7 +82,7 @@ describe('omkey Secrets in the cache: metadata and facts, no data', () => {
 
   it('decide reads the Secret before re-rendering one the cache cannot vouch for, and only then', () => {
     const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000 }, freshnessMs: 60_000, remote: { state: 'unread' as const }, connection: { state: 'unread' as const } };
-    const k = key({}, { keyId: 'key-1', publicKey: 'abcdefgh', connection: 'default' });
+    const k = key({}, { keyId: 'key-1', publicKey: 'abcdefgh', connection: 'ClusterOpsManagerConnection/om' });
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ matchesDesired: false, complete: false }) })))).to.deep.equal(['read secret']);
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ matchesDesired: false, complete: true }) })))).to.deep.equal(['SecretWrite', 'Event SecretRepaired']);
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ complete: false }) })))).to.deep.equal([]);

@@ -3,7 +3,8 @@ import { FINALIZER, type OpsManagerApiKey, type ProjectKeyBinding } from '../../
 import { assignmentsForNewKey, keyAsBindingsSee } from '../../../src/controllers/projectkeybinding/assignments.ts';
 import { decide } from '../../../src/controllers/projectkeybinding/decide.ts';
 import type { BindingDecision, BindingGathered } from '../../../src/controllers/projectkeybinding/plan.ts';
-import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
+import { OPEN_ACCESS, grantedAccess } from '../support/connection-fixtures.ts';
+import type { Verdict } from '../../../src/controllers/shared/policy.ts';
 
 const ORG = '5f0c3b7c2e9a1b0001a1b2c3';
 const P1 = '6a1b2c3d4e5f60718293a4b5';
@@ -36,7 +37,7 @@ function apiKey(over: { spec?: Partial<OpsManagerApiKey['spec']>; status?: OpsMa
 const assigned = (entries: Record<string, string[]>): BindingGathered['project'] => ({ state: 'read', assigned: new Map(Object.entries(entries)) });
 
 function g(obj: ProjectKeyBinding, over: Partial<BindingGathered> = {}): BindingGathered {
-  return { obj, now: new Date(T1), key: { state: 'present', key: apiKey() }, siblings: [], policy: DEFAULT_POLICY, connection: { state: 'read' }, project: assigned({}), ...over };
+  return { obj, now: new Date(T1), key: { state: 'present', key: apiKey() }, siblings: [], access: OPEN_ACCESS, connection: { state: 'read' }, project: assigned({}), ...over };
 }
 
 const converged = {
@@ -123,7 +124,7 @@ const rows: Row[] = [
     g: g(binding('b', { meta: { creationTimestamp: T1 } }), { siblings: [binding('a', { meta: deleting })] }),
     steps: [...assign('key-1', 'GROUP_READ_ONLY'), 'StatusWrite True Assigned'],
   },
-  { name: 'policy denial', g: g(binding('b', { spec: { roles: ['GROUP_OWNER'] } }), { policy: { ...DEFAULT_POLICY, allowedRoles: ['GROUP_READ_ONLY'] } }), steps: wait('PolicyDenied', 'Event') },
+  { name: 'policy denial', g: g(binding('b', { spec: { roles: ['GROUP_OWNER'] } }), { access: grantedAccess([], [P1], { roles: ['GROUP_READ_ONLY'] }) }), steps: wait('PolicyDenied', 'Event') },
   { name: 'reads the connection and the project before converging', g: g(binding(), { connection: { state: 'unread' }, project: { state: 'unread' } }), steps: ['read connection,project'] },
   {
     name: 'a requested reconcile (reconcile.fluxcd.io/requestedAt) lists the project in Ops Manager, not the shared list',
@@ -178,7 +179,7 @@ const rows: Row[] = [
   { name: 'deleting when the key resource is gone: the recorded key id', g: g(binding('b', { meta: deleting, status: converged }), { key: { state: 'absent' } }), steps: ['ProjectUnassign key-1', 'Event Unassigned', 'RemoveFinalizer'] },
   {
     name: 'deleting when the key is gone and the namespace may not use the default connection: skipped, said so',
-    g: g(binding('b', { meta: deleting, status: converged }), { key: { state: 'absent' }, connection: { state: 'unread' }, policy: { ...DEFAULT_POLICY, defaultConnectionNamespaces: ['other'] } }),
+    g: g(binding('b', { meta: deleting, status: converged }), { key: { state: 'absent' }, connection: { state: 'unread' }, access: { kind: 'granted', connection: 'ClusterOpsManagerConnection/om', grants: [], keysAhead: 0 } }),
     steps: ['Event UnassignSkipped', 'RemoveFinalizer'],
   },
   {
@@ -221,7 +222,7 @@ describe('projectkeybinding keyAsBindingsSee (which key changes reconcile its bi
     ['a new key id', (k) => withStatus(k, { keyId: 'key-2' })],
     ['a previous key in its grace period', (k) => withStatus(k, { previousKeyId: 'key-0' })],
     ['deletion starts', (k) => ({ ...k, metadata: { ...k.metadata, deletionTimestamp: T1 } })],
-    ['another connection', (k) => ({ ...k, spec: { ...k.spec, connectionSecretRef: { name: 'other' } } })],
+    ['another connection', (k) => ({ ...k, spec: { ...k.spec, connectionRef: { kind: 'ClusterOpsManagerConnection' as const, name: 'other' } } })],
     ['a project of its own', (k) => ({ ...k, spec: { ...k.spec, orgId: undefined, projectId: P1 } })],
     ['recreated under the same name', (k) => ({ ...k, metadata: { ...k.metadata, uid: 'uid-k2' } })],
   ];
@@ -244,13 +245,13 @@ describe('projectkeybinding keyAsBindingsSee (which key changes reconcile its bi
 
 describe('projectkeybinding assignmentsForNewKey', () => {
   const allow = (): { allowed: true } => ({ allowed: true });
-  const table: Array<{ name: string; key: OpsManagerApiKey; bindings: ProjectKeyBinding[]; policy?: (b: ProjectKeyBinding) => { allowed: true } | { allowed: false; message: string }; want: Array<[string, string[]]> }> = [
+  const table: Array<{ name: string; key: OpsManagerApiKey; bindings: ProjectKeyBinding[]; policy?: (b: ProjectKeyBinding) => Verdict; want: Array<[string, string[]]> }> = [
     { name: 'every valid binding of the key', key: apiKey(), bindings: [binding('a'), binding('c', { spec: { projectId: P2, roles: ['GROUP_OWNER'] } })], want: [[P1, ['GROUP_READ_ONLY']], [P2, ['GROUP_OWNER']]] },
     { name: 'bindings of other keys are ignored', key: apiKey(), bindings: [binding('a', { spec: { apiKeyRef: { name: 'other' } } })], want: [] },
     { name: 'deleting bindings are ignored', key: apiKey(), bindings: [binding('a', { meta: deleting })], want: [] },
     { name: 'only the older of two conflicting bindings', key: apiKey(), bindings: [binding('y', { spec: { roles: ['GROUP_OWNER'] } }), binding('x')], want: [[P1, ['GROUP_READ_ONLY']]] },
     { name: 'not the project a project-mode key lives in', key: apiKey({ spec: { orgId: undefined, projectId: P1, roles: ['GROUP_OWNER'] } }), bindings: [binding('a')], want: [] },
-    { name: 'not what the policy denies', key: apiKey(), bindings: [binding('a')], policy: () => ({ allowed: false, message: 'no' }), want: [] },
+    { name: 'not what the policy denies', key: apiKey(), bindings: [binding('a')], policy: () => ({ allowed: false, reason: 'PolicyDenied', message: 'no' }), want: [] },
   ];
   for (const row of table) {
     it(row.name, () => {

@@ -2,12 +2,11 @@ import { expect } from 'chai';
 import { FINALIZER, type OpsManagerApiKey, type ProjectKeyBinding } from '../../../src/api/types.ts';
 import { ProjectKeyBindingReconciler } from '../../../src/controllers/projectkeybinding/reconciler.ts';
 import { ProjectKeysCache } from '../../../src/controllers/projectkeybinding/project-keys-cache.ts';
-import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
 import { UnavailableError } from '../../../src/opsmanager/errors.ts';
 import { TransientError } from '../../../src/runtime/errors.ts';
 import { FakeClock } from '../../runtime/fake-clock.ts';
 import { recordingPool, silent } from '../support/key-world.ts';
-import { RecordingEvents, RecordingObjects, RecordingSecrets } from '../support/recording-kube.ts';
+import { RecordingEvents, RecordingObjects } from '../support/recording-kube.ts';
 import { ORG, PROJECT, RecordingOm } from '../support/recording-om.ts';
 
 const T0 = '2026-11-28T12:00:00Z';
@@ -29,13 +28,12 @@ class BindingWorld {
   readonly reconciler: ProjectKeyBindingReconciler;
 
   constructor() {
-    const connections = recordingPool(this.om, new RecordingSecrets([]));
+    const connections = recordingPool(this.om);
     this.reconciler = new ProjectKeyBindingReconciler({
       bindings: this.bindings,
       events: this.events,
       projectKeys: new ProjectKeysCache({ clock: this.clock, ttlMs: 0 }),
       connections,
-      policy: DEFAULT_POLICY,
       clock: this.clock,
       cacheBehind: () => this.cacheBehind,
       cache: {

@@ -4,7 +4,7 @@ import { OpsManagerApiKeyReconciler } from '../../../src/controllers/opsmanagera
 import { buildSecret } from '../../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { dropSecretData } from '../../../src/controllers/opsmanagerapikey/secret-facts.ts';
 import { ConnectionPool } from '../../../src/controllers/shared/connections.ts';
-import { DEFAULT_POLICY } from '../../../src/controllers/shared/policy.ts';
+import { catalogOf, clusterConnection, credentialsSecret, openGrant } from './connection-fixtures.ts';
 import { FakeClock } from '../../runtime/fake-clock.ts';
 import { RecordingEvents, RecordingObjects, RecordingSecrets } from './recording-kube.ts';
 import { ORG, PROJECT, RecordingOm } from './recording-om.ts';
@@ -13,10 +13,17 @@ export const BASE_URL = 'http://om.test';
 export const silent = pino({ level: 'silent' });
 
 /** The operator's default connection, every client it makes being the recording fake. */
-export function recordingPool(om: RecordingOm, secrets: RecordingSecrets): ConnectionPool {
+export function recordingPool(om: RecordingOm, keys: () => readonly OpsManagerApiKey[] = () => []): ConnectionPool {
+  const credentials = credentialsSecret('omkeys-system', 'om-credentials', 'operator', 'operator-private');
   return new ConnectionPool({
-    secrets,
-    defaults: { baseUrl: BASE_URL, publicKey: 'operator', privateKey: 'operator-private' },
+    secrets: { get: () => Promise.resolve(credentials) },
+    catalog: catalogOf({
+      cluster: [
+        clusterConnection('om', { baseUrl: BASE_URL, default: true }, [openGrant([ORG], [PROJECT])]),
+        clusterConnection('om-team', { baseUrl: BASE_URL }, [openGrant([ORG], [PROJECT])]),
+      ],
+      keys,
+    }),
     clientOptions: {},
     logger: silent,
     makeClient: () => om.client(),
@@ -38,7 +45,7 @@ export class KeyWorld {
   readonly reconciler: OpsManagerApiKeyReconciler;
 
   constructor(opts: { freshnessMs?: number } = {}) {
-    const connections = recordingPool(this.om, this.secrets);
+    const connections = recordingPool(this.om, () => [...this.keys.items.values()]);
     this.reconciler = new OpsManagerApiKeyReconciler({
       keys: this.keys,
       secrets: this.secrets,
@@ -56,7 +63,6 @@ export class KeyWorld {
         allKeys: () => [...this.keys.items.values()],
       },
       connections,
-      policy: DEFAULT_POLICY,
       clock: this.clock,
       freshnessMs: opts.freshnessMs ?? 0,
       onCounted: (t) => this.tallies.push(t.kind === 'KeyMinted' ? `KeyMinted ${t.why}` : t.kind),
@@ -137,6 +143,6 @@ export const readyStatus = (keyId: string, extra: Partial<OpsManagerApiKeyStatus
   accessList: [],
   secretName: 'k',
   rotatedAt: '2026-11-28T11:00:00Z',
-  connection: 'default',
+  connection: 'ClusterOpsManagerConnection/om',
   ...extra,
 });

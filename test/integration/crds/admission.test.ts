@@ -9,7 +9,11 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { testEnv } from '../../../tools/envtest/env.ts';
 import {
+  CLUSTER_CONNECTION_KIND,
+  CLUSTER_CONNECTION_PLURAL,
   GROUP,
+  NAMESPACED_CONNECTION_KIND,
+  NAMESPACED_CONNECTION_PLURAL,
   OPS_MANAGER_API_KEY_KIND,
   OPS_MANAGER_API_KEY_PLURAL,
   PROJECT_KEY_BINDING_PLURAL,
@@ -46,12 +50,27 @@ function load(file: string): { text: string; obj: Manifest } {
   return { text, obj: parse(text) as Manifest };
 }
 
+const PLURALS: Record<string, string> = {
+  [OPS_MANAGER_API_KEY_KIND]: OPS_MANAGER_API_KEY_PLURAL,
+  [CLUSTER_CONNECTION_KIND]: CLUSTER_CONNECTION_PLURAL,
+  [NAMESPACED_CONNECTION_KIND]: NAMESPACED_CONNECTION_PLURAL,
+};
+
 function pluralOf(obj: Manifest): string {
-  return obj.kind === OPS_MANAGER_API_KEY_KIND ? OPS_MANAGER_API_KEY_PLURAL : PROJECT_KEY_BINDING_PLURAL;
+  return PLURALS[obj.kind] ?? PROJECT_KEY_BINDING_PLURAL;
+}
+
+/** A cluster-scoped object is named after the test's namespace, so that tests never share one. */
+function scoped(obj: Manifest, namespace: string): Manifest {
+  return obj.kind === CLUSTER_CONNECTION_KIND ? { ...obj, metadata: { ...obj.metadata, name: `${obj.metadata.name}-${namespace}` } } : obj;
 }
 
 /** Creates as `kubectl apply` would (strict field validation), in `namespace`. */
-async function create(api: CustomObjectsApi, namespace: string, obj: Manifest): Promise<Manifest> {
+async function create(api: CustomObjectsApi, namespace: string, given: Manifest): Promise<Manifest> {
+  const obj = scoped(given, namespace);
+  if (obj.kind === CLUSTER_CONNECTION_KIND) {
+    return (await api.createClusterCustomObject({ group: GROUP, version: VERSION, plural: pluralOf(obj), body: obj, fieldValidation: 'Strict' })) as Manifest;
+  }
   return (await api.createNamespacedCustomObject({
     group: GROUP,
     version: VERSION,
@@ -62,7 +81,11 @@ async function create(api: CustomObjectsApi, namespace: string, obj: Manifest): 
   })) as Manifest;
 }
 
-async function get(api: CustomObjectsApi, namespace: string, obj: Manifest): Promise<Manifest> {
+async function get(api: CustomObjectsApi, namespace: string, given: Manifest): Promise<Manifest> {
+  const obj = scoped(given, namespace);
+  if (obj.kind === CLUSTER_CONNECTION_KIND) {
+    return (await api.getClusterCustomObject({ group: GROUP, version: VERSION, plural: pluralOf(obj), name: obj.metadata.name })) as Manifest;
+  }
   return (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: pluralOf(obj), name: obj.metadata.name })) as Manifest;
 }
 
@@ -113,6 +136,11 @@ function celCount(schemaJson: string): number {
 
 /** What the server should store: the spec as written, plus the schema's defaults. */
 function withDefaults(obj: Manifest): Record<string, unknown> | undefined {
+  if (obj.kind === CLUSTER_CONNECTION_KIND) {
+    const policy = obj.spec?.policy as { grants?: Array<Record<string, unknown>> } | undefined;
+    if (!policy?.grants) return obj.spec;
+    return { ...obj.spec, policy: { ...policy, grants: policy.grants.map((g) => ({ adoption: 'None', ...g })) } };
+  }
   if (obj.kind !== OPS_MANAGER_API_KEY_KIND) return obj.spec;
   return { deletionPolicy: 'Delete', ...obj.spec };
 }
@@ -273,6 +301,25 @@ describe('CRD admission (real kube-apiserver)', function () {
     expect(bindings?.header, stdout).to.deep.equal(['NAME', 'READY', 'KEY', 'PROJECT', 'ROLES', 'AGE']);
     expect(keys?.rows[0]?.slice(0, 4), stdout).to.deep.equal(['opsmanagerapikey.omkeys.io/minimal-org', 'True', 'abcdefgh', '["ORG_MEMBER"]']);
     expect(bindings?.rows[0]?.slice(0, 5), stdout).to.deep.equal(['projectkeybinding.omkeys.io/single-role', '', 'k', '6a1b2c3d4e5f60718293a4b5', '']);
+  });
+
+  it('kubectl get comc,omc prints BASE URL, DEFAULT, READY and AGE', async () => {
+    const env = testEnv();
+    const ns = await env.newNamespace('crd');
+    const cluster = await create(api(), ns, load('test/fixtures/valid/comc-shared-org.yaml').obj);
+    await create(api(), ns, load('test/fixtures/valid/omc-team.yaml').obj);
+    const condition = { type: 'Ready', status: 'True', reason: 'Authenticated', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    await api().replaceClusterCustomObjectStatus({
+      group: GROUP, version: VERSION, plural: CLUSTER_CONNECTION_PLURAL, name: cluster.metadata.name,
+      body: { ...cluster, status: { conditions: [condition] } },
+    });
+    const kubectl = path.join(env.binDir, 'kubectl');
+    const comc = table((await run(kubectl, ['--kubeconfig', env.kubeconfigPath, 'get', 'comc', cluster.metadata.name])).stdout);
+    expect(comc.header).to.deep.equal(['NAME', 'BASE URL', 'DEFAULT', 'READY', 'AGE']);
+    expect(comc.rows[0]?.slice(0, 4)).to.deep.equal([cluster.metadata.name, 'https://ops-manager.example.com:8443', 'true', 'True']);
+    const omc = table((await run(kubectl, ['--kubeconfig', env.kubeconfigPath, '-n', ns, 'get', 'omc'])).stdout);
+    expect(omc.header).to.deep.equal(['NAME', 'BASE URL', 'READY', 'AGE']);
+    expect(omc.rows[0]?.slice(0, 3)).to.deep.equal(['team-om', 'https://ops-manager.example.com:8443/', '']);
   });
 
   it('kubectl apply shows the reason to a person', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { parsePromText, samples } from '../../runtime/prom-text.ts';
 import { useOperator } from '../support/suite.ts';
+import { applyCredentials, connectionFor } from '../support/connections.ts';
 import { expectOneLiveKey, useLeakScan } from './helpers.ts';
 
 describe('omkey: a connection Secret comes from a watch of it: rotated, it is used at once; at rest, never read live', function () {
@@ -21,11 +22,10 @@ describe('omkey: a connection Secret comes from a watch of it: rotated, it is us
     return samples(parsePromText(await res.text()), 'omkeys_kube_requests_total', { verb: 'get', resource: 'secrets' }).reduce((n, x) => n + x.value, 0);
   }
 
-  async function writeConnection(ns: string, pair: { publicKey: string; privateKey: string }, replace: boolean): Promise<void> {
-    const { kube, sim } = s();
-    const body = { metadata: { name: 'om', namespace: ns }, stringData: { baseUrl: sim.url, publicKey: pair.publicKey, privateKey: pair.privateKey } };
-    if (replace) await kube.core.replaceNamespacedSecret({ namespace: ns, name: 'om', body });
-    else await kube.core.createNamespacedSecret({ namespace: ns, body });
+  /** The namespace's connection with `pair`: its credentials Secret written (created, then replaced on rotation). */
+  async function writeConnection(ns: string, pair: { publicKey: string; privateKey: string }): Promise<{ kind: 'ClusterOpsManagerConnection'; name: string }> {
+    const { env, sim } = s();
+    return connectionFor(env.kc, ns, { ...sim, key: pair });
   }
 
   it('the next change after a rotation of the connection pair goes through with the new pair, without a live GET', async () => {
@@ -34,14 +34,14 @@ describe('omkey: a connection Secret comes from a watch of it: rotated, it is us
     const owner = [{ orgId: sim.orgId, roleName: 'ORG_OWNER' }];
     const first = sim.state.addKey(sim.orgId, 'connection pair 1', owner);
     privateKeys.add(first.privateKey);
-    await writeConnection(ns, first, false);
-    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'om' } });
+    const connectionRef = await writeConnection(ns, first);
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef });
     const { data } = await expectOneLiveKey(s(), ns, 'k');
 
     // The pair is rotated: a new key in Ops Manager, the Secret updated, the old key deleted.
     const second = sim.state.addKey(sim.orgId, 'connection pair 2', owner);
     privateKeys.add(second.privateKey);
-    await writeConnection(ns, second, true);
+    await applyCredentials(env.kc, ns, connectionRef.name, { publicKey: second.publicKey, privateKey: second.privateKey });
     sim.state.apiKeys.delete(first.id);
     const gets = await secretGets();
 

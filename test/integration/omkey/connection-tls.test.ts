@@ -3,8 +3,9 @@ import { startSimulator, type SimHandle } from '../../../tools/opsmanager-sim/se
 import { makeTlsFixture } from '../../opsmanager/tls-fixture.ts';
 import { OpsManagerClient } from '../../../src/opsmanager/client.ts';
 import { useOperator } from '../support/suite.ts';
+import { connectionFor } from '../support/connections.ts';
 
-describe('omkey: spec.connectionSecretRef to an on-premises Ops Manager over TLS with its own CA', () => {
+describe('omkey: a connection to an on-premises Ops Manager over TLS with its own CA (caSecretRef)', () => {
   const s = useOperator();
   let tlsSim: SimHandle | undefined;
   const tls = makeTlsFixture();
@@ -16,12 +17,9 @@ describe('omkey: spec.connectionSecretRef to an on-premises Ops Manager over TLS
     await tlsSim?.close();
   });
 
-  async function connectionSecret(ns: string, name: string, caPem: string): Promise<void> {
+  async function connectionSecret(ns: string, caPem: string): Promise<{ kind: 'ClusterOpsManagerConnection'; name: string }> {
     const sim = tlsSim!;
-    await s().kube.core.createNamespacedSecret({
-      namespace: ns,
-      body: { metadata: { name }, stringData: { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey, 'ca.crt': caPem } },
-    });
+    return connectionFor(s().env.kc, ns, { ...sim, key: sim.admin, caPem }, { suffix: 'onprem' });
   }
 
   it('creates the key through the namespace\'s own connection, verifying the server with ca.crt', async () => {
@@ -29,9 +27,9 @@ describe('omkey: spec.connectionSecretRef to an on-premises Ops Manager over TLS
     const sim = tlsSim!;
     expect(sim.url).to.match(/^https:/);
     const ns = await env.newNamespace('omkey-tls');
-    await connectionSecret(ns, 'om-onprem', tls.caPem);
-    // ORG_OWNER is refused through the default connection, but allowed through a namespace's own.
-    await kube.createKey(ns, 'owner', { orgId: sim.orgId, roles: ['ORG_OWNER'], connectionSecretRef: { name: 'om-onprem' } });
+    const connectionRef = await connectionSecret(ns, tls.caPem);
+    // ORG_OWNER is refused through the default connection, but allowed through one whose policy names it.
+    await kube.createKey(ns, 'owner', { orgId: sim.orgId, roles: ['ORG_OWNER'], connectionRef });
     const ready = await kube.waitForReady(ns, 'owner');
     const data = (await kube.secretData(ns, 'owner'))!;
     s().privateKeys.add(data.privateKey!);
@@ -51,8 +49,8 @@ describe('omkey: spec.connectionSecretRef to an on-premises Ops Manager over TLS
     const { kube, env } = s();
     const sim = tlsSim!;
     const ns = await env.newNamespace('omkey-tls-bad');
-    await connectionSecret(ns, 'om-onprem', tls.otherCaPem);
-    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'om-onprem' } });
+    const connectionRef = await connectionSecret(ns, tls.otherCaPem);
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef });
     const obj = await kube.waitForKeyCondition(ns, 'k', 'Ready', 'False', 'OpsManagerUnreachable');
     const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
     expect(ready?.message).to.match(/TLS/);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { OpsManagerApiKeySpec } from '../../../src/api/types.ts';
 import { waitFor } from '../../../tools/envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
+import { applyCredentials, applyNamespacedConnection, connectionFor } from '../support/connections.ts';
 import { expectBackedOff, expectOneLiveKey, keysOfResource, useLeakScan } from './helpers.ts';
 
 const MISSING_ID = '0123456789abcdef01234567';
@@ -11,9 +12,6 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
   const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '2s' } });
   const scan = useLeakScan(s);
 
-  async function connectionSecret(ns: string, name: string, data: Record<string, string>): Promise<void> {
-    await s().kube.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name, namespace: ns }, stringData: data } });
-  }
 
   async function createFailing(prefix: string, spec: OpsManagerApiKeySpec): Promise<string> {
     const ns = scan.track(await s().env.newNamespace(prefix));
@@ -35,14 +33,18 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
   it('an unreachable Ops Manager is OpsManagerUnreachable', async () => {
     const { env, sim, kube } = s();
     const ns = scan.track(await env.newNamespace('err-unreachable'));
-    await connectionSecret(ns, 'nowhere', { baseUrl: 'http://127.0.0.1:1', publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey });
-    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'nowhere' } });
+    const connectionRef = await connectionFor(env.kc, ns, { ...sim, key: sim.admin }, { baseUrl: 'http://127.0.0.1:1' });
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef });
     await expectBackedOff(s(), ns, 'k', 'OpsManagerUnreachable');
   });
 
-  it('a connectionSecretRef to a missing Secret is ConnectionInvalid', async () => {
-    const ns = await createFailing('err-conn', { orgId: s().sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'absent' } });
-    expect(await expectBackedOff(s(), ns, 'k', 'ConnectionInvalid')).to.include('absent');
+  it('a connectionRef to a connection that does not exist is ConnectionNotFound; one whose credentials Secret is missing, ConnectionInvalid', async () => {
+    const { env, kube, sim } = s();
+    const ns = await createFailing('err-conn', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef: { kind: 'OpsManagerConnection', name: 'absent' } });
+    expect(await expectBackedOff(s(), ns, 'k', 'ConnectionNotFound')).to.include('OpsManagerConnection/absent not found');
+    await applyNamespacedConnection(env.kc, ns, 'no-secret', { baseUrl: 'https://om.example.com', credentialsSecretRef: { name: 'absent' } });
+    await kube.createKey(ns, 'k2', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef: { kind: 'OpsManagerConnection', name: 'no-secret' } });
+    expect(await expectBackedOff(s(), ns, 'k2', 'ConnectionInvalid')).to.include(`credentials Secret ${ns}/absent not found`);
   });
 
   it('rate limiting (429) is RateLimited; the existing key and its Secret survive', async () => {
@@ -65,13 +67,13 @@ describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing 
   it('bad credentials on an existing key are Unauthorized; nothing is deleted or replaced', async () => {
     const { kube, sim, env } = s();
     const ns = scan.track(await env.newNamespace('err-401'));
-    const creds = { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey };
-    await connectionSecret(ns, 'om', creds);
-    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'om' } });
+    const creds = { publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey };
+    const connectionRef = await connectionFor(s().env.kc, ns, { ...sim, key: sim.admin });
+    await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef });
     const { data, obj } = await expectOneLiveKey(s(), ns, 'k');
     const wrong = '11111111-2222-3333-4444-555555555555';
     s().privateKeys.add(wrong);
-    await kube.core.replaceNamespacedSecret({ namespace: ns, name: 'om', body: { metadata: { name: 'om', namespace: ns }, stringData: { ...creds, privateKey: wrong } } });
+    await applyCredentials(s().env.kc, ns, connectionRef.name, { ...creds, privateKey: wrong });
     await expectBackedOff(s(), ns, 'k', 'Unauthorized');
     expect(keysOfResource(sim, obj, data.keyId).map((k) => k.id), 'nothing deleted').to.deep.equal([data.keyId]);
     expect((await kube.secretData(ns, 'k'))?.privateKey).to.equal(data.privateKey);

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { useOperator } from '../support/suite.ts';
 import type { Suite } from '../support/suite.ts';
+import { connectionFor } from '../support/connections.ts';
 import { expectBackedOff, expectOneLiveKey, keysOfResource, useLeakScan } from './helpers.ts';
 
-async function adminConnection(s: Suite, ns: string): Promise<void> {
-  const { sim, kube } = s;
-  const stringData = { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey };
-  await kube.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'om', namespace: ns }, stringData } });
+/** A cluster connection an admin gives this namespace alone, every role allowed. */
+async function adminConnection(s: Suite, ns: string): Promise<{ kind: 'ClusterOpsManagerConnection'; name: string }> {
+  const { sim, env } = s;
+  return connectionFor(env.kc, ns, { ...sim, key: sim.admin });
 }
 
 async function expectNoKeyFor(s: Suite, ns: string, name: string): Promise<void> {
@@ -39,14 +40,14 @@ describe('omkey: policy and Secret templates', function () {
   const s = useOperator();
   const scan = useLeakScan(s);
 
-  it('refuses ORG_OWNER through the default connection (PolicyDenied), allows it through the namespace\'s own connection', async () => {
+  it('refuses ORG_OWNER through the default connection (PolicyDenied), allows it through a connection whose policy names it', async () => {
     const { kube, sim, env } = s();
     const ns = scan.track(await env.newNamespace('policy-owner'));
     await kube.createKey(ns, 'owner', { orgId: sim.orgId, roles: ['ORG_OWNER'] });
     expect(await expectBackedOff(s(), ns, 'owner', 'PolicyDenied')).to.include('ORG_OWNER');
     await expectNoKeyFor(s(), ns, 'owner');
-    await adminConnection(s(), ns);
-    await kube.createKey(ns, 'own-conn', { orgId: sim.orgId, roles: ['ORG_OWNER'], connectionSecretRef: { name: 'om' } });
+    const connectionRef = await adminConnection(s(), ns);
+    await kube.createKey(ns, 'own-conn', { orgId: sim.orgId, roles: ['ORG_OWNER'], connectionRef });
     const { obj } = await expectOneLiveKey(s(), ns, 'own-conn');
     expect(obj.status?.roles).to.deep.equal(['ORG_OWNER']);
   });
@@ -116,19 +117,19 @@ describe('omkey: policy and Secret templates', function () {
   scan.itScans();
 });
 
-describe('omkey: namespaces not allowed to use the default connection', function () {
+describe('omkey: namespaces the default connection does not serve', function () {
   this.timeout(90_000);
-  const s = useOperator({ env: { OMKEYS_DEFAULT_CONNECTION_NAMESPACES: 'omkeys-platform-only' } });
+  const s = useOperator({ grants: [] });
   const scan = useLeakScan(s);
 
-  it('is PolicyDenied for the default connection; the namespace\'s own connection still works', async () => {
+  it('is PolicyDenied for the default connection; a connection serving the namespace works', async () => {
     const { kube, sim, env } = s();
     const ns = scan.track(await env.newNamespace('policy-namespace'));
     await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] });
     expect(await expectBackedOff(s(), ns, 'k', 'PolicyDenied')).to.include(ns);
     await expectNoKeyFor(s(), ns, 'k');
-    await adminConnection(s(), ns);
-    await kube.createKey(ns, 'own', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: 'om' } });
+    const connectionRef = await adminConnection(s(), ns);
+    await kube.createKey(ns, 'own', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef });
     await expectOneLiveKey(s(), ns, 'own');
   });
 

@@ -10,16 +10,20 @@ import { waitFor } from '../../../tools/envtest/process.ts';
 import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { logStarted, logStopped, runLogPath } from '../../envtest/run-logs.ts';
 import { applyFile } from './manifests.ts';
+import { applyClusterConnection, applyCredentials, TEST_CONNECTION, testGrant } from './connections.ts';
+import type { ConnectionGrant } from '../../../src/api/types.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const OPERATOR_NAMESPACE = 'omkeys-system';
 const DEFAULT_CONNECTION_SECRET = 'om-default-connection';
 
 export interface OperatorOptions {
-  /** Extra OMKEYS_* settings (e.g. OMKEYS_FAILPOINTS, OMKEYS_ALLOWED_ROLES). */
+  /** Extra OMKEYS_* settings (e.g. OMKEYS_FAILPOINTS, OMKEYS_NAMESPACED_CONNECTION_HOSTS). */
   env?: Record<string, string>;
   /** Use this key pair for the default connection instead of the simulator's admin key. */
   defaultKey?: { publicKey: string; privateKey: string };
+  /** The default ClusterOpsManagerConnection's policy; default: testGrant(sim) (support/connections.ts). */
+  grants?: ConnectionGrant[];
   /** Run this instead of `node --import tsx src/main.ts`, e.g. the compiled `[process.execPath, 'dist/main.js']`; cwd stays the repository root unless `cwd` is given. */
   command?: { file: string; args: string[]; cwd?: string };
   /**
@@ -57,18 +61,18 @@ export class OperatorProcess {
   static async start(env: TestEnv, sim: SimHandle, opts: OperatorOptions = {}): Promise<OperatorProcess> {
     const id = opts.identity ?? DEPLOY_IDENTITY;
     if (id.rbacFile) await applyFile(env.kc, id.rbacFile);
-    const core = env.kc.makeApiClient(CoreV1Api);
     const key = opts.defaultKey ?? sim.admin;
-    const body = {
-      metadata: { name: DEFAULT_CONNECTION_SECRET, namespace: id.namespace },
-      stringData: { baseUrl: sim.url, publicKey: key.publicKey, privateKey: key.privateKey },
-    };
-    try {
-      await core.createNamespacedSecret({ namespace: id.namespace, body });
-    } catch (err) {
+    await env.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: id.namespace } } }).catch((err: unknown) => {
       if (statusOf(err) !== 409) throw err;
-      await core.replaceNamespacedSecret({ namespace: id.namespace, name: DEFAULT_CONNECTION_SECRET, body });
-    }
+    });
+    await applyCredentials(env.kc, id.namespace, DEFAULT_CONNECTION_SECRET, { publicKey: key.publicKey, privateKey: key.privateKey });
+    // The operator's default connection is an object an admin owns: this suite's simulator, serving every namespace.
+    await applyClusterConnection(env.kc, TEST_CONNECTION, {
+      baseUrl: sim.url,
+      credentialsSecretRef: { namespace: id.namespace, name: DEFAULT_CONNECTION_SECRET },
+      default: true,
+      policy: { grants: opts.grants ?? [testGrant(sim)] },
+    });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'omkeys-op-'));
     const op = new OperatorProcess(env, sim, opts, dir);
     const kc = await env.serviceAccountKubeConfig(id.namespace, id.serviceAccount);
@@ -88,7 +92,6 @@ export class OperatorProcess {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         KUBECONFIG: this.kubeconfigPath,
-        OMKEYS_OM_CREDENTIALS_SECRET: `${namespace}/${DEFAULT_CONNECTION_SECRET}`,
         OMKEYS_LEADER_ELECTION_NAMESPACE: namespace,
         OMKEYS_HTTP_PORT: '0',
         OMKEYS_HTTP_HOST: '127.0.0.1',
