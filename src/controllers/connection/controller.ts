@@ -1,0 +1,84 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { NAMESPACED_CONNECTION_KIND} from '../../api/types.ts';
+import { CLUSTER_CONNECTION_KIND, type ConnectionStatus, type ObjectMeta } from '../../api/types.ts';
+import { isNotFound, isConflict } from '../../kube/api-errors.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
+import { splitKey } from '../../runtime/controller.ts';
+import type { ManagedInformer } from '../../runtime/informer.ts';
+import { TransientError } from '../../runtime/errors.ts';
+import { classifyError } from '../shared/classify.ts';
+import type { ConnectionPool } from '../shared/connections.ts';
+import { buildController } from '../shared/controller-builder.ts';
+import { connectionStatus, statusDiffers, type Probe } from './status.ts';
+
+interface ConnectionObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  status?: ConnectionStatus;
+}
+
+/** Where a connection's status is written (CustomObjects of its kind). */
+export interface StatusWriter {
+  replaceStatus(obj: ConnectionObject): Promise<unknown>;
+}
+
+/** Organizations listed in a Ready message; the probe reads one page at most. */
+const LISTED = 10;
+
+/**
+ * Keeps each connection's status saying whether its credential authenticates: one cheap call
+ * (the organizations it can see, one page) when the connection or its resync comes, so a wrong
+ * or rotated credential shows on the connection itself, not only on every key that uses it.
+ */
+export function createConnectionController(opts: {
+  kind: typeof CLUSTER_CONNECTION_KIND | typeof NAMESPACED_CONNECTION_KIND;
+  informer: ManagedInformer<KubernetesObject>;
+  connections: ConnectionPool;
+  writer: StatusWriter;
+  clock: Clock;
+  runtime: ControllerDeps;
+  inScope?: (namespace: string) => boolean;
+  /** How often a Ready connection is probed again (a revoked credential shows within it). */
+  probeEveryMs: number;
+  resyncPeriodMs: number;
+}): Controller<KubernetesObject> {
+  const probe = async (namespace: string, name: string): Promise<Probe> => {
+    try {
+      const conn = await opts.connections.resolve(namespace, `${opts.kind}/${name}`);
+      const orgs = await opts.connections.organizations(conn, LISTED + 1);
+      return { ok: true, organizations: orgs.slice(0, LISTED), more: orgs.length > LISTED };
+    } catch (err) {
+      return { ok: false, failure: classifyError(err, {}) };
+    }
+  };
+  return buildController(
+    {
+      name: opts.kind === CLUSTER_CONNECTION_KIND ? 'clusteropsmanagerconnection' : 'opsmanagerconnection',
+      primary: opts.informer,
+      reconcile: async (key) => {
+        const { namespace, name } = splitKey(key);
+        const obj = opts.informer.get(namespace, name) as unknown as ConnectionObject | undefined;
+        if (!obj || obj.metadata.deletionTimestamp) return;
+        const result = await probe(namespace, name);
+        const status = connectionStatus(obj.metadata, obj.status, result, new Date(opts.clock.now()));
+        if (statusDiffers(obj.status, status)) {
+          try {
+            await opts.writer.replaceStatus({ ...obj, status });
+          } catch (err) {
+            // Gone: nothing to say; stale: the change that made it so brings the object back.
+            if (isNotFound(err) || isConflict(err)) return;
+            throw err;
+          }
+        }
+        if (!result.ok) throw new TransientError(result.failure.message, result.failure.retryAfterMs !== undefined ? { retryAfterMs: result.failure.retryAfterMs } : {});
+        return { requeueAfterMs: opts.probeEveryMs };
+      },
+      ...(opts.inScope ? { inScope: opts.inScope } : {}),
+      concurrency: 2,
+      resyncPeriodMs: opts.resyncPeriodMs,
+    },
+    opts.runtime,
+  );
+}
