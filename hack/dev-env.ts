@@ -3,18 +3,21 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { ControlPlane } from '../tools/envtest/control-plane.ts';
-import { installCrds, statusOf } from '../tools/envtest/crds.ts';
+import { installCrds } from '../tools/envtest/crds.ts';
 import { TestEnv } from '../tools/envtest/env.ts';
 import { freePort, waitFor } from '../tools/envtest/process.ts';
 import { applyFile } from '../test/integration/support/manifests.ts';
+import { ALL_ROLES, applyClusterConnection, applyCredentials } from '../test/integration/support/connections.ts';
 import { startSimulator, type SimHandle } from '../tools/opsmanager-sim/server.ts';
 import { OperatorSupervisor } from './operator-supervisor.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OPERATOR_NAMESPACE = 'omkeys-system';
 export const DEFAULT_CONNECTION_SECRET = 'om-default-connection';
+/** The dev environment's default ClusterOpsManagerConnection. */
+export const DEV_CONNECTION = 'dev-simulator';
 
 export interface DevEnvOptions {
   /** Everything the environment writes goes here (control plane data, logs, pid file). */
@@ -99,7 +102,6 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnv> {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '',
           KUBECONFIG: kubeconfigPath,
-          OMKEYS_OM_CREDENTIALS_SECRET: `${OPERATOR_NAMESPACE}/${DEFAULT_CONNECTION_SECRET}`,
           OMKEYS_LEADER_ELECTION: 'true',
           OMKEYS_LEADER_ELECTION_NAMESPACE: OPERATOR_NAMESPACE,
           OMKEYS_HTTP_PORT: String(httpPort),
@@ -133,19 +135,22 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnv> {
   }
 }
 
-/** The default connection: the simulator's Organization Owner key, in the operator's namespace. */
+/**
+ * The default connection: a ClusterOpsManagerConnection marked default with the simulator's
+ * Organization Owner key, whose policy serves every namespace (selector {}) with the simulator's
+ * organization and projects, every role and every form of adoption: the dev environment's
+ * contract is that a key with only orgId or projectId and roles works in any new namespace.
+ */
 async function writeDefaultConnection(kc: KubeConfig, sim: SimHandle): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const body = {
-    metadata: { name: DEFAULT_CONNECTION_SECRET, namespace: OPERATOR_NAMESPACE },
-    stringData: { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey },
-  };
-  try {
-    await core.createNamespacedSecret({ namespace: OPERATOR_NAMESPACE, body });
-  } catch (err) {
-    if (statusOf(err) !== 409) throw err;
-    await core.replaceNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: DEFAULT_CONNECTION_SECRET, body });
-  }
+  await applyCredentials(kc, OPERATOR_NAMESPACE, DEFAULT_CONNECTION_SECRET, { publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey });
+  await applyClusterConnection(kc, DEV_CONNECTION, {
+    baseUrl: sim.url,
+    credentialsSecretRef: { namespace: OPERATOR_NAMESPACE, name: DEFAULT_CONNECTION_SECRET },
+    default: true,
+    policy: {
+      grants: [{ namespaces: { selector: {} }, organizations: [sim.orgId], projects: [...sim.projectIds], roles: ALL_ROLES, adoption: 'Rotate' }],
+    },
+  });
 }
 
 /**
