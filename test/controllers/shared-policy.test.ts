@@ -35,6 +35,7 @@ describe('connection policy: keys (default deny)', () => {
       expect(v.allowed).to.equal(r.allowed);
       if (!v.allowed && r.match) expect(v.message).to.match(r.match);
       if (!v.allowed && r.access.kind === 'granted') expect(v.reason).to.equal('PolicyDenied');
+      if (!v.allowed) expect(v.retry === true, 'only the quota can lift without the key changing').to.equal(/maxKeys/.test(v.message));
     });
   }
 });

@@ -38,7 +38,7 @@ export function decide(g: Gathered): Decision {
   if (g.templateError) return act(blockedPlan(g, 'SecretSynced', Reason.InvalidSpec, g.templateError, true));
   // Checked before any Ops Manager write, and for a key that exists too: a narrowed policy is reported, nothing widened.
   const policy = keyVerdict(g.access, obj.metadata.namespace ?? '', obj.spec, obj.status?.keyId !== undefined);
-  if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', policy.reason, policy.message, policy.reason === Reason.PolicyDenied));
+  if (!policy.allowed) return act(blockedPlan(g, 'KeyProvisioned', policy.reason, policy.message, policy.reason === Reason.PolicyDenied && policy.retry !== true));
   if (g.secret.state === 'foreign') {
     const message = `Secret ${secretName(obj)} exists and is not owned by this OpsManagerApiKey; it is left untouched. Delete it or choose spec.secret.name`;
     return act(blockedPlan(g, 'SecretSynced', Reason.SecretConflict, message, false));

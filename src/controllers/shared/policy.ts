@@ -19,7 +19,8 @@ export type Access =
   /** No usable connection: ConnectionNotFound (none by that name, or no default) or ConnectionInvalid. */
   | { kind: 'unresolved'; reason: 'ConnectionNotFound' | 'ConnectionInvalid'; message: string };
 
-export type Verdict = { allowed: true } | { allowed: false; reason: string; message: string };
+/** `retry`: the refusal can lift without this object changing (another key going frees the quota). */
+export type Verdict = { allowed: true } | { allowed: false; reason: string; message: string; retry?: boolean };
 
 const ALLOWED: Verdict = { allowed: true };
 
@@ -70,16 +71,17 @@ function grantRefusal(grant: ConnectionGrant, scope: { orgId?: string; projectId
 function anyGrant(
   access: Extract<Access, { kind: 'granted' }>,
   namespace: string,
-  check: (grant: ConnectionGrant) => string | undefined,
+  check: (grant: ConnectionGrant) => string | { quota: string } | undefined,
 ): Verdict {
   if (access.grants.length === 0) return notServed(access.connection, namespace);
-  let first: string | undefined;
+  let first: string | { quota: string } | undefined;
   for (const grant of access.grants) {
     const refusal = check(grant);
     if (refusal === undefined) return ALLOWED;
     first ??= refusal;
   }
-  return denied(`${access.connection} refuses namespace ${namespace}: ${first ?? ''}`);
+  const message = `${access.connection} refuses namespace ${namespace}: ${typeof first === 'object' ? first.quota : (first ?? '')}`;
+  return typeof first === 'object' ? { ...denied(message), retry: true } as Verdict : denied(message);
 }
 
 /**
@@ -100,7 +102,7 @@ export function keyVerdict(
     const refusal = grantRefusal(grant, scope, spec.roles);
     if (refusal) return refusal;
     if (!holdsKey && grant.maxKeys !== undefined && access.keysAhead >= grant.maxKeys) {
-      return `the namespace has ${access.keysAhead} key(s) through it, policy.grants[].maxKeys is ${grant.maxKeys}`;
+      return { quota: `the namespace has ${access.keysAhead} key(s) through it, policy.grants[].maxKeys is ${grant.maxKeys}` };
     }
     return undefined;
   });

@@ -3,6 +3,7 @@ import { waitFor } from '../../../tools/envtest/process.ts';
 import { SimClient } from '../../../tools/opsmanager-sim/sim-client.ts';
 import { digestGet } from '../support/digest-probe.ts';
 import { useOperator } from '../support/suite.ts';
+import { setDefaultPolicy, testGrant } from '../support/connections.ts';
 import { expectBackedOff, expectOneLiveKey, useLeakScan } from './helpers.ts';
 
 describe('omkey: adopting keys made by hand (spec.adopt)', () => {
@@ -93,11 +94,11 @@ describe('omkey: adopting keys made by hand (spec.adopt)', () => {
   it('with rotate: true (private key lost): replaced at once, its project roles kept on the new key, the old key deleted after the grace period', async () => {
     const { kube, sim, env } = s();
     const ns = scan.track(await env.newNamespace('adopt-rotate'));
-    // rotate: true proves nothing about the key: refused unless the operator's setting allows the namespace.
+    // rotate: true proves nothing about the key: refused unless the connection's policy allows it (adoption: Rotate).
     await kube.createKey(ns, 'refused', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], adopt: { keyId: (await handMadeKey(['ORG_READ_ONLY'])).id, rotate: true } });
-    await kube.waitForKeyCondition(ns, 'refused', 'Ready', 'False', 'AdoptionRefused', 45_000);
-    await s().op.stop();
-    await s().op.restart({ OMKEYS_ADOPT_ROTATE_NAMESPACES: ns });
+    const refused = await kube.waitForKeyCondition(ns, 'refused', 'Ready', 'False', 'PolicyDenied', 45_000);
+    expect(refused.status?.conditions?.find((c) => c.type === 'Ready')?.message).to.match(/with rotate: true is not allowed \(policy.grants\[\].adoption is WithPrivateKey\)/);
+    await setDefaultPolicy(env.kc, sim, [testGrant(sim, { adoption: 'Rotate' })]);
     const project = sim.projectIds[1] ?? '';
     const hand = await handMadeKey(['ORG_READ_ONLY']);
     const admin = new SimClient(sim.url, sim.admin.publicKey, sim.admin.privateKey);

@@ -1,10 +1,13 @@
 import { expect } from 'chai';
 import { waitFor } from '../../../tools/envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
+import { setDefaultPolicy, testGrant } from '../support/connections.ts';
 import { simProjectRoles, waitForBinding } from './helpers.ts';
 
 describe('pkb: drift and policy (resync every 3 s)', () => {
-  const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '3s', OMKEYS_ALLOWED_ROLES: 'ORG_READ_ONLY,GROUP_READ_ONLY,GROUP_OWNER' } });
+  const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '3s' }, grants: [] });
+  // The default connection's policy, set once the simulator's ids are known: three roles only.
+  before(async () => setDefaultPolicy(s().env.kc, s().sim, [testGrant(s().sim, { roles: ['ORG_READ_ONLY', 'GROUP_READ_ONLY', 'GROUP_OWNER'] })]));
 
   it('roles changed by hand and a removed assignment are put back on resync, with a Warning Event', async () => {
     const { kube, sim, env } = s();

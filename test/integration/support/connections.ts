@@ -15,6 +15,8 @@ import { statusOf } from '../../../tools/envtest/crds.ts';
 
 /** The ClusterOpsManagerConnection the harness marks default (one at a time: suites run one after another). */
 export const TEST_CONNECTION = 'omkeys-test';
+/** Its credentials Secret, in the operator's namespace. */
+export const TEST_CONNECTION_SECRET = { namespace: 'omkeys-system', name: 'om-default-connection' };
 export const ALL_ROLES: string[] = [...ORG_ROLES, ...GROUP_ROLES];
 
 /**
@@ -109,4 +111,9 @@ export async function connectionFor(
     policy: { grants: [{ ...testGrant(om, { namespaces: { names: [namespace] }, roles: ALL_ROLES }), ...opts.grant }] },
   });
   return { kind: 'ClusterOpsManagerConnection', name };
+}
+
+/** Replaces the policy of the harness's default connection (a suite widening or narrowing it as an admin would). */
+export async function setDefaultPolicy(kc: KubeConfig, sim: { url: string }, grants: ConnectionGrant[], secret = TEST_CONNECTION_SECRET): Promise<void> {
+  await applyClusterConnection(kc, TEST_CONNECTION, { baseUrl: sim.url, credentialsSecretRef: secret, default: true, policy: { grants } });
 }

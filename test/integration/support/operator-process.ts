@@ -10,7 +10,7 @@ import { waitFor } from '../../../tools/envtest/process.ts';
 import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { logStarted, logStopped, runLogPath } from '../../envtest/run-logs.ts';
 import { applyFile } from './manifests.ts';
-import { applyClusterConnection, applyCredentials, TEST_CONNECTION, testGrant } from './connections.ts';
+import { applyCredentials, setDefaultPolicy, testGrant } from './connections.ts';
 import type { ConnectionGrant } from '../../../src/api/types.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -67,12 +67,7 @@ export class OperatorProcess {
     });
     await applyCredentials(env.kc, id.namespace, DEFAULT_CONNECTION_SECRET, { publicKey: key.publicKey, privateKey: key.privateKey });
     // The operator's default connection is an object an admin owns: this suite's simulator, serving every namespace.
-    await applyClusterConnection(env.kc, TEST_CONNECTION, {
-      baseUrl: sim.url,
-      credentialsSecretRef: { namespace: id.namespace, name: DEFAULT_CONNECTION_SECRET },
-      default: true,
-      policy: { grants: opts.grants ?? [testGrant(sim)] },
-    });
+    await setDefaultPolicy(env.kc, sim, opts.grants ?? [testGrant(sim)], { namespace: id.namespace, name: DEFAULT_CONNECTION_SECRET });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'omkeys-op-'));
     const op = new OperatorProcess(env, sim, opts, dir);
     const kc = await env.serviceAccountKubeConfig(id.namespace, id.serviceAccount);
