@@ -11,6 +11,7 @@ const tools = {
   promtool: { env: 'OMKEYS_PROMTOOL', script: 'build-promtool.sh' },
   'lua-test': { env: 'OMKEYS_LUA_TEST', script: 'build-lua-test.sh' },
   'oci-registry': { env: 'OMKEYS_OCI_REGISTRY', script: 'build-oci-registry.sh' },
+  kstatus: { env: 'OMKEYS_KSTATUS', script: 'build-kstatus.sh' },
 } as const;
 
 export type Tool = keyof typeof tools;
