@@ -45,6 +45,9 @@ export function watchKeyMetrics(opts: { informer: ManagedInformer<KubernetesObje
     const status = (obj as unknown as OpsManagerApiKey).status;
     const ready = status?.conditions?.find((c) => c.type === ConditionType.Ready)?.status === 'True';
     metrics.keyReady.set(labels, ready ? 1 : 0);
+    const stalled = status?.conditions?.find((c) => c.type === ConditionType.Stalled)?.status === 'True';
+    if (stalled) metrics.keyStalled.set(labels, 1);
+    else metrics.keyStalled.remove(labels);
     setTime(metrics.keyCreatedTime, labels, status?.rotatedAt);
     setTime(metrics.keyNextRotationTime, labels, status?.nextRotationAt);
     setTime(metrics.keyGraceRevokeTime, labels, status?.previousKeyRevokeAt);
@@ -52,7 +55,7 @@ export function watchKeyMetrics(opts: { informer: ManagedInformer<KubernetesObje
 }
 
 function perKey(m: Metrics): Array<Metrics['keyReady']> {
-  return [m.keyReady, m.keyCreatedTime, m.keyNextRotationTime, m.keyGraceRevokeTime];
+  return [m.keyReady, m.keyStalled, m.keyCreatedTime, m.keyNextRotationTime, m.keyGraceRevokeTime];
 }
 
 /** A time the status does not hold (or cannot be read) is no series at all, rather than a misleading 0. */

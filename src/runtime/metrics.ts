@@ -17,6 +17,8 @@ export interface Metrics {
   leader: Gauge;
   /** Per OpsManagerApiKey (labels namespace, name only: bounded by the resources), from the informer cache. */
   keyReady: Gauge<'namespace' | 'name'>;
+  /** 1 while the key's Stalled condition is True; no series otherwise. */
+  keyStalled: Gauge<'namespace' | 'name'>;
   keyCreatedTime: Gauge<'namespace' | 'name'>;
   keyNextRotationTime: Gauge<'namespace' | 'name'>;
   keyGraceRevokeTime: Gauge<'namespace' | 'name'>;
@@ -101,7 +103,7 @@ export function createMetrics(registry: Registry): Metrics {
   };
 }
 
-function keySeries(registers: Registry[]): Pick<Metrics, 'keyReady' | 'keyCreatedTime' | 'keyNextRotationTime' | 'keyGraceRevokeTime' | 'keysCreated' | 'keysReplaced' | 'orphansSwept'> {
+function keySeries(registers: Registry[]): Pick<Metrics, 'keyReady' | 'keyStalled' | 'keyCreatedTime' | 'keyNextRotationTime' | 'keyGraceRevokeTime' | 'keysCreated' | 'keysReplaced' | 'orphansSwept'> {
   const perKey = (name: string, help: string): Gauge<'namespace' | 'name'> => new Gauge({ name, help, labelNames: ['namespace', 'name'], registers });
   const keysReplaced = new Counter({
     name: 'omkeys_keys_replaced_total',
@@ -113,6 +115,7 @@ function keySeries(registers: Registry[]): Pick<Metrics, 'keyReady' | 'keyCreate
   for (const reason of REPLACE_REASONS) keysReplaced.inc({ reason }, 0);
   return {
     keyReady: perKey('omkeys_key_ready', '1 while the OpsManagerApiKey\'s Ready condition is True, else 0.'),
+    keyStalled: perKey('omkeys_key_stalled', '1 while the OpsManagerApiKey\'s Stalled condition is True (only a person gets it further); absent otherwise.'),
     keyCreatedTime: perKey('omkeys_key_created_timestamp_seconds', 'When the key now in the Secret was created (status.rotatedAt), in Unix seconds.'),
     keyNextRotationTime: perKey('omkeys_key_next_rotation_timestamp_seconds', 'When the key is next rotated (status.nextRotationAt), in Unix seconds; absent without a rotation schedule.'),
     keyGraceRevokeTime: perKey('omkeys_key_grace_revoke_timestamp_seconds', 'When the previous key, kept for its grace period, is deleted (status.previousKeyRevokeAt), in Unix seconds; absent without one.'),

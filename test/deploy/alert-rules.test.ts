@@ -64,10 +64,10 @@ describe('deploy: the chart PrometheusRule (promtool check rules and test rules,
 
   it('promtool check rules accepts the rules, with default values and with every value changed', async function () {
     this.timeout(60_000);
-    for (const values of [{}, { keyNotReadyFor: '1h', rotationOverdueSeconds: 60, reconcileErrorRatio: 0.5, additionalLabels: { team: 'platform' } }]) {
+    for (const values of [{}, { keyNotReadyFor: '1h', keyStalledFor: '10m', rotationOverdueSeconds: 60, reconcileErrorRatio: 0.5, additionalLabels: { team: 'platform' } }]) {
       const r = await withRules(await ruleSpec(values), (dir) => promtool(['check', 'rules', 'rules.yaml'], dir));
       expect(r.code, r.out).to.equal(0);
-      expect(r.out).to.match(/SUCCESS: 6 rules found/);
+      expect(r.out).to.match(/SUCCESS: 7 rules found/);
     }
   });
 
@@ -95,10 +95,11 @@ describe('deploy: the chart PrometheusRule (promtool check rules and test rules,
   it('covers what the issue asks for, each alert with a severity, a summary and a runbook section that exists', async () => {
     const rules = (await ruleSpec({ runbookBaseUrl: 'https://docs.example/omkeys/troubleshooting.md/' })).groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.alert)).to.have.members([
-      'OmkeysKeyNotReady', 'OmkeysKeyRotationOverdue', 'OmkeysOrphanKeysSwept',
+      'OmkeysKeyNotReady', 'OmkeysKeyStalled', 'OmkeysKeyRotationOverdue', 'OmkeysOrphanKeysSwept',
       'OmkeysOpsManagerUnreachable', 'OmkeysOpsManagerRefusingCredentials', 'OmkeysReconcileErrors',
     ]);
     expect(rules.find((r) => r.alert === 'OmkeysKeyNotReady')!.for).to.equal('15m');
+    expect(rules.find((r) => r.alert === 'OmkeysKeyStalled')!.for).to.equal('5m');
     for (const r of rules) {
       expect(['info', 'warning', 'critical'], r.alert).to.include(r.labels.severity);
       expect(r.annotations.summary, r.alert).to.be.a('string').and.not.equal('');

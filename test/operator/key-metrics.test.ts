@@ -64,6 +64,14 @@ describe('per-key metrics from the OpsManagerApiKey informer', () => {
     ]);
   });
 
+  it('a stalled key has omkeys_key_stalled 1 while Stalled is True, no series once it is not', async () => {
+    const stalled = [...(ready('False') ?? []), { type: 'Stalled', status: 'True' as const, reason: 'PolicyDenied', message: '', lastTransitionTime: T0 }];
+    lw.emit('add', omkey('team-a', 'k', { conditions: stalled }));
+    expect(await perKeySeries(registry)).to.deep.equal(['omkeys_key_ready{team-a/k} 0', 'omkeys_key_stalled{team-a/k} 1']);
+    lw.emit('update', omkey('team-a', 'k', { conditions: ready('True') }, '2'));
+    expect(await perKeySeries(registry)).to.deep.equal(['omkeys_key_ready{team-a/k} 1']);
+  });
+
   it('drops a time the status no longer holds (grace period over, rotation removed)', async () => {
     lw.emit('add', omkey('team-a', 'k', { conditions: ready('True'), rotatedAt: T0, nextRotationAt: T1, previousKeyRevokeAt: T2 }));
     lw.emit('update', omkey('team-a', 'k', { conditions: ready('True'), rotatedAt: T0, nextRotationAt: 'not a time' }, '2'));
