@@ -76,6 +76,17 @@ const rows: Row[] = [
   { name: 'a crash after the Secret write: the tagged key holding the Secret\'s public key is recorded, then named', g: gathered(key({}, undefined, pendingMeta), { secret: ours({ keyId: 'new-1' }), pending: { state: 'read', keyIds: ['new-1'], holder: 'new-1' } }), steps: ['StatusWrite', 'KeyUpdate new-1 desc=team-a/k'], plan: 'SweepPending' },
   { name: 'the Secret\'s key id names another key (edited or forged): never kept, never named; the tagged key it does not hold is deleted', g: gathered(key({}, undefined, pendingMeta), { secret: ours({ keyId: 'victim', publicKey: 'victimpub' }), pending: { state: 'read', keyIds: ['new-1'] } }), steps: ['KeyDelete new-1', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
   { name: 'a forged mark with nothing tagged: only settled', g: gathered(key({}, rec(), pendingMeta), { secret: ours({ keyId: 'victim' }), pending: { state: 'read', keyIds: [] } }), steps: ['StatusWrite'], plan: 'SweepPending' },
+  {
+    name: 'a key found through another connection than status\'s keys were made through is swept, never recorded beside them',
+    g: gathered(key({ connectionRef: { kind: 'OpsManagerConnection', name: 'om' } }, rec(), { annotations: { 'omkeys.io/create-pending': JSON.stringify({ id: 'm1', connection: 'OpsManagerConnection/om' }) } }), {
+      connections: { spec: 'OpsManagerConnection/om', recorded: TEST_CONNECTION },
+      connection: { state: 'read', name: 'OpsManagerConnection/om', baseUrl: 'https://om.example', orgId: ORG, publicKey: 'tenant' },
+      secret: ours({ keyId: 'planted' }),
+      pending: { state: 'read', keyIds: ['planted'], holder: 'planted' },
+    }),
+    steps: ['KeyDelete planted', 'Event OrphanKeyDeleted', 'StatusWrite'],
+    plan: 'SweepPending',
+  },
   { name: 'a tagged key of an older create is swept, the recorded key kept', g: gathered(key({}, rec(), pendingMeta), { secret: ours(), pending: { state: 'read', keyIds: ['key-9'] } }), steps: ['KeyDelete key-9', 'Event OrphanKeyDeleted', 'StatusWrite'], plan: 'SweepPending' },
   { name: 'a Secret carrying an earlier version\'s finalizer: it is taken off first', g: gathered(key({}, rec()), { live: false, secret: ours({ legacyFinalizer: true }) }), steps: ['StripSecretFinalizer'], plan: 'StripSecretFinalizer' },
   { name: 'a deletion takes an earlier version\'s finalizer off our Secret before it removes its own', g: gathered(key({}, rec(), deleting), { secret: ours({ legacyFinalizer: true }) }), steps: ['KeyDelete key-1', 'StripSecretFinalizer', 'RemoveFinalizer'] },
