@@ -142,7 +142,7 @@ export function openMark(obj: OpsManagerApiKey): (CreateMark & { value: string }
     parsed = undefined;
   }
   // Mangled by hand: still a create that may have happened, so it is swept like any other.
-  const mark: Partial<CreateMark> = typeof parsed === 'object' && parsed !== null ? (parsed as Partial<CreateMark>) : { id: raw };
+  const mark: Partial<CreateMark> = typeof parsed === 'object' && parsed !== null ? parsed : { id: raw };
   // Only the fields this version reads, and of the right type: the rest of a forged value is ignored.
   const connection = typeof mark.connection === 'string' ? { connection: mark.connection } : {};
   const request = typeof mark.rotationRequest === 'string' ? { rotationRequest: mark.rotationRequest } : {};
