@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { OpsManagerApiKeySpec } from '../../../src/api/types.ts';
 import { waitFor } from '../../../tools/envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
-import { applyCredentials, applyNamespacedConnection, connectionFor } from '../support/connections.ts';
+import { applyCredentials, applyNamespacedConnection, connectionFor, setDefaultPolicy, testGrant } from '../support/connections.ts';
 import { expectBackedOff, expectOneLiveKey, keysOfResource, useLeakScan } from './helpers.ts';
 
 const MISSING_ID = '0123456789abcdef01234567';
@@ -10,6 +10,11 @@ const MISSING_ID = '0123456789abcdef01234567';
 describe('omkey: Ops Manager errors (distinct reasons, Events, backoff, nothing deleted)', function () {
   this.timeout(90_000);
   const s = useOperator({ env: { OMKEYS_RESYNC_PERIOD: '2s' } });
+  // The policy allows the missing ids too: what is refused here is Ops Manager's to refuse.
+  before(async () => {
+    const { env, sim } = s();
+    await setDefaultPolicy(env.kc, sim, [testGrant(sim, { organizations: [sim.orgId, MISSING_ID], projects: [...sim.projectIds, MISSING_ID] })]);
+  });
   const scan = useLeakScan(s);
 
 
