@@ -43,8 +43,8 @@ interface Watched {
 }
 
 /**
- * Where the connection Secrets (spec.connectionSecretRef, the default connection's
- * credentialsSecret) are read from. With a watch factory: a small watch per Secret, started on
+ * Where the connections' credentials and CA Secrets (credentialsSecretRef, caSecretRef of
+ * ClusterOpsManagerConnection and OpsManagerConnection) are read from. With a watch factory: a small watch per Secret, started on
  * first use, so that a resync at rest makes no live GETs and a rotated Secret is seen as soon as
  * the API server sends the change. Only these few Secrets are held, never every Secret in a namespace.
  */

@@ -3,7 +3,7 @@ import { pairHash } from '../../../src/controllers/opsmanagerapikey/secret-build
 import { KeyWorld, readyStatus } from '../support/key-world.ts';
 
 // What a namespace editor can write (the Secret's data and metadata, the create-pending mark,
-// spec.connectionSecretRef) never names a key the operator acts on. Each row lists the exact
+// spec.connectionRef) never names a key the operator acts on. Each row lists the exact
 // writes, and the victim key (made by hand, not this resource's) is left exactly as it was.
 
 const TAG = 'omkeys-pending:uid-1';
