@@ -1,11 +1,10 @@
 import { findCondition, Reason } from '../../src/api/conditions.ts';
 import type { AdoptSpec, OpsManagerApiKey } from '../../src/api/types.ts';
 import { decodeSecretData, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
-import { checkPolicy, mayAdoptByRotation } from '../../src/controllers/shared/policy.ts';
+import { adoptionVerdict } from '../../src/controllers/shared/policy.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 import type { KubeObject } from '../support/fake-kube.ts';
 import type { HistoryEvent } from './model.ts';
-import { HISTORY_POLICY } from './operator.ts';
 import { adoptionVictim } from './tampering.ts';
 import type { World } from './world.ts';
 
@@ -84,16 +83,25 @@ export function prepareAdoption(w: World, ns: string, name: string, e: AdoptEven
   return { keyId, privateKeySecretRef: ref };
 }
 
+/** The project roles a key would keep once adopted, by project (what gather-adopt.ts hands the policy). */
+function keptRoles(key: ApiKey): Array<{ projectId: string; roles: string[] }> {
+  const byProject = new Map<string, string[]>();
+  for (const r of key.roles) if (r.groupId) byProject.set(r.groupId, [...(byProject.get(r.groupId) ?? []), r.roleName]);
+  return [...byProject].map(([projectId, roles]) => ({ projectId, roles: [...new Set(roles)].sort() }));
+}
+
 /**
- * Whether `rotate: true` makes the key the namespace's: the policy allows it there, the key is
- * not the operator's own credential nor tracked by a resource, and the project roles it would
- * keep pass the policy.
+ * Whether `rotate: true` makes the key the namespace's: the default connection's policy allows
+ * it there (the form, and the project roles the key would keep), and the key is not the
+ * operator's own credential nor tracked by a resource.
  */
 function mayTakeByRotation(w: World, ns: string, keyId: string): boolean {
   const key = w.fixture.sim.state.apiKeys.get(keyId);
-  if (!key || !mayAdoptByRotation(HISTORY_POLICY, ns) || keyId === w.victims.operator) return false;
-  if (w.liveKeys().some((k) => k.status?.keyId === keyId || k.status?.previousKeyId === keyId)) return false;
-  return checkPolicy(HISTORY_POLICY, ns, true, key.roles.filter((r) => r.groupId).map((r) => r.roleName)).allowed;
+  if (!key || keyId === w.victims.operator) return false;
+  if (w.liveKeys().some((o) => o.status?.keyId === keyId || o.status?.previousKeyId === keyId)) return false;
+  // The resource is made through the default connection, with a spec the policy allows (user-events.ts keySpec).
+  const access = w.connections.access(ns, undefined, () => w.liveKeys());
+  return adoptionVerdict(access, ns, 'Rotate', { orgId: w.fixture.sim.orgId, roles: [] }, keptRoles(key)).allowed;
 }
 
 /**
@@ -134,12 +142,11 @@ export function adoptionExpected(w: World, k: OpsManagerApiKey, all: readonly Op
   const rival = all.some((o) => o.metadata.uid !== k.metadata.uid && (o.status?.keyId === key.id || o.status?.previousKeyId === key.id || (o.spec.adopt?.keyId === key.id && older(o, k))));
   if (rival) return Reason.AdoptionConflict;
   const ns = k.metadata.namespace ?? '';
-  const viaDefault = k.spec.connectionSecretRef === undefined;
-  const credential = viaDefault ? sim.admin.publicKey : w.victims.conn[ns]?.publicKey;
-  const kept = key.roles.filter((r) => r.groupId).map((r) => r.roleName);
-  const rotateRefused = adopt.rotate === true && !mayAdoptByRotation(HISTORY_POLICY, ns);
-  const refused = key.publicKey === credential || rotateRefused || !checkPolicy(HISTORY_POLICY, ns, viaDefault, kept).allowed;
-  if (refused) return Reason.AdoptionRefused;
+  // The credential of the connection itself is never adopted; else the connection's policy judges.
+  const credential = k.spec.connectionRef === undefined ? sim.admin.publicKey : w.victims.conn[ns]?.publicKey;
+  if (key.publicKey === credential) return Reason.AdoptionRefused;
+  const verdict = adoptionVerdict(w.connections.access(ns, k.spec.connectionRef, () => w.liveKeys(), k), ns, adopt.rotate ? 'Rotate' : 'WithPrivateKey', k.spec, keptRoles(key));
+  if (!verdict.allowed) return verdict.reason;
   if (adopt.rotate) return 'Ready';
   const ref = adopt.privateKeySecretRef;
   const raw = ref && (w.kube.get('Secret', k.metadata.namespace ?? '', ref.name)?.data as Record<string, string> | undefined)?.[ref.key];

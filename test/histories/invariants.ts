@@ -3,11 +3,10 @@ import type { Condition, OpsManagerApiKey, ProjectKeyBinding } from '../../src/a
 import { canonicalCidr, wantedCidrs } from '../../src/controllers/opsmanagerapikey/access-list.ts';
 import { parsePendingTag } from '../../src/controllers/opsmanagerapikey/pending-tag.ts';
 import { buildSecret, decodeSecretData, desiredDescription, isOwnedBy, materialFromSecret, secretMatches, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
-import { checkPolicy } from '../../src/controllers/shared/policy.ts';
+import { keyVerdict } from '../../src/controllers/shared/policy.ts';
 import { collect, OpsManagerClient } from '../../src/opsmanager/client.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 import { adoptedKeys, adoptionExpected, checkAdoption } from './adoption.ts';
-import { HISTORY_POLICY } from './operator.ts';
 import type { Violation, World } from './world.ts';
 
 // The promises of docs/crash-safety.md and issue 10, checked on a settled world. Each check
@@ -123,8 +122,8 @@ export function checkAtOnce(w: World): Violation[] {
  * refuses, a Secret not its own in the way.
  */
 function blockedFor(w: World, k: OpsManagerApiKey): string | undefined {
-  const viaDefault = k.spec.connectionSecretRef === undefined;
-  if (!checkPolicy(HISTORY_POLICY, k.metadata.namespace ?? '', viaDefault, k.spec.roles).allowed) return Reason.PolicyDenied;
+  const verdict = keyVerdict(w.connections.access(k.metadata.namespace ?? '', k.spec.connectionRef, () => w.liveKeys(), k), k.metadata.namespace ?? '', k.spec, k.status?.keyId !== undefined);
+  if (!verdict.allowed) return verdict.reason;
   const s = w.kube.get('Secret', k.metadata.namespace ?? '', secretName(k));
   return s && !isOwnedBy(s as never, k) ? Reason.SecretConflict : undefined;
 }

@@ -44,7 +44,7 @@ export type SpecChange =
   | { what: 'template'; template: boolean }
   | { what: 'secret-name'; own: boolean }
   | { what: 'deletion-policy'; retain: boolean }
-  /** spec.connectionSecretRef: the namespace's own Ops Manager connection (`om-conn`), or none (the operator's). */
+  /** spec.connectionRef: the namespace's own OpsManagerConnection (`om-conn`), or none (the default ClusterOpsManagerConnection). */
   | { what: 'connection'; own: boolean }
   /** Roles the operator's policy refuses through its connection (ORG_OWNER; GROUP_USER_ADMIN in a project). */
   | { what: 'roles-denied' };

@@ -10,14 +10,14 @@ import { ProjectKeyBindingReconciler } from '../../src/controllers/projectkeybin
 import { ProjectKeysCache } from '../../src/controllers/projectkeybinding/project-keys-cache.ts';
 import { dropSecretData } from '../../src/controllers/opsmanagerapikey/secret-facts.ts';
 import { ConnectionPool } from '../../src/controllers/shared/connections.ts';
-import { DEFAULT_POLICY, type KeyPolicy } from '../../src/controllers/shared/policy.ts';
+import { DEFAULT_CONNECTION } from '../../src/controllers/shared/connection-catalog.ts';
 import { TerminalError, TransientError } from '../../src/runtime/errors.ts';
 import type { ManagedInformer } from '../../src/runtime/informer.ts';
 import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
 import type { HistoryClock } from './history-clock.ts';
 import type { FakeKube } from '../support/fake-kube.ts';
 import type { RecordingEvents } from '../support/recording-events.ts';
-import { GROUP_ROLES, ORG_ROLES } from './model.ts';
+import { simClientMaker, type ConnectionObjects } from './connections.ts';
 
 /** Thrown from the step hook: the operator process dies at that write boundary. */
 export class CrashSignal extends Error {
@@ -33,6 +33,7 @@ export interface OperatorEnv {
   clock: HistoryClock;
   events: RecordingEvents;
   logger: Logger;
+  connections: ConnectionObjects;
 }
 
 export type RunOutcome =
@@ -45,17 +46,6 @@ export type RunOutcome =
 /** This cluster's identity (the uid of kube-system), and another cluster's sharing the organization and the namespace names. */
 export const CLUSTER = 'cluster-history';
 const OTHER_CLUSTER = 'cluster-elsewhere';
-
-/**
- * The operator's policy in every history: `rotate: true` adoptions allowed in ns-b only, and no
- * role beyond those the histories ask for (a key's project roles an adoption would keep, such
- * as GROUP_USER_ADMIN, are refused as the spec's would be).
- */
-export const HISTORY_POLICY: KeyPolicy = {
-  ...DEFAULT_POLICY,
-  allowedRoles: [...ORG_ROLES, ...GROUP_ROLES],
-  adoptRotateNamespaces: ['ns-b'],
-};
 
 /** As src/operator/build.ts derives them from the default 10 min resync period. */
 const FRESHNESS_MS = 60_000;
@@ -84,16 +74,18 @@ export class OperatorInstance {
   private crashedAt: string | undefined;
 
   constructor(private readonly env: OperatorEnv) {
-    const { kube, sim, clock, events, logger } = env;
+    const { kube, sim, clock, events, logger, connections } = env;
     const informer = { onChange: (h: (o: KubernetesObject, kind: 'add' | 'update' | 'delete') => void) => kube.onChange('ProjectKeyBinding', (o, c) => h(o as KubernetesObject, c)) };
     const index = new BindingIndex(informer as unknown as ManagedInformer<KubernetesObject>);
     const secrets = kube.secrets();
     this.pool = new ConnectionPool({
       secrets,
-      defaults: { baseUrl: sim.url, publicKey: sim.admin.publicKey, privateKey: sim.admin.privateKey },
+      // The connection objects as the informers hold them; the quota counts the cached keys.
+      catalog: connections.catalog(() => kube.cache.keys()),
       // Retries wait on the history's clock (no real time), and a short timeout, so that a history
       // takes milliseconds; a 429's Retry-After holds the connection for history time, as it would.
       clientOptions: { logger, now: () => clock.now(), sleep: (ms) => clock.advance(ms), timeoutMs: 300, maxConcurrency: 4, retry: { maxAttempts: 3 } },
+      makeClient: simClientMaker(sim),
       logger,
       now: () => clock.now(),
     });
@@ -106,7 +98,6 @@ export class OperatorInstance {
       // Histories do not use spec.opsManagerConfigMap; allKeys (the rivals of an adoption) lags with the cache.
       cache: { key: kube.cache.key, secret: (ns, name) => cachedSecret(kube.cache.secret(ns, name)), bindingsOf: (ns, name) => index.bindingsOf(ns, name), configMap: () => undefined, allKeys: () => kube.cache.keys() },
       connections: this.pool,
-      policy: HISTORY_POLICY,
       clock,
       freshnessMs: FRESHNESS_MS,
       cluster: { known: () => CLUSTER, resolve: () => Promise.resolve(CLUSTER) },
@@ -133,7 +124,6 @@ export class OperatorInstance {
       events,
       cache: { binding: kube.cache.binding, key: kube.cache.key, siblings: (obj) => index.siblings(obj) },
       connections: this.pool,
-      policy: HISTORY_POLICY,
       clock,
       projectKeys,
       onStep,
@@ -164,7 +154,7 @@ export class OperatorInstance {
    * pass of each. A failing Ops Manager fails the pass, as it would for real; the next one retries.
    */
   async janitorPass(): Promise<void> {
-    const { client } = await this.pool.resolve('ns-a', undefined);
+    const { client } = await this.pool.resolve('ns-a', DEFAULT_CONNECTION);
     const orgId = this.env.sim.orgId;
     let keys;
     try {

@@ -8,6 +8,7 @@ import {
 } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 import type { KubeObject } from '../support/fake-kube.ts';
+import { DEFAULT_CONN, OWN_CONN } from './connections.ts';
 import { keyName, keyNs, type HistoryEvent, type TamperHow } from './model.ts';
 import { CLUSTER } from './operator.ts';
 import type { World } from './world.ts';
@@ -20,8 +21,6 @@ import type { World } from './world.ts';
 
 type TamperEvent = Extract<HistoryEvent, { t: 'tamper' }>;
 
-/** The Secret spec.connectionSecretRef names when a resource uses its namespace's own connection. */
-export const CONN_SECRET = 'om-conn';
 const NAMESPACES = ['ns-a', 'ns-b'] as const;
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
@@ -32,11 +31,11 @@ export interface Victims {
   project: string;
   /** The operator's own credential (the default connection). */
   operator: string;
-  /** Each namespace's own connection (an ORG_OWNER key the namespace holds in CONN_SECRET). */
+  /** Each namespace's own connection (an ORG_OWNER key the namespace holds in Secret OWN_CONN). */
   conn: Record<string, ApiKey>;
 }
 
-/** Makes the victims, and each namespace's connection Secret. */
+/** Makes the victims. */
 export function setUpVictims(w: World): Victims {
   const { sim } = w.fixture;
   const state = sim.state;
@@ -58,12 +57,14 @@ export function setUpVictims(w: World): Victims {
   return { hand: hand.id, project: project.id, operator: sim.admin.id, conn };
 }
 
-/** The namespace's connection Secret, made again if it went (with its namespace). */
-export function ensureConnSecret(w: World, ns: string): void {
+/** The namespace's OpsManagerConnection and its credentials Secret, made again if they went (with their namespace). */
+export function ensureOwnConnection(w: World, ns: string): void {
   const key = w.victims.conn[ns];
-  if (!key || w.kube.get('Secret', ns, CONN_SECRET) || w.kube.isTerminating(ns)) return;
+  if (!key || w.kube.isTerminating(ns)) return;
+  w.connections.ensureOwn(ns);
+  if (w.kube.get('Secret', ns, OWN_CONN)) return;
   const data = { publicKey: b64(key.publicKey), privateKey: b64(key.privateKey) };
-  const metadata = { name: CONN_SECRET, namespace: ns };
+  const metadata = { name: OWN_CONN, namespace: ns };
   w.kube.create('Secret', { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata, data });
 }
 
@@ -120,6 +121,9 @@ function ownerRef(name: string, uid: string): NonNullable<V1Secret['metadata']>[
   return [{ apiVersion: API_VERSION, kind, name, uid, controller: true, blockOwnerDeletion: true }];
 }
 
+/** What a forged mark names when not the namespace's own connection; the last two name nothing there is. */
+const FORGED_CONNECTIONS = ['default', DEFAULT_CONN, 'OpsManagerConnection/no-such-connection', 'Secret/om-conn'] as const;
+
 const ours = { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE };
 const withOldFinalizer = (list: string[] | undefined): string[] =>
   [...new Set([...(list ?? []), LEGACY_SECRET_FINALIZER])];
@@ -134,14 +138,14 @@ function tamperMark(w: World, k: OpsManagerApiKey, e: TamperEvent, victim: strin
   if (e.how === 'mark-remove') delete annotations[ANNOTATION_CREATE_PENDING];
   if (e.how === 'mark-garbage') annotations[ANNOTATION_CREATE_PENDING] = `{not json ${victim}`;
   if (e.how === 'mark-forge') {
-    if (e.other) ensureConnSecret(w, ns);
+    if (e.other) ensureOwnConnection(w, ns);
     const other = w.liveKeys().find((o) => o.metadata.uid !== k.metadata.uid);
     const mark = {
       id: `forged-${++w.tampers}`,
       tag: pendingTag(other ?? k, CLUSTER),
       startedAt: new Date(w.clock.now()).toISOString(),
-      // The namespace's own connection, the operator's, or a connection Secret that does not exist.
-      connection: e.other ? `Secret/${CONN_SECRET}` : w.tampers % 2 === 0 ? 'default' : 'Secret/no-such-connection',
+      // The namespace's own connection, the operator's (by either name), or one that does not exist.
+      connection: e.other ? `OpsManagerConnection/${OWN_CONN}` : FORGED_CONNECTIONS[w.tampers % FORGED_CONNECTIONS.length],
       keyId: victim,
       secret: other?.metadata.name ?? 'x',
     };
@@ -194,7 +198,7 @@ function editOwnSecret(w: World, k: OpsManagerApiKey, e: TamperEvent, victim: Vi
     Object.assign(meta.annotations, {
       [ANNOTATION_KEY_ID]: victim.id,
       'omkeys.io/create-id': `forged-${++w.tampers}`,
-      'omkeys.io/connection': e.other ? CONN_SECRET : '',
+      'omkeys.io/connection': e.other ? OWN_CONN : '',
       'omkeys.io/deletion-policy': 'Retain',
     });
     meta.finalizers = withOldFinalizer(meta.finalizers);

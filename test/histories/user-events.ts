@@ -7,7 +7,8 @@ import {
   type Advance, type HandEdit, type HistoryEvent, type KeySpecChoice, type Rotation, type SecretEdit, type SpecChange,
 } from './model.ts';
 import { handMadeKey, prepareAdoption } from './adoption.ts';
-import { applyTamper, CONN_SECRET, ensureConnSecret } from './tampering.ts';
+import { OWN_REF } from './connections.ts';
+import { applyTamper, ensureOwnConnection } from './tampering.ts';
 import type { World } from './world.ts';
 
 // The events of a history that are not the operator's: users editing resources and Secrets,
@@ -45,9 +46,9 @@ function keySpec(w: World, name: string, c: KeySpecChoice): OpsManagerApiKeySpec
 }
 
 function changeSpec(w: World, ns: string, name: string, spec: OpsManagerApiKeySpec, c: SpecChange): void {
-  if (c.what === 'connection' && c.own) ensureConnSecret(w, ns);
-  if (c.what === 'connection' && c.own) spec.connectionSecretRef = { name: CONN_SECRET };
-  if (c.what === 'connection' && !c.own) delete spec.connectionSecretRef;
+  if (c.what === 'connection' && c.own) ensureOwnConnection(w, ns);
+  if (c.what === 'connection' && c.own) spec.connectionRef = { ...OWN_REF };
+  if (c.what === 'connection' && !c.own) delete spec.connectionRef;
   // Refused through the operator's connection (its policy); allowed through the namespace's own.
   if (c.what === 'roles-denied') spec.roles = spec.orgId ? ['ORG_OWNER'] : ['GROUP_USER_ADMIN'];
   if (c.what === 'deletion-policy') spec.deletionPolicy = c.retain ? 'Retain' : 'Delete';
@@ -211,7 +212,9 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
     case 'time':
       return w.clock.advance(ADVANCE_MS[e.advance]);
     case 'delete-namespace':
-      return kube.deleteNamespace(e.ns);
+      kube.deleteNamespace(e.ns);
+      w.connections.dropNamespace(e.ns);
+      return;
     case 'create-binding':
       return createBinding(w, e.slot, e.key, e.project, e.roles);
     case 'change-binding': {

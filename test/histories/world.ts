@@ -5,6 +5,7 @@ import { isPendingTagOf } from '../../src/controllers/opsmanagerapikey/pending-t
 import { decodeSecretData, isOwnedBy, readSecret, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { FakeKube, type KubeObject } from '../support/fake-kube.ts';
+import { ConnectionObjects } from './connections.ts';
 import { HistoryClock } from './history-clock.ts';
 import { checkAlways, checkAtOnce } from './invariants.ts';
 import { RecordingEvents } from '../support/recording-events.ts';
@@ -12,7 +13,7 @@ import type { History, HistoryEvent } from './model.ts';
 import { OperatorInstance, type RunOutcome } from './operator.ts';
 import { Ownership } from './ownership.ts';
 import type { SimFixture } from './sim-fixture.ts';
-import { ensureConnSecret, setUpVictims, type Victims } from './tampering.ts';
+import { ensureOwnConnection, setUpVictims, type Victims } from './tampering.ts';
 import { applyUserEvent } from './user-events.ts';
 
 export interface Violation {
@@ -55,6 +56,8 @@ export class World {
   /** Keys no namespace's objects may touch (tampering.ts), and what each namespace owns (ownership.ts). */
   readonly victims: Victims;
   readonly owners = new Ownership(this);
+  /** The connection objects (connections.ts): the default cluster connection, each namespace's own. */
+  readonly connections: ConnectionObjects;
   /** Resources whose create-pending mark a tenant forged or removed: their tagged keys may wait for their deletion. */
   readonly marksTampered = new Set<string>();
   tampers = 0;
@@ -99,8 +102,10 @@ export class World {
       }
       this.pending.add(`binding:${ref(o)}`);
     });
+    this.connections = new ConnectionObjects(fixture.sim);
     this.victims = setUpVictims(this);
-    for (const ns of ['ns-a', 'ns-b']) ensureConnSecret(this, ns);
+    this.operatorCredentials();
+    for (const ns of ['ns-a', 'ns-b']) ensureOwnConnection(this, ns);
     this.operator = this.startOperator();
   }
 
@@ -178,7 +183,15 @@ export class World {
   }
 
   private startOperator(): OperatorInstance {
-    return new OperatorInstance({ kube: this.kube, sim: this.fixture.sim, clock: this.clock, events: this.events, logger: this.logger });
+    return new OperatorInstance({ kube: this.kube, sim: this.fixture.sim, clock: this.clock, events: this.events, logger: this.logger, connections: this.connections });
+  }
+
+  /** The default connection's credentials Secret: the simulator's bootstrap key, where no tenant writes. */
+  private operatorCredentials(): void {
+    const { admin } = this.fixture.sim;
+    const { namespace, name } = this.connections.cluster.spec.credentialsSecretRef;
+    const data = { publicKey: b64(admin.publicKey), privateKey: b64(admin.privateKey) };
+    this.kube.create('Secret', { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, data });
   }
 
   private operatorWrites(): number {
@@ -279,6 +292,8 @@ export class World {
     }
   }
 }
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 function ref(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
