@@ -75,12 +75,27 @@ export const ATTACKS: ReadonlyArray<{ name: string; history: History }> = [
     ],
   },
   {
-    name: 'issue 20: spec.connectionSecretRef switched to the namespace\'s own connection and back, a create interrupted in between',
+    name: 'issue 20: spec.connectionRef switched to the namespace\'s own connection and back, a create interrupted in between',
     history: [
       { t: 'create-key', slot: 2, spec: orgKey },
       { t: 'drain', healthy: true },
       { t: 'change-key', slot: 2, change: { what: 'connection', own: true } },
       { t: 'reconcile', pick: 0, crashAt: 'after-create' },
+      { t: 'change-key', slot: 2, change: { what: 'connection', own: false } },
+      { t: 'drain', healthy: true },
+    ],
+  },
+  {
+    name: 'issue 21: rotate: true in ns-a, whose grant allows adoption with the private key only: PolicyDenied, the key made by hand untouched',
+    history: [{ t: 'adopt-key', slot: 0, spec: orgKey, how: 'rotate', target: 0, rotate: true }, { t: 'drain', healthy: true }],
+  },
+  {
+    name: 'issue 21: ORG_OWNER through the namespace\'s own OpsManagerConnection, then spec.connectionRef back to the default, whose policy refuses it',
+    history: [
+      { t: 'create-key', slot: 2, spec: orgKey },
+      { t: 'change-key', slot: 2, change: { what: 'connection', own: true } },
+      { t: 'change-key', slot: 2, change: { what: 'roles-denied' } },
+      { t: 'drain', healthy: true },
       { t: 'change-key', slot: 2, change: { what: 'connection', own: false } },
       { t: 'drain', healthy: true },
     ],

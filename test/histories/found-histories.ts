@@ -186,7 +186,7 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
     history: [{ t: 'adopt-key', slot: 0, spec: orgKey, how: 'pair', target: 0, rotate: false }, { t: 'reconcile', pick: 0, crashAt: 'after-secret-write' }],
   },
   {
-    name: 'a forged mark naming the namespace\'s own connection, then the namespace deleted (with that connection Secret): the deletion completes',
+    name: 'a forged mark naming the namespace\'s own connection, then the namespace deleted (with that connection\'s Secret): the deletion completes',
     history: [
       { t: 'create-key', slot: 2, spec: orgKey },
       { t: 'drain', healthy: false },
