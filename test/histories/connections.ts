@@ -1,11 +1,12 @@
 import {
-  API_VERSION, CLUSTER_CONNECTION_KIND, NAMESPACED_CONNECTION_KIND,
-  type ClusterOpsManagerConnection, type ConnectionGrant, type ConnectionRef, type OpsManagerApiKey, type OpsManagerConnection,
+  API_VERSION, CLUSTER_CONNECTION_KIND, NAMESPACED_CONNECTION_KIND, type ClusterOpsManagerConnection,
+  type ConnectionGrant, type ConnectionRef, type OpsManagerApiKey, type OpsManagerConnection,
 } from '../../src/api/types.ts';
 import { ConnectionCatalog, refName } from '../../src/controllers/shared/connection-catalog.ts';
 import type { Access } from '../../src/controllers/shared/policy.ts';
 import { OpsManagerClient, type OpsManagerClientOptions } from '../../src/opsmanager/client.ts';
 import type { SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import type { KubeObject } from '../support/fake-kube.ts';
 import { GROUP_ROLES, ORG_ROLES } from './model.ts';
 
 // The connection objects of every history's world (issue 21): the administrator's default
@@ -15,7 +16,7 @@ import { GROUP_ROLES, ORG_ROLES } from './model.ts';
 // its informers' caches would.
 
 /** Where the operator's own credential lives (a namespace no tenant writes in). */
-export const OPERATOR_NS = 'omkeys-system';
+const OPERATOR_NS = 'omkeys-system';
 const CLUSTER_NAME = 'history';
 const CREDENTIALS = 'om-credentials';
 /** What status records for the default connection. */
@@ -29,6 +30,7 @@ export const OWN_REF: ConnectionRef = { kind: NAMESPACED_CONNECTION_KIND, name: 
  * public address serving the same Ops Manager would.
  */
 const OWN_BASE_URL = 'https://om.tenants.test';
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 /**
  * The default connection's policy: the organization, every project, the roles the histories
@@ -72,6 +74,13 @@ export class ConnectionObjects {
     });
   }
 
+  /** The default connection's credentials Secret: the simulator's bootstrap key, where no tenant writes. */
+  operatorCredentials(sim: SimHandle): KubeObject {
+    const { namespace, name } = this.cluster.spec.credentialsSecretRef;
+    const data = { publicKey: b64(sim.admin.publicKey), privateKey: b64(sim.admin.privateKey) };
+    return { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, data };
+  }
+
   /** A namespace deleted: its connection objects go at once (they have no finalizer). */
   dropNamespace(ns: string): void {
     this.namespaced.delete(ns);
@@ -88,8 +97,9 @@ export class ConnectionObjects {
     });
   }
 
-  /** What `ns` may do through the connection `ref` names (none: the default), as the operator judges a key `k` there. */
-  access(ns: string, ref: ConnectionRef | undefined, keys: () => readonly OpsManagerApiKey[], k?: OpsManagerApiKey): Access {
+  /** What `ns` may do through the connection `ref` names (none: the default), as the operator judges key `k` there. */
+  access(ns: string, ref: ConnectionRef | undefined, keys: () => readonly OpsManagerApiKey[], k?: OpsManagerApiKey):
+  Access {
     return this.catalog(keys).access(ns, refName(ref), k);
   }
 }

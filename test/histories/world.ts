@@ -104,7 +104,7 @@ export class World {
     });
     this.connections = new ConnectionObjects(fixture.sim);
     this.victims = setUpVictims(this);
-    this.operatorCredentials();
+    this.kube.create('Secret', this.connections.operatorCredentials(fixture.sim));
     for (const ns of ['ns-a', 'ns-b']) ensureOwnConnection(this, ns);
     this.operator = this.startOperator();
   }
@@ -186,13 +186,6 @@ export class World {
     return new OperatorInstance({ kube: this.kube, sim: this.fixture.sim, clock: this.clock, events: this.events, logger: this.logger, connections: this.connections });
   }
 
-  /** The default connection's credentials Secret: the simulator's bootstrap key, where no tenant writes. */
-  private operatorCredentials(): void {
-    const { admin } = this.fixture.sim;
-    const { namespace, name } = this.connections.cluster.spec.credentialsSecretRef;
-    const data = { publicKey: b64(admin.publicKey), privateKey: b64(admin.privateKey) };
-    this.kube.create('Secret', { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, data });
-  }
 
   private operatorWrites(): number {
     return this.kube.writes.filter((w) => w.by === 'operator').length;
@@ -292,8 +285,6 @@ export class World {
     }
   }
 }
-
-const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 function ref(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
