@@ -72,7 +72,8 @@ export function errorFromResponse(
   return new InvalidRequestError(msg, fields);
 }
 
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+// OM_FORBIDDEN_ADDRESS: the address guard of a namespaced connection refused the address before connecting (address-guard.ts).
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'OM_FORBIDDEN_ADDRESS']);
 const PRE_SEND_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect']);
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
