@@ -1,5 +1,5 @@
 import { findCondition, Reason } from '../../src/api/conditions.ts';
-import type { AdoptSpec, OpsManagerApiKey } from '../../src/api/types.ts';
+import type { AdoptSpec, ConnectionRef, OpsManagerApiKey } from '../../src/api/types.ts';
 import { decodeSecretData, secretName } from '../../src/controllers/opsmanagerapikey/secret-builder.ts';
 import { adoptionVerdict } from '../../src/controllers/shared/policy.ts';
 import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
@@ -91,17 +91,29 @@ function keptRoles(key: ApiKey): Array<{ projectId: string; roles: string[] }> {
 }
 
 /**
- * Whether `rotate: true` makes the key the namespace's: the default connection's policy allows
- * it there (the form, and the project roles the key would keep), and the key is not the
- * operator's own credential nor tracked by a resource.
+ * Whether `rotate: true` makes the key the namespace's: the policy of the connection `ref` names
+ * allows it there (the form, and the project roles the key would keep; a namespace's own
+ * connection has no policy), and the key is neither the operator's own credential, nor that
+ * connection's, nor tracked by a resource.
  */
-function mayTakeByRotation(w: World, ns: string, keyId: string): boolean {
+function mayTakeByRotation(w: World, ns: string, keyId: string, ref?: ConnectionRef): boolean {
   const key = w.fixture.sim.state.apiKeys.get(keyId);
-  if (!key || keyId === w.victims.operator) return false;
+  if (!key || keyId === w.victims.operator || (ref && keyId === w.victims.conn[ns]?.id)) return false;
   if (w.liveKeys().some((o) => o.status?.keyId === keyId || o.status?.previousKeyId === keyId)) return false;
-  // The resource is made through the default connection, with a spec the policy allows (user-events.ts keySpec).
-  const access = w.connections.access(ns, undefined, () => w.liveKeys());
+  // The spec's own scope and roles are judged apart (keyVerdict); user-events.ts keySpec asks for allowed ones.
+  const access = w.connections.access(ns, ref, () => w.liveKeys());
   return adoptionVerdict(access, ns, 'Rotate', { orgId: w.fixture.sim.orgId, roles: [] }, keptRoles(key)).allowed;
+}
+
+/**
+ * A resource still adopting with `rotate: true` switched to its namespace's own connection: the
+ * namespace's own credential, which could delete the key itself, is all that bounds it there,
+ * so the key may become the namespace's even where the default connection's policy refused it.
+ */
+export function adoptOnSwitch(w: World, k: OpsManagerApiKey): void {
+  const adopt = k.spec.adopt;
+  const ns = k.metadata.namespace ?? '';
+  if (adopt?.rotate && !k.status?.keyId && mayTakeByRotation(w, ns, adopt.keyId, k.spec.connectionRef)) w.owners.grant(ns, adopt.keyId);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { startSimulator, type SimHandle } from '../../tools/opsmanager-sim/server.ts';
+import type { ApiKey } from '../../tools/opsmanager-sim/state.ts';
 
 /**
  * One in-process simulator for many histories (starting one per history would cost more than
@@ -33,8 +34,11 @@ export class SimFixture {
   reset(): Set<string> {
     this.sim.faults.clear();
     for (const id of [...this.sim.state.apiKeys.keys()]) if (id !== this.sim.admin.id) this.sim.state.apiKeys.delete(id);
+    // Put back even if a history deleted it (a finding): else every later history would fail with it.
+    const seeded = JSON.parse(this.adminSeed) as ApiKey;
     const admin = this.sim.state.apiKeys.get(this.sim.admin.id);
-    if (admin) Object.assign(admin, JSON.parse(this.adminSeed) as object);
+    if (admin) Object.assign(admin, seeded);
+    else this.sim.state.apiKeys.set(this.sim.admin.id, seeded);
     this.minted = new Set([this.sim.admin.privateKey]);
     this.born.clear();
     return this.minted;

@@ -6,7 +6,7 @@ import {
   ACCESS_ENTRIES, BINDING_SLOTS, bindingName, bindingNs, GROUP_ROLES, KEY_SLOTS, keyName, keyNs, keySlotsOf, ORG_ROLES,
   type Advance, type HandEdit, type HistoryEvent, type KeySpecChoice, type Rotation, type SecretEdit, type SpecChange,
 } from './model.ts';
-import { handMadeKey, prepareAdoption } from './adoption.ts';
+import { adoptOnSwitch, handMadeKey, prepareAdoption } from './adoption.ts';
 import { OWN_REF } from './connections.ts';
 import { applyTamper, ensureOwnConnection } from './tampering.ts';
 import type { World } from './world.ts';
@@ -179,6 +179,7 @@ export async function applyUserEvent(w: World, event: Exclude<HistoryEvent, { t:
       const k = liveKey(w, e.slot);
       if (!k) return;
       changeSpec(w, keyNs(e.slot), k.metadata.name ?? '', k.spec, e.change);
+      if (e.change.what === 'connection' && e.change.own) adoptOnSwitch(w, k);
       kube.replace('OpsManagerApiKey', k as unknown as KubeObject);
       return;
     }
