@@ -6,6 +6,7 @@ import { startSimulator, type SimHandle } from '../../../tools/opsmanager-sim/se
 import { waitForBinding } from '../pkb/helpers.ts';
 import { Kube } from '../support/kube.ts';
 import { OPERATOR_NAMESPACE, OperatorProcess } from '../support/operator-process.ts';
+import { testGrant } from '../support/connections.ts';
 
 interface LogLine { msg?: string; controller?: string; namespace?: string }
 
@@ -58,8 +59,10 @@ describe('runtime: two operators split the namespaces (OMKEYS_NAMESPACES, a Leas
     names.push(a1, a2, b1, nobody);
     sim = await startSimulator({ admin: true });
     const projectId = sim.state.addProject(sim.orgId, 'split project').id;
-    a = await OperatorProcess.start(env, sim, { env: { OMKEYS_NAMESPACES: `${a1},${a2}`, OMKEYS_LEADER_ELECTION_LEASE: 'omkeys-split-a' } });
-    b = await OperatorProcess.start(env, sim, { env: { OMKEYS_NAMESPACES: b1, OMKEYS_LEADER_ELECTION_LEASE: 'omkeys-split-b' } });
+    // The project made here is named in the default connection's policy too.
+    const grants = [testGrant(sim, { projects: [...sim.projectIds, projectId] })];
+    a = await OperatorProcess.start(env, sim, { env: { OMKEYS_NAMESPACES: `${a1},${a2}`, OMKEYS_LEADER_ELECTION_LEASE: 'omkeys-split-a' }, grants });
+    b = await OperatorProcess.start(env, sim, { env: { OMKEYS_NAMESPACES: b1, OMKEYS_LEADER_ELECTION_LEASE: 'omkeys-split-b' }, grants });
 
     const spec = { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] };
     for (const [ns, name] of [[a1, 'ka1'], [a2, 'ka2'], [b1, 'kb1'], [nobody, 'kn']] as const) await kube.createKey(ns, name, { ...spec, description: `${ns}/${name}` });
