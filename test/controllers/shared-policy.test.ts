@@ -112,4 +112,17 @@ describe('connection catalog: which connection a name means, from the caches', (
     expect(catalog.access('team-b', 'default', keys[1])).to.deep.include({ keysAhead: 1 });
     expect(keyVerdict(catalog.access('team-b', 'default', keys[1]), 'team-b', keys[1]?.spec ?? { roles: [] }, false).allowed).to.equal(false);
   });
+
+  it('a connection deleted after keys were made through it is still found for their cleanup, and only for that', () => {
+    const world = { cluster: [clusterConnection('gone')], namespaced: [namespacedConnection('team-b', 'own')] };
+    const c = catalogOf(world);
+    expect(c.find('team-b', 'ClusterOpsManagerConnection/gone').kind).to.equal('cluster');
+    expect(c.find('team-b', 'OpsManagerConnection/own').kind).to.equal('namespaced');
+    world.cluster = [];
+    world.namespaced = [];
+    expect(c.find('team-b', 'ClusterOpsManagerConnection/gone').kind).to.equal('missing');
+    expect(c.find('team-b', 'ClusterOpsManagerConnection/gone', { forCleanup: true }).kind).to.equal('cluster');
+    expect(c.find('team-b', 'OpsManagerConnection/own', { forCleanup: true }).kind).to.equal('namespaced');
+    expect(c.find('team-c', 'OpsManagerConnection/own', { forCleanup: true }).kind, 'another namespace\'s').to.equal('missing');
+  });
 });

@@ -37,6 +37,9 @@ export type Found =
  * and what a namespace may do through it. Resolving a key's connection costs no Kubernetes read.
  */
 export class ConnectionCatalog {
+  /** The last object seen under each name, so that keys made through a connection since deleted can still be cleaned up. */
+  private readonly lastSeen = new Map<string, Exclude<Found, { kind: 'missing' }>>();
+
   constructor(private readonly caches: ConnectionCaches) {}
 
   /** The default cluster connection's name, or why there is none to use. */
@@ -55,7 +58,19 @@ export class ConnectionCatalog {
     return 'name' in d ? d.name : DEFAULT_CONNECTION;
   }
 
-  find(namespace: string, name: string): Found {
+  /**
+   * `forCleanup`: a deletion may use the connection as last seen by this process when the
+   * object is gone (removed with its namespace, or by an admin before the keys made through it).
+   */
+  find(namespace: string, name: string, opts: { forCleanup?: boolean } = {}): Found {
+    const found = this.lookup(namespace, name);
+    const id = found.kind === 'namespaced' || (found.kind === 'missing' && name.startsWith(NAMESPACED_PREFIX)) ? `${namespace}/${name}` : name;
+    if (found.kind !== 'missing') this.lastSeen.set(id, found);
+    else if (opts.forCleanup) return this.lastSeen.get(id) ?? found;
+    return found;
+  }
+
+  private lookup(namespace: string, name: string): Found {
     const concrete = this.concrete(name);
     if (concrete.startsWith(CLUSTER_PREFIX)) {
       const obj = this.caches.cluster(concrete.slice(CLUSTER_PREFIX.length));

@@ -113,7 +113,7 @@ export class ConnectionPool {
    * anyway, the last credentials this process read from that Secret are used when it is gone.
    */
   async resolve(namespace: string, name: string, opts: { forCleanup?: boolean } = {}): Promise<Connection> {
-    const found = this.deps.catalog.find(namespace, name);
+    const found = this.deps.catalog.find(namespace, name, opts);
     if (found.kind === 'missing') throw new ConnectionError(found.message);
     const creds = found.kind === 'cluster' ? await this.clusterCredentials(found.obj, found.name, opts) : await this.namespacedCredentials(namespace, found.obj, found.name, opts);
     const source = found.kind === 'cluster' ? found.name : `${namespace}/${found.name}`;
