@@ -65,11 +65,19 @@ function scoped(obj: Manifest, namespace: string): Manifest {
   return obj.kind === CLUSTER_CONNECTION_KIND ? { ...obj, metadata: { ...obj.metadata, name: `${obj.metadata.name}-${namespace}` } } : obj;
 }
 
+/**
+ * Cluster-scoped objects the tests made: no namespace takes them away, and a stored connection
+ * marked default would be a second default for every suite that runs after this one.
+ */
+const madeClusterObjects: string[] = [];
+
 /** Creates as `kubectl apply` would (strict field validation), in `namespace`. */
 async function create(api: CustomObjectsApi, namespace: string, given: Manifest): Promise<Manifest> {
   const obj = scoped(given, namespace);
   if (obj.kind === CLUSTER_CONNECTION_KIND) {
-    return (await api.createClusterCustomObject({ group: GROUP, version: VERSION, plural: pluralOf(obj), body: obj, fieldValidation: 'Strict' })) as Manifest;
+    const made = (await api.createClusterCustomObject({ group: GROUP, version: VERSION, plural: pluralOf(obj), body: obj, fieldValidation: 'Strict' })) as Manifest;
+    madeClusterObjects.push(obj.metadata.name);
+    return made;
   }
   return (await api.createNamespacedCustomObject({
     group: GROUP,
@@ -148,6 +156,14 @@ function withDefaults(obj: Manifest): Record<string, unknown> | undefined {
 describe('CRD admission (real kube-apiserver)', function () {
   this.timeout(60_000);
   const api = (): CustomObjectsApi => testEnv().kc.makeApiClient(CustomObjectsApi);
+
+  afterEach(async () => {
+    for (const name of madeClusterObjects.splice(0)) {
+      await api().deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: CLUSTER_CONNECTION_PLURAL, name }).catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 404) throw err;
+      });
+    }
+  });
 
   before(async () => {
     // Every test below depends on the API server enforcing the CRDs as written; say so once, plainly, if it does not.
