@@ -68,8 +68,9 @@ export function adoptPlan(g: Gathered): Plan {
  */
 function adoptionRefusal(g: Gathered, key: RemoteKey, projectRoles: ReadonlyArray<{ projectId: string; roles: string[] }>): { reason: string; message: string } | undefined {
   const ns = g.obj.metadata.namespace ?? '';
-  if (g.connection.state === 'read' && key.publicKey === g.connection.publicKey) {
-    return { reason: Reason.AdoptionRefused, message: `key ${key.id} is the credential of the Ops Manager connection the operator uses; it is never adopted` };
+  const credential = g.adopt.state === 'read' && g.adopt.isCredential === true;
+  if (credential || (g.connection.state === 'read' && key.publicKey === g.connection.publicKey)) {
+    return { reason: Reason.AdoptionRefused, message: `key ${key.id} is the credential of an Ops Manager connection the operator uses; it is never adopted` };
   }
   const form = g.obj.spec.adopt?.rotate ? 'Rotate' : 'WithPrivateKey';
   const verdict = adoptionVerdict(g.access, ns, form, g.obj.spec, projectRoles);

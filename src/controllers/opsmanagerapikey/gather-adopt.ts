@@ -38,6 +38,7 @@ export async function readAdopt(deps: GatherDeps, conn: Connection, obj: OpsMana
       view.pair = { state: 'checked', valid, privateKey };
     }
   }
+  if (await isConnectionCredential(deps, conn, obj.metadata.namespace ?? '', key.publicKey)) view.isCredential = true;
   return { adopt: view, adoptRivals: rivals(deps.cache.allKeys(), obj, spec.keyId) };
 }
 
@@ -52,4 +53,22 @@ function rivals(all: readonly OpsManagerApiKey[], obj: OpsManagerApiKey, keyId: 
     .filter((o) => o.metadata.uid !== obj.metadata.uid)
     .filter((o) => o.status?.keyId === keyId || o.status?.previousKeyId === keyId || (o.spec.adopt?.keyId === keyId && older(o)))
     .map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
+}
+
+/**
+ * Whether `publicKey` is the credential of the connection in use or of any cluster connection:
+ * adopting it through a namespace's own connection would otherwise let that namespace replace,
+ * and so delete, the credential every other namespace depends on. A connection whose credential
+ * cannot be read now is left out (its key is not known here).
+ */
+async function isConnectionCredential(deps: GatherDeps, conn: Connection, namespace: string, publicKey: string): Promise<boolean> {
+  if (conn.publicKey === publicKey) return true;
+  for (const name of deps.connections.catalog.clusterNames()) {
+    try {
+      if ((await deps.connections.resolve(namespace, name)).publicKey === publicKey) return true;
+    } catch {
+      // Unresolvable now: nothing to compare with.
+    }
+  }
+  return false;
 }

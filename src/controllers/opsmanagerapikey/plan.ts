@@ -62,6 +62,8 @@ export type AdoptView =
       key: RemoteKey;
       /** The key's roles in every project (kept on the new key when the adopted one is replaced). */
       projectRoles: ReadonlyArray<{ projectId: string; roles: string[] }>;
+      /** The key is the credential of a connection the operator knows (the one in use, or a cluster connection). */
+      isCredential?: boolean;
       /** With privateKeySecretRef: the Secret's state, and whether the pair authenticated. */
       pair?: { state: 'secretMissing' | 'keyMissing' } | { state: 'checked'; valid: boolean; privateKey: string };
     };

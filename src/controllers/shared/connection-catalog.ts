@@ -42,6 +42,11 @@ export class ConnectionCatalog {
 
   constructor(private readonly caches: ConnectionCaches) {}
 
+  /** Every cluster connection, by the name status records (`ClusterOpsManagerConnection/<name>`). */
+  clusterNames(): string[] {
+    return this.caches.clusterAll().map((c) => `${CLUSTER_PREFIX}${c.metadata.name ?? ''}`);
+  }
+
   /** The default cluster connection's name, or why there is none to use. */
   defaultConnection(): { name: string } | { problem: string } {
     const marked = this.caches.clusterAll().filter((c) => c.spec.default === true && !c.metadata.deletionTimestamp);
