@@ -154,9 +154,10 @@ export function adoptionExpected(w: World, k: OpsManagerApiKey, all: readonly Op
   const rival = all.some((o) => o.metadata.uid !== k.metadata.uid && (o.status?.keyId === key.id || o.status?.previousKeyId === key.id || (o.spec.adopt?.keyId === key.id && older(o, k))));
   if (rival) return Reason.AdoptionConflict;
   const ns = k.metadata.namespace ?? '';
-  // The credential of the connection itself is never adopted; else the connection's policy judges.
-  const credential = k.spec.connectionRef === undefined ? sim.admin.publicKey : w.victims.conn[ns]?.publicKey;
-  if (key.publicKey === credential) return Reason.AdoptionRefused;
+  // The credential of the connection itself, and of every cluster connection, is never adopted;
+  // else the connection's policy judges.
+  const own = k.spec.connectionRef === undefined ? undefined : w.victims.conn[ns]?.publicKey;
+  if (key.publicKey === sim.admin.publicKey || key.publicKey === own) return Reason.AdoptionRefused;
   const verdict = adoptionVerdict(w.connections.access(ns, k.spec.connectionRef, () => w.liveKeys(), k), ns, adopt.rotate ? 'Rotate' : 'WithPrivateKey', k.spec, keptRoles(key));
   if (!verdict.allowed) return verdict.reason;
   if (adopt.rotate) return 'Ready';

@@ -202,5 +202,23 @@ export const FOUND: ReadonlyArray<{ name: string; history: History }> = [
       { t: 'change-key', slot: 0, change: { what: 'roles-denied' } },
     ],
   },
+  {
+    name: 'a namespace deleted with a key made through its own OpsManagerConnection (the connection goes first)',
+    history: [
+      { t: 'create-key', slot: 2, spec: orgKey },
+      { t: 'change-key', slot: 2, change: { what: 'connection', own: true } },
+      { t: 'drain', healthy: true },
+      { t: 'delete-namespace', ns: 'ns-b' },
+    ],
+  },
+  {
+    name: 'rotate: true through a namespace\'s own connection aimed at the default connection\'s credential',
+    history: [
+      { t: 'create-key', slot: 0, spec: orgKey },
+      { t: 'delete-key', slot: 0 },
+      { t: 'adopt-key', slot: 0, spec: orgKey, how: 'victim', target: 2, rotate: true },
+      { t: 'change-key', slot: 0, change: { what: 'connection', own: true } },
+    ],
+  },
   ...ATTACKS,
 ];
