@@ -7,7 +7,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubernetesObjectApi, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { digestGet } from '../test/integration/support/digest-probe.ts';
-import { controlPlaneBinDir, repoRoot, startDevEnv, type DevEnv } from './dev-env.ts';
+import { connectionReady } from '../test/integration/support/connections.ts';
+import { DEV_CONNECTION, controlPlaneBinDir, repoRoot, startDevEnv, type DevEnv } from './dev-env.ts';
 import { describeState, isReady, readState, resourceTable, secretReport, type DemoResource, type ResourceState } from './demo-report.ts';
 
 const NAMESPACE = 'omkeys-demo';
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
 
   console.log(`\nEverything is Ready in namespace ${NAMESPACE}:\n`);
   console.log(resourceTable(states.filter((s): s is ResourceState => s !== undefined)));
+  // The keys named no connection: the dev environment's cluster connection marked default served them.
+  const connection = await connectionReady(kc, DEV_CONNECTION);
+  say(`through ClusterOpsManagerConnection/${DEV_CONNECTION} (default: true, serving every namespace): Ready=${connection?.status ?? '?'}, ${connection?.message ?? ''}`);
 
   const billing = states.find((s) => s?.resource.name === 'billing-reader');
   const secretName = billing?.secretName ?? 'billing-reader-om';

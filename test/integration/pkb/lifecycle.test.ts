@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { waitFor } from '../../../tools/envtest/process.ts';
 import { useOperator } from '../support/suite.ts';
+import { setDefaultPolicy, testGrant } from '../support/connections.ts';
 import { deleteBinding, simProjectRoles, updateBindingSpec, waitForBinding, waitGone } from './helpers.ts';
 
 describe('pkb: lifecycle (operator process, real API server, simulator)', () => {
@@ -143,6 +144,8 @@ describe('pkb: lifecycle (operator process, real API server, simulator)', () => 
   it('an unknown project is ProjectNotFound', async () => {
     const { kube, sim, env } = s();
     const ns = await env.newNamespace('pkb-noproject');
+    // The policy names the project: what refuses it here is Ops Manager.
+    await setDefaultPolicy(env.kc, sim, [testGrant(sim, { projects: [...sim.projectIds, 'aaaaaaaaaaaaaaaaaaaaaaaa'] })]);
     await kube.createKey(ns, 'k', { orgId: sim.orgId, roles: ['ORG_READ_ONLY'] });
     await kube.createBinding(ns, 'nowhere', { apiKeyRef: { name: 'k' }, projectId: 'aaaaaaaaaaaaaaaaaaaaaaaa', roles: ['GROUP_READ_ONLY'] });
     const b = await waitForBinding(kube, ns, 'nowhere', 'False', 'ProjectNotFound');
