@@ -96,6 +96,7 @@ Poke at it (in another terminal):
   export KUBECONFIG=${vars.KUBECONFIG}
   K=${path.join(binDir, 'kubectl')}
   ${kubectl} get omkey,pkb -A
+  ${kubectl} get comc   # the connection the keys went through, and its policy (-o yaml)
   ${kubectl} describe omkey billing-reader -n ${NAMESPACE}
   ${kubectl} get secret ${secretName} -n ${NAMESPACE} -o yaml
   ${kubectl} get events -n ${NAMESPACE}
