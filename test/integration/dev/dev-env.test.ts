@@ -92,6 +92,18 @@ describe('dev environment (npm run dev:up / dev:down)', function () {
       return r.code === 0 && r.out.includes('backup-agent=True');
     }, 120_000, 500);
 
+    // The contract (../shared/DESIGN.md): in any new namespace, a key with only orgId and roles
+    // works without naming a connection (the dev environment's default connection serves all).
+    const created = await sh('"$OMKEYS_CP_BIN/kubectl" create namespace team-new');
+    expect(created.code, created.out).to.equal(0);
+    const bare = `apiVersion: omkeys.io/v1alpha1\nkind: OpsManagerApiKey\nmetadata: {name: bare}\nspec: {orgId: "${get('OMKEYS_SIM_ORG_ID')}", roles: [ORG_OWNER]}\n`;
+    const appliedBare = await sh('"$OMKEYS_CP_BIN/kubectl" apply -n team-new -f -', bare);
+    expect(appliedBare.code, appliedBare.out).to.equal(0);
+    await waitFor('bare key Ready in a new namespace', async () => {
+      const r = await sh('"$OMKEYS_CP_BIN/kubectl" get omkey bare -n team-new -o jsonpath=\'{.status.conditions[?(@.type=="Ready")].status}\'');
+      return r.code === 0 && r.out.trim() === 'True';
+    }, 120_000, 500);
+
     const http = get('OMKEYS_OPERATOR_HTTP');
     const health = await fetch(`${http}/healthz`);
     expect(health.status).to.equal(200);
