@@ -83,7 +83,9 @@ export function connectionControllers(o: {
   inScope: (namespace: string) => boolean;
   resyncPeriodMs: number;
 }): Array<Controller<KubernetesObject>> {
-  const common = { connections: o.connections, clock: o.clock, runtime: o.runtime, probeEveryMs: Math.min(o.resyncPeriodMs, 300_000), resyncPeriodMs: o.resyncPeriodMs };
+  // The resync probes every connection once a period; a long period gets a probe of its own every 5 minutes.
+  const probeEveryMs = o.resyncPeriodMs > 300_000 ? 300_000 : undefined;
+  const common = { connections: o.connections, clock: o.clock, runtime: o.runtime, ...(probeEveryMs ? { probeEveryMs } : {}), resyncPeriodMs: o.resyncPeriodMs };
   return [
     createConnectionController({ ...common, kind: CLUSTER_CONNECTION_KIND, informer: o.c.cluster, writer: new CustomObjects(o.kube, CLUSTER_CONNECTION_PLURAL) }),
     createConnectionController({ ...common, kind: NAMESPACED_CONNECTION_KIND, informer: o.c.namespaced, writer: new CustomObjects(o.kube, NAMESPACED_CONNECTION_PLURAL), inScope: o.inScope }),

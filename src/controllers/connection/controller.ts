@@ -40,8 +40,8 @@ export function createConnectionController(opts: {
   clock: Clock;
   runtime: ControllerDeps;
   inScope?: (namespace: string) => boolean;
-  /** How often a Ready connection is probed again (a revoked credential shows within it). */
-  probeEveryMs: number;
+  /** How often a Ready connection is probed between resyncs (a revoked credential shows within it); absent: at each resync. */
+  probeEveryMs?: number;
   resyncPeriodMs: number;
 }): Controller<KubernetesObject> {
   const probe = async (namespace: string, name: string): Promise<Probe> => {
@@ -73,7 +73,7 @@ export function createConnectionController(opts: {
           }
         }
         if (!result.ok) throw new TransientError(result.failure.message, result.failure.retryAfterMs !== undefined ? { retryAfterMs: result.failure.retryAfterMs } : {});
-        return { requeueAfterMs: opts.probeEveryMs };
+        return opts.probeEveryMs !== undefined ? { requeueAfterMs: opts.probeEveryMs } : undefined;
       },
       ...(opts.inScope ? { inScope: opts.inScope } : {}),
       concurrency: 2,
