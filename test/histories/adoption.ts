@@ -106,9 +106,10 @@ function mayTakeByRotation(w: World, ns: string, keyId: string, ref?: Connection
 }
 
 /**
- * A resource still adopting with `rotate: true` switched to its namespace's own connection: the
- * namespace's own credential, which could delete the key itself, is all that bounds it there,
- * so the key may become the namespace's even where the default connection's policy refused it.
+ * A resource still adopting with `rotate: true`, judged again as the operator is about to act
+ * on it (the key may be free since the adoption was asked for) or after it switched to its
+ * namespace's own connection (whose credential, which could delete the key itself, is all that
+ * bounds it there, so the key may become the namespace's where the default policy refused it).
  */
 export function adoptOnSwitch(w: World, k: OpsManagerApiKey): void {
   const adopt = k.spec.adopt;
