@@ -81,7 +81,8 @@ describe('runtime: two operators split the namespaces (OMKEYS_NAMESPACES, a Leas
     // The key in nobody's namespace was left exactly as applied: no finalizer, status or Secret, no Ops Manager key.
     const untouched = await kube.getKey(nobody, 'kn');
     expect(untouched?.metadata.finalizers ?? []).to.deep.equal([]);
-    expect(untouched?.status).to.equal(undefined);
+    // Only the API server's default (the CRD's: not observed yet) is there.
+    expect(untouched?.status).to.deep.equal({ observedGeneration: 0 });
     expect(await kube.secret(nobody, 'kn')).to.equal(undefined);
     expect([...sim.state.apiKeys.values()].map((k) => k.desc)).not.to.include(`${nobody}/kn`);
     expect(await kube.eventsFor(nobody, 'kn')).to.deep.equal([]);
