@@ -72,8 +72,24 @@ describe('deploy: the chart from an OCI registry, its CRDs through helm upgrade 
     for (const name of crdNames) await waitFor(`CRD ${name} deleted`, () => gone(name), 150_000);
   };
 
+  /**
+   * Waits until every installed CRD is served from the API server's watch cache (a list at
+   * resourceVersion 0 answers). A CRD deleted while its cache is still initializing has its
+   * finalizer fail with "storage is (re)initializing" and retried with a growing backoff: minutes.
+   */
+  async function crdsServed(): Promise<void> {
+    const objects = env.kc.makeApiClient(CustomObjectsApi);
+    for (const name of crdNames) {
+      if (await gone(name)) continue;
+      const plural = name.slice(0, -'.omkeys.io'.length);
+      const listed = (): Promise<boolean> => objects.listClusterCustomObject({ group: 'omkeys.io', version: 'v1alpha1', plural, resourceVersion: '0' }).then(() => true, () => false);
+      await waitFor(`CRD ${name} served from the cache`, listed, 60_000);
+    }
+  }
+
   /** Each test starts without the CRDs: they are cluster-wide, and so are their releases' claims on them. */
   async function deleteCrds(): Promise<void> {
+    await crdsServed();
     for (const name of crdNames) {
       await crdApi.deleteCustomResourceDefinition({ name }).catch((err: unknown) => {
         if (statusOf(err) !== 404) throw err;
@@ -205,6 +221,7 @@ describe('deploy: the chart from an OCI registry, its CRDs through helm upgrade 
     const install = await helmKube(['install', 'omkeys', chartDir, '-n', ns, ...set]);
     expect(install.code, install.out).to.equal(0);
     expect((await crd(keyCrd)).metadata?.annotations?.['helm.sh/resource-policy']).to.equal(undefined);
+    await crdsServed();
     const uninstall = await helmKube(['uninstall', 'omkeys', '-n', ns, '--wait', '--timeout', '60s']);
     expect(uninstall.code, uninstall.out).to.equal(0);
     await allGone();
