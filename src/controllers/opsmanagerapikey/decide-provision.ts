@@ -6,7 +6,7 @@ import { bindingVerdict } from '../shared/policy.ts';
 import { assignmentsForNewKey } from '../projectkeybinding/assignments.ts';
 import { diffAccessList, wantedCidrs } from './access-list.ts';
 import { keyDelete } from './decide-cleanup.ts';
-import { configMapSync, desiredConfigMap } from './decide-converge.ts';
+import { bindingsFingerprint, configMapSync, desiredConfigMap } from './decide-converge.ts';
 import { configMapFingerprint } from './config-map-builder.ts';
 import { adopting, currentKeyId, markValue, rotationRequest, type CreateMark } from './facts.ts';
 import { CREATED, type Created, type Gathered, type Plan, type Step } from './plan.ts';
@@ -109,7 +109,9 @@ export function provisionPlan(g: Gathered, why: ProvisionReason): Plan {
   steps.push({ kind: 'Event', type: 'Normal', reason: why === 'Initial' ? 'KeyCreated' : 'KeyReplaced', message });
   const requeue = plannedCheckMs(finalStatus({ id: '', publicKey: '', privateKey: '' }), now);
   const cm = desiredConfigMap(g);
-  return { name: 'Provision', steps, then: { kind: 'done', synced: true, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
+  // The bindings the new key got roles for: one deleted meanwhile makes the next reconcile read Ops Manager again.
+  const bindings = bindingsFingerprint(g);
+  return { name: 'Provision', steps, then: { kind: 'done', synced: true, bindings, ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}), ...(cm ? { configMap: configMapFingerprint(cm) } : {}) } };
 }
 
 /**

@@ -179,6 +179,6 @@ function isFresh(g: Gathered): boolean {
   if (st?.previousKeyId || rotationDue(g)) return false;
   if (g.now.getTime() - last.at >= g.freshnessMs) return false;
   if (g.obj.spec.opsManagerConfigMap && (g.configMap.state !== 'ours' || configMapFingerprint(g.configMap.raw) !== last.configMap)) return false;
-  if (last.bindings !== undefined && last.bindings !== bindingsFingerprint(g)) return false;
+  if (last.bindings !== bindingsFingerprint(g)) return false;
   return last.generation === g.obj.metadata.generation && last.keyId === g.secret.reading.keyId && st?.keyId === last.keyId;
 }

@@ -179,6 +179,7 @@ describe('omkey decide: details', () => {
     expect(st.keyId).to.equal('new');
     expect(st.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
     expect(JSON.stringify([recorded, st])).to.not.contain('priv-9f3c2a');
+    expect(p.then, 'the bindings it gave roles for: one gone since makes the next reconcile read Ops Manager').to.include({ kind: 'done', bindings: '' });
   });
 
   it('the record keeps naming the key it replaces until that key is deleted (a crash in between orphans nothing)', () => {
@@ -229,12 +230,15 @@ describe('omkey decide: details', () => {
   });
 
   it('a recent sync skips Ops Manager reads but still repairs the Secret', () => {
-    const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000 }, freshnessMs: 60_000, remote: unread, connection: unread };
+    const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000, bindings: '' }, freshnessMs: 60_000, remote: unread, connection: unread };
     const obj = key({}, rec());
     expect(stepLines(decide(gathered(obj, fresh)))).to.deep.equal([]);
     expect(stepLines(decide(gathered(obj, { ...fresh, secret: ours({ matchesDesired: false }) })))).to.deep.equal(['SecretWrite', 'Event SecretRepaired']);
     expect(stepLines(decide(gathered(key({}, rec(), { generation: 2 }), fresh)))).to.deep.equal(['read connection,remote']);
     expect(stepLines(decide(gathered(obj, { ...fresh, lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 61_000 } })))).to.deep.equal(['read connection,remote']);
+    const binding = { apiVersion: 'omkeys.io/v1alpha1' as const, kind: 'ProjectKeyBinding' as const, metadata: { name: 'b', namespace: 'team-a' }, spec: { apiKeyRef: { name: 'k' }, projectId: PROJECT, roles: ['GROUP_READ_ONLY'] } };
+    expect(stepLines(decide(gathered(obj, { ...fresh, lastSync: { ...fresh.lastSync, bindings: PROJECT } }))), 'a binding gone since: its roles are looked at').to.deep.equal(['read connection,remote']);
+    expect(stepLines(decide(gathered(obj, { ...fresh, bindings: [binding], lastSync: { ...fresh.lastSync, bindings: PROJECT } }))), 'the same bindings').to.deep.equal([]);
   });
 
   it('blocked plans say terminal or not', () => {

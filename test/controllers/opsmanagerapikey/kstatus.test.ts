@@ -116,7 +116,7 @@ describe('omkey plans as kstatus reads them', () => {
 
   it('reconcile.fluxcd.io/requestedAt skips the freshness shortcut once, then the shortcut holds again', () => {
     const unread = { state: 'unread' } as const;
-    const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000 }, freshnessMs: 60_000, remote: unread, connection: unread, secret: ours() };
+    const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000, bindings: '' }, freshnessMs: 60_000, remote: unread, connection: unread, secret: ours() };
     const asked = key({}, withTrue(RECORDED, READY), { annotations: REQUEST });
     expect(decide(gathered(asked, fresh))).to.deep.equal({ kind: 'read', reads: ['connection', 'remote'] });
     const handled = key({}, { ...withTrue(RECORDED, READY), lastHandledReconcileAt: REQUEST['reconcile.fluxcd.io/requestedAt'] }, { annotations: REQUEST });

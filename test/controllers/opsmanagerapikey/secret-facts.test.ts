@@ -81,7 +81,7 @@ describe('omkey Secrets in the cache: metadata and facts, no data', () => {
   });
 
   it('decide reads the Secret before re-rendering one the cache cannot vouch for, and only then', () => {
-    const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000 }, freshnessMs: 60_000, remote: { state: 'unread' as const }, connection: { state: 'unread' as const } };
+    const fresh = { lastSync: { generation: 1, keyId: 'key-1', at: NOW.getTime() - 1000, bindings: '' }, freshnessMs: 60_000, remote: { state: 'unread' as const }, connection: { state: 'unread' as const } };
     const k = key({}, { keyId: 'key-1', publicKey: 'abcdefgh', connection: 'ClusterOpsManagerConnection/om' });
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ matchesDesired: false, complete: false }) })))).to.deep.equal(['read secret']);
     expect(stepLines(decide(gathered(k, { ...fresh, secret: ours({ matchesDesired: false, complete: true }) })))).to.deep.equal(['SecretWrite', 'Event SecretRepaired']);
