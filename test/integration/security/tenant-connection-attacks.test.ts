@@ -5,22 +5,45 @@ import { waitFor } from '../../../tools/envtest/process.ts';
 import type { SimHandle } from '../../../tools/opsmanager-sim/server.ts';
 import { expectOneLiveKey, useLeakScan } from '../omkey/helpers.ts';
 import { useOperator } from '../support/suite.ts';
+import type { Kube } from '../support/kube.ts';
 import type { Tenant } from '../support/tenant.ts';
 import { claimingSecret, forgedMark, hostileSimulator } from './forgeries.ts';
 import { snapshot, useVictims } from './victims.ts';
 
 const MARK = 'omkeys.io/create-pending';
 const HOSTILE = 'hostile';
+/** The harness's default connection, as status names it. */
+const DEFAULT = 'ClusterOpsManagerConnection/omkeys-test';
 
-/** The tenant's own connection: a Secret of its namespace naming the hostile Ops Manager. */
-async function hostileConnection(tenant: Tenant, h: SimHandle): Promise<void> {
-  const stringData = { baseUrl: h.url, publicKey: h.admin.publicKey, privateKey: h.admin.privateKey };
+/**
+ * A second connection the tenant may use: its credentials in a Secret of the tenant's namespace,
+ * naming an Ops Manager that answers with other keys' ids. A namespace's own OpsManagerConnection
+ * may not point at a loopback address, so the test's hostile Ops Manager (on loopback) is reached
+ * through a cluster connection whose policy serves only the tenant's namespace.
+ */
+async function hostileConnection(kube: Kube, tenant: Tenant, h: SimHandle, ns: string, orgId: string): Promise<string> {
+  const stringData = { publicKey: h.admin.publicKey, privateKey: h.admin.privateKey };
   await tenant.putSecret({ metadata: { name: HOSTILE }, stringData });
+  const name = `${HOSTILE}-${ns}`;
+  const grant = { namespaces: { names: [ns] }, organizations: [orgId], roles: ['ORG_READ_ONLY', 'ORG_OWNER'], adoption: 'None' };
+  const body = {
+    apiVersion: 'omkeys.io/v1alpha1',
+    kind: 'ClusterOpsManagerConnection',
+    metadata: { name },
+    spec: { baseUrl: h.url, credentialsSecretRef: { namespace: ns, name: HOSTILE }, policy: { grants: [grant] } },
+  };
+  await kube.custom.createClusterCustomObject({ group: 'omkeys.io', version: 'v1alpha1', plural: 'clusteropsmanagerconnections', body }).catch((err: unknown) => {
+    if ((err as { code?: number }).code !== 409) throw err;
+  });
+  return name;
+}
+
+async function dropConnection(kube: Kube, name: string): Promise<void> {
+  await kube.custom.deleteClusterCustomObject({ group: 'omkeys.io', version: 'v1alpha1', plural: 'clusteropsmanagerconnections', name }).catch(() => undefined);
 }
 
 function withoutConnection(o: OpsManagerApiKey): void {
-  // Typed loosely: the field is the API of issue 20, which issue 21 replaces by connection objects.
-  delete (o.spec as { connectionSecretRef?: unknown }).connectionSecretRef;
+  delete o.spec.connectionRef;
 }
 
 /*
@@ -42,19 +65,20 @@ describe('security: a namespace editor\'s own connection cannot name keys of the
     const { ns, tenant } = await tenantIn('hostile-connection');
     const victimIds = v().all().map((x) => x.id);
     const hostile = await hostileSimulator(sim.orgId, [v().hand.id, v().operatorKey.id]);
+    let conn = '';
     try {
       const before = snapshot(sim, v().all());
       const h = hostile.sim;
-      await hostileConnection(tenant, h);
+      conn = await hostileConnection(kube, tenant, h, ns, sim.orgId);
       const names = ['first', 'second'];
       for (const name of names) {
-        const spec = { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionSecretRef: { name: HOSTILE } };
+        const spec = { orgId: sim.orgId, roles: ['ORG_READ_ONLY'], connectionRef: { kind: 'ClusterOpsManagerConnection' as const, name: conn } };
         await tenant.createKey(name, spec);
       }
       const reported: string[] = [];
       for (const name of names) {
         const o = await kube.waitForReady(ns, name, 60_000);
-        expect(o.status?.connection, `${name}'s recorded connection`).to.equal(`Secret/${HOSTILE}`);
+        expect(o.status?.connection, `${name}'s recorded connection`).to.equal(`ClusterOpsManagerConnection/${conn}`);
         reported.push(o.status?.keyId ?? '');
       }
       const claimed = [v().hand.id, v().operatorKey.id].sort();
@@ -62,7 +86,7 @@ describe('security: a namespace editor\'s own connection cannot name keys of the
       for (const name of names) await tenant.editKey(name, withoutConnection);
       for (const name of names) {
         const { obj } = await expectOneLiveKey(s(), ns, name, 60_000);
-        expect(obj.status?.connection, `${name}'s connection`).to.equal('default');
+        expect(obj.status?.connection, `${name}'s connection`).to.equal(DEFAULT);
         const named = [obj.status?.keyId, obj.status?.previousKeyId];
         for (const id of victimIds) expect(named, `${name}'s status after the switch`).to.not.include(id);
       }
@@ -70,6 +94,7 @@ describe('security: a namespace editor\'s own connection cannot name keys of the
       expect(left, 'the reported keys, deleted through the connection that made them').to.deep.equal([]);
       await expectNoHarm(before);
     } finally {
+      await dropConnection(kube, conn);
       await hostile.close();
     }
   });
@@ -81,14 +106,14 @@ describe('security: a namespace editor\'s own connection cannot name keys of the
   async function forgeHostileCreate(tenant: Tenant, h: SimHandle, obj: OpsManagerApiKey): Promise<void> {
     const { sim } = s();
     const uid = obj.metadata.uid ?? '';
-    await hostileConnection(tenant, h);
+    const conn = await hostileConnection(s().kube, tenant, h, obj.metadata.namespace ?? '', sim.orgId);
     const roles = [{ orgId: sim.orgId, roleName: 'ORG_OWNER' }];
     const planted = h.state.addKey(sim.orgId, `omkeys-pending:${uid}`, roles);
     expect(planted.id, 'the planted key carries the victim\'s id').to.equal(v().hand.id);
     const owner = { name: obj.metadata.name ?? '', uid };
     const secret = claimingSecret(owner.name, planted, sim, { owner, privateKey: planted.privateKey });
     await tenant.putSecret(secret);
-    const mark = forgedMark(`omkeys-pending:${uid}`, `Secret/${HOSTILE}`);
+    const mark = forgedMark(`omkeys-pending:${uid}`, `ClusterOpsManagerConnection/${conn}`);
     await tenant.editKey(obj.metadata.name ?? '', (o) => {
       o.metadata.annotations = { ...o.metadata.annotations, [MARK]: mark };
     });
@@ -103,7 +128,7 @@ describe('security: a namespace editor\'s own connection cannot name keys of the
       const settled = annotation !== undefined && annotation === o?.status?.createSettled;
       const ready = o?.status?.conditions?.find((c) => c.type === 'Ready');
       const readyNow = ready?.status === 'True' && ready.observedGeneration === o?.metadata.generation;
-      return settled && readyNow && o?.status?.connection === 'default' && !victimIds.includes(o.status.keyId ?? '');
+      return settled && readyNow && o?.status?.connection === DEFAULT && !victimIds.includes(o.status.keyId ?? '');
     }, 60_000);
     await expectOneLiveKey(s(), ns, name, 60_000);
   }
