@@ -44,10 +44,6 @@ export function currentKeyId(g: Gathered): string | undefined {
   return g.obj.status?.keyId;
 }
 
-export function secretKeyId(g: Gathered): string | undefined {
-  return g.secret.state === 'ours' ? g.secret.reading.keyId : undefined;
-}
-
 /** Our Secret still carries the finalizer an earlier version put on it: it is taken off. */
 export function secretHasLegacyFinalizer(g: Gathered): boolean {
   return g.secret.state === 'ours' && (g.secret.raw.metadata?.finalizers ?? []).includes(LEGACY_SECRET_FINALIZER);
