@@ -63,10 +63,21 @@ export async function applyCredentials(kc: KubeConfig, namespace: string, name: 
   }
 }
 
-/** Creates or replaces a ClusterOpsManagerConnection. */
-export async function applyClusterConnection(kc: KubeConfig, name: string, spec: ClusterOpsManagerConnectionSpec): Promise<void> {
-  const body: ClusterOpsManagerConnection = { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterOpsManagerConnection', metadata: { name }, spec };
+/**
+ * Creates or replaces a ClusterOpsManagerConnection. With `ownerNamespace`, the namespace owns it:
+ * the garbage collector deletes it once that namespace is gone (its keys finalized through it
+ * first), so a test's cluster-scoped connection does not outlive the test into the next suites.
+ */
+export async function applyClusterConnection(kc: KubeConfig, name: string, spec: ClusterOpsManagerConnectionSpec, ownerNamespace?: string): Promise<void> {
+  const ownerReferences = ownerNamespace ? [await namespaceOwner(kc, ownerNamespace)] : undefined;
+  const metadata = { name, ...(ownerReferences ? { ownerReferences } : {}) };
+  const body: ClusterOpsManagerConnection = { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterOpsManagerConnection', metadata, spec };
   await upsert(kc.makeApiClient(CustomObjectsApi), CLUSTER_CONNECTION_PLURAL, undefined, body);
+}
+
+async function namespaceOwner(kc: KubeConfig, name: string): Promise<{ apiVersion: string; kind: string; name: string; uid: string }> {
+  const ns = await kc.makeApiClient(CoreV1Api).readNamespace({ name });
+  return { apiVersion: 'v1', kind: 'Namespace', name, uid: ns.metadata?.uid ?? '' };
 }
 
 /** Creates or replaces an OpsManagerConnection. */
@@ -109,7 +120,7 @@ export async function connectionFor(
     credentialsSecretRef: { namespace, name },
     ...(om.caPem ? { caSecretRef: { namespace, name } } : {}),
     policy: { grants: [{ ...testGrant(om, { namespaces: { names: [namespace] }, roles: ALL_ROLES }), ...opts.grant }] },
-  });
+  }, namespace);
   return { kind: 'ClusterOpsManagerConnection', name };
 }
 
