@@ -21,8 +21,9 @@ export interface ControlPlaneOptions {
 }
 
 /**
- * etcd + kube-apiserver (RBAC, loopback) + kube-controller-manager (garbage collector and
- * namespace controllers only), so ownerReferences and namespace deletion behave as in a cluster.
+ * etcd + kube-apiserver (RBAC, loopback) + kube-controller-manager (garbage collector, namespace
+ * and ClusterRole aggregation controllers only), so ownerReferences, namespace deletion and the
+ * `edit`/`admin`/`view` roles behave as in a cluster.
  */
 export class ControlPlane {
   readonly dir: string;
@@ -93,7 +94,7 @@ export class ControlPlane {
     this.writeKubeconfig();
     this.controllerManager = new LoggedProcess('kube-controller-manager', this.bin('kube-controller-manager'), [
       `--kubeconfig=${this.kubeconfigPath}`,
-      '--controllers=garbage-collector-controller,namespace-controller',
+      '--controllers=garbage-collector-controller,namespace-controller,clusterrole-aggregation-controller',
       '--leader-elect=false',
       '--secure-port=0',
       '--use-service-account-credentials=false',

@@ -15,7 +15,7 @@ async function refusal(s: Suite, ns: string, name: string, reason: string): Prom
   return obj.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
 }
 
-describe('omkey: a ClusterOpsManagerConnection\'s policy, tenants acting through a namespace Role', function () {
+describe('omkey: a ClusterOpsManagerConnection\'s policy, tenants acting through the edit role omkeys aggregates into', function () {
   this.timeout(120_000);
   // The default connection serves no namespace: every key here names a connection an admin made for its namespace.
   const s = useOperator({ grants: [] });

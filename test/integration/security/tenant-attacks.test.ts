@@ -27,9 +27,9 @@ function messages(obj: OpsManagerApiKey): string {
 }
 
 /*
- * Issue 20, "How it is proven": the tenant is a namespace editor (its own ServiceAccount, with a
- * Role granting `*` on the omkeys resources, Secrets and ConfigMaps of its namespace, not the
- * status subresource), never the admin. Each attack waits for its own outcome; then every victim
+ * The tenant is a namespace editor (its own ServiceAccount, bound in its namespace to Kubernetes'
+ * `edit` role, which aggregates the omkeys-edit role we ship: keys, bindings, connections,
+ * Secrets and ConfigMaps, never a status subresource), never the admin. Each attack waits for its own outcome; then every victim
  * must be exactly as it was, and the operator must still serve a namespace it has never seen.
  * The attacks through a connection of the tenant's are in tenant-connection-attacks.test.ts.
  */

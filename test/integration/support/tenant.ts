@@ -1,8 +1,9 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1Secret } from '@kubernetes/client-node';
 import {
   GROUP,
   OPS_MANAGER_API_KEY_PLURAL,
-  PROJECT_KEY_BINDING_PLURAL,
   VERSION,
   type OpsManagerApiKey,
   type OpsManagerApiKeySpec,
@@ -11,18 +12,28 @@ import {
 import type { TestEnv } from '../../../tools/envtest/env.ts';
 import { statusOf } from '../../../tools/envtest/crds.ts';
 import { waitFor } from '../../../tools/envtest/process.ts';
+import { applyFile } from './manifests.ts';
 
 export const TENANT_ACCOUNT = 'tenant';
 
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The aggregated roles omkeys ships for the people who use it (the chart renders the same rules). */
+export const USER_ROLES_FILE = path.join(repoRoot, 'deploy', 'user-roles.yaml');
+
+/** Whether the user-facing ClusterRole `name` carries the omkeys rules (the aggregation controller copies them in). */
+export async function aggregatesOmkeys(env: TestEnv, name: string): Promise<boolean> {
+  const role = await env.kc.makeApiClient(RbacAuthorizationV1Api).readClusterRole({ name });
+  return role.rules?.some((r) => r.apiGroups?.includes(GROUP) && r.resources?.includes(OPS_MANAGER_API_KEY_PLURAL)) ?? false;
+}
+
 /**
- * What a namespace editor is given in a shared cluster: everything on the omkeys resources,
- * Secrets and ConfigMaps of one namespace, and not the status subresource (which RBAC names
- * apart: `opsmanagerapikeys` does not cover `opsmanagerapikeys/status`).
+ * Applies deploy/user-roles.yaml, as an admin installing omkeys does, and waits until Kubernetes'
+ * `edit` role has aggregated them (a chart test may have removed them to judge the chart's alone).
  */
-const TENANT_RULES = [
-  { apiGroups: [GROUP], resources: [OPS_MANAGER_API_KEY_PLURAL, PROJECT_KEY_BINDING_PLURAL], verbs: ['*'] },
-  { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['*'] },
-];
+export async function ensureUserRoles(env: TestEnv): Promise<void> {
+  await applyFile(env.kc, USER_ROLES_FILE);
+  await waitFor('edit to aggregate omkeys-edit', () => aggregatesOmkeys(env, 'edit'), 30_000, 100);
+}
 
 /**
  * A namespace editor of `namespace`, authenticated as its own ServiceAccount (a TokenRequest
@@ -37,15 +48,17 @@ export class Tenant {
     this.core = core;
   }
 
-  /** Creates the Role, its RoleBinding and the ServiceAccount (as admin), and returns the tenant's client. */
+  /**
+   * A RoleBinding to Kubernetes' own `edit` ClusterRole in `namespace` (what a namespace editor
+   * is given; omkeys-edit is aggregated into it) for the tenant's ServiceAccount, made as admin.
+   */
   static async of(env: TestEnv, namespace: string): Promise<Tenant> {
-    const rbac = env.kc.makeApiClient(RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'omkeys-editor' }, rules: TENANT_RULES } });
-    await rbac.createNamespacedRoleBinding({
+    await ensureUserRoles(env);
+    await env.kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({
       namespace,
       body: {
-        metadata: { name: 'omkeys-editor' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'omkeys-editor' },
+        metadata: { name: 'tenant-edit' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
         subjects: [{ kind: 'ServiceAccount', name: TENANT_ACCOUNT, namespace }],
       },
     });
@@ -90,7 +103,7 @@ export class Tenant {
     }, 10_000, 100);
   }
 
-  /** A write of the status subresource, which the Role does not grant: the HTTP status the API server answered. */
+  /** A write of the status subresource, which `edit` does not grant: the HTTP status the API server answered. */
   async tryWriteStatus(name: string, status: OpsManagerApiKeyStatus): Promise<number> {
     const obj = await this.getKey(name);
     try {
