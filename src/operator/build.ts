@@ -51,16 +51,17 @@ export function buildOperator(opts: {
   const { config, kube, clock, logger, registry } = opts;
   const fence = opts.fence ?? new AbortController();
   const metrics = createMetrics(registry);
-  // One namespace is watched through namespaced paths (a Role suffices); otherwise cluster-wide.
-  const ns = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
+  // Named namespaces are watched each through its own paths (Roles there suffice: a namespaced
+  // install holds no cluster-wide right on a namespaced kind); none named is one cluster-wide watch.
+  const ns = config.namespaces;
   // One table of shared texts for every cache (runtime/intern.ts): ids, names and condition texts recur across kinds.
   const strings = new StringInterner();
   const keyInformer = customResourceInformer(kube, OPS_MANAGER_API_KEY_PLURAL, ns, clock, logger, strings);
   const bindingInformer = customResourceInformer(kube, PROJECT_KEY_BINDING_PLURAL, ns, clock, logger, strings);
   // Metadata and facts only: no private key is held in the cache (opsmanagerapikey/secret-facts.ts).
-  const secretInformer = managedSecretInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, transform: dropSecretData, strings });
-  const configMapInformer = managedConfigMapInformer({ kube, ...(ns ? { namespace: ns } : {}), clock, logger, strings });
-  const conns = connectionInformers({ kube, namespace: ns, clock, logger, strings, keys: keyInformer });
+  const secretInformer = managedSecretInformer({ kube, namespaces: ns, clock, logger, transform: dropSecretData, strings });
+  const configMapInformer = managedConfigMapInformer({ kube, namespaces: ns, clock, logger, strings });
+  const conns = connectionInformers({ kube, namespaces: ns, clock, logger, strings, keys: keyInformer });
   // A GET of an object one of these caches held is a read the cache might have served (omkeys_kube_requests_total).
   const caches: Record<string, { get(namespace: string, name: string): unknown }> = {
     [OPS_MANAGER_API_KEY_PLURAL]: keyInformer,
@@ -79,6 +80,9 @@ export function buildOperator(opts: {
     secrets,
     catalog: conns.catalog,
     namespacedHosts: config.namespacedConnectionHosts,
+    // A quarter of the workers, and a second's wait for one of them: a tenant's slow or hostile
+    // server holds at most that while every other namespace's keys go on.
+    namespacedShare: { maxConcurrency: Math.max(1, Math.floor(Math.min(config.concurrency, config.opsManager.maxConcurrency) / 4)), maxSlotWaitMs: 1000 },
     logger,
     clock,
     // A watch per connection Secret in use: no live GETs at rest, a rotation seen at once.

@@ -62,6 +62,12 @@ export class ConnectionPool {
       /** Hosts a namespaced connection may use (OMKEYS_NAMESPACED_CONNECTION_HOSTS); empty: any that is not loopback or link-local. */
       namespacedHosts?: readonly string[];
       clientOptions: Partial<OpsManagerClientOptions>;
+      /**
+       * What one namespaced connection (a server a tenant names) may hold of the workers every
+       * namespace shares: its requests in flight, and how long a call waits for one of them
+       * before it fails unsent and its reconcile backs off. Absent: as a cluster connection.
+       */
+      namespacedShare?: { maxConcurrency: number; maxSlotWaitMs: number };
       logger: Logger;
       now?: () => number;
       /** Timers for the watches' sync timeout; defaults to the system clock (with `now`, if given). */
@@ -135,7 +141,9 @@ export class ConnectionPool {
    * gets. A 403 still proves the pair (the address is not on its list); only a 401 disproves it.
    */
   async pairAuthenticates(conn: Connection, pair: { publicKey: string; privateKey: string }, probe: { orgId: string; keyId: string }): Promise<boolean> {
-    const client = this.newClient({ baseUrl: conn.baseUrl, ...pair, ...(conn.caPem ? { caPem: conn.caPem } : {}), ...conn.transport });
+    const pairCreds = { baseUrl: conn.baseUrl, ...pair, ...(conn.caPem ? { caPem: conn.caPem } : {}), ...conn.transport };
+    // Only a namespaced connection's transport carries the address guard's lookup.
+    const client = this.newClient(pairCreds, conn.transport.lookup !== undefined);
     try {
       // The first page is enough: only whether Ops Manager answers matters.
       for await (const entry of client.listAccessList(probe.orgId, probe.keyId)) {
@@ -229,15 +237,18 @@ export class ConnectionPool {
     const existing = this.clients.get(source);
     if (existing?.id === id) return existing.client;
     existing?.client.close();
-    const client = this.newClient({ ...c, ...transportOf(c) });
+    const client = this.newClient({ ...c, ...transportOf(c) }, c.guarded === true);
     this.clients.set(source, { id, client });
     return client;
   }
 
-  private newClient(c: Pick<Credentials, 'baseUrl' | 'publicKey' | 'privateKey' | 'caPem'> & Connection['transport']): OpsManagerClient {
+  private newClient(c: Pick<Credentials, 'baseUrl' | 'publicKey' | 'privateKey' | 'caPem'> & Connection['transport'], namespaced: boolean): OpsManagerClient {
     const make = this.deps.makeClient ?? ((o: OpsManagerClientOptions) => new OpsManagerClient(o));
+    const share = namespaced ? this.deps.namespacedShare : undefined;
+    const base = this.deps.clientOptions;
     return make({
-      ...this.deps.clientOptions,
+      ...base,
+      ...(share ? { maxConcurrency: share.maxConcurrency, limits: { ...base.limits, maxSlotWaitMs: share.maxSlotWaitMs } } : {}),
       baseUrl: c.baseUrl,
       publicKey: c.publicKey,
       privateKey: c.privateKey,
