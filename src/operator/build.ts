@@ -105,6 +105,7 @@ export function buildOperator(opts: {
   });
   // Failures mostly mean Ops Manager said no or is away: start backoff at 250 ms, not at once.
   const runtime = { clock, logger, metrics, queue: { baseDelayMs: 250, maxDelayMs: 300_000 } };
+  // The informers hold only the watched namespaces; this also keeps out a key some mapping names elsewhere.
   const watched = new Set(config.namespaces);
   const inScope = (namespace: string): boolean => watched.size === 0 || watched.has(namespace);
   watchKeyMetrics({ informer: keyInformer, metrics, inScope });

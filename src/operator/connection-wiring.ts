@@ -16,28 +16,29 @@ import { CustomObjects } from '../kube/custom-objects.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Controller, ControllerDeps } from '../runtime/controller.ts';
-import type { ManagedInformer } from '../runtime/informer.ts';
+import type { Informer } from '../runtime/informer.ts';
 import type { StringInterner } from '../runtime/intern.ts';
 import { clusterResourceInformer, customResourceInformer, namespaceInformer } from './informers.ts';
 
 export interface ConnectionInformers {
-  cluster: ManagedInformer<KubernetesObject>;
-  namespaced: ManagedInformer<KubernetesObject>;
-  namespaces: ManagedInformer<V1Namespace>;
+  cluster: Informer<KubernetesObject>;
+  namespaced: Informer<KubernetesObject>;
+  namespaces: Informer<V1Namespace>;
   catalog: ConnectionCatalog;
 }
 
 /** The caches connections are resolved from: both connection kinds and the namespaces' labels. */
 export function connectionInformers(o: {
   kube: KubeClient;
-  namespace: string | undefined;
+  /** The namespaces watched (none: every one); cluster connections and Namespaces are always cluster-wide. */
+  namespaces: readonly string[];
   clock: Clock;
   logger: Logger;
   strings: StringInterner;
-  keys: ManagedInformer<KubernetesObject>;
+  keys: Informer<KubernetesObject>;
 }): ConnectionInformers {
   const cluster = clusterResourceInformer(o.kube, CLUSTER_CONNECTION_PLURAL, o.clock, o.logger, o.strings);
-  const namespaced = customResourceInformer(o.kube, NAMESPACED_CONNECTION_PLURAL, o.namespace, o.clock, o.logger, o.strings);
+  const namespaced = customResourceInformer(o.kube, NAMESPACED_CONNECTION_PLURAL, o.namespaces, o.clock, o.logger, o.strings);
   const namespaces = namespaceInformer(o.kube, o.clock, o.logger, o.strings);
   const catalog = new ConnectionCatalog({
     cluster: (name) => cluster.get('', name) as unknown as ClusterOpsManagerConnection | undefined,
@@ -53,7 +54,7 @@ export function connectionInformers(o: {
  * A policy or a namespace's labels changed: what exists is judged again at once (a narrowed
  * policy reported, a widened one served), not at the next resync.
  */
-export function reconcileOnPolicyChange(c: ConnectionInformers, controllers: ReadonlyArray<Controller<KubernetesObject>>, primaries: ReadonlyArray<ManagedInformer<KubernetesObject>>): void {
+export function reconcileOnPolicyChange(c: ConnectionInformers, controllers: ReadonlyArray<Controller<KubernetesObject>>, primaries: ReadonlyArray<Informer<KubernetesObject>>): void {
   const all = (namespace?: string): void => {
     primaries.forEach((informer, i) => {
       for (const obj of informer.list(namespace)) controllers[i]?.enqueue(`${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);

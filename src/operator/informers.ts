@@ -3,13 +3,21 @@ import type { Logger } from 'pino';
 import { GROUP, VERSION } from '../api/types.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { ManagedInformer } from '../runtime/informer.ts';
+import { ManagedInformer, type Informer } from '../runtime/informer.ts';
+import { scopedInformer } from '../runtime/per-namespace-informer.ts';
 import type { StringInterner } from '../runtime/intern.ts';
 
-/** An informer over one of our custom resources, cluster-wide or in one namespace. */
-export function customResourceInformer(kube: KubeClient, plural: string, namespace: string | undefined, clock: Clock, logger: Logger, strings?: StringInterner): ManagedInformer<KubernetesObject> {
-  const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`;
-  return new ManagedInformer<KubernetesObject>({ kube, path, clock, logger, name: plural, ...(strings ? { strings } : {}) });
+/**
+ * An informer over one of our namespaced custom resources in the namespaces watched (none named:
+ * every namespace, one cluster-wide watch; otherwise a watch per namespace, see
+ * runtime/per-namespace-informer.ts).
+ */
+export function customResourceInformer(kube: KubeClient, plural: string, namespaces: readonly string[], clock: Clock, logger: Logger, strings?: StringInterner): Informer<KubernetesObject> {
+  return scopedInformer<KubernetesObject>(plural, namespaces, (namespace) => {
+    const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`;
+    const name = namespace ? `${plural}-${namespace}` : plural;
+    return new ManagedInformer<KubernetesObject>({ kube, path, clock, logger, name, ...(strings ? { strings } : {}) });
+  });
 }
 
 /** A cluster-scoped custom resource (ClusterOpsManagerConnection): always the cluster-wide path. */

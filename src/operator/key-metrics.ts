@@ -3,7 +3,7 @@ import { ConditionType } from '../api/conditions.ts';
 import type { OpsManagerApiKey } from '../api/types.ts';
 import type { ProvisionReason } from '../controllers/opsmanagerapikey/decide-provision.ts';
 import type { Tally } from '../controllers/opsmanagerapikey/plan.ts';
-import type { ChangeKind, ManagedInformer } from '../runtime/informer.ts';
+import type { ChangeKind, Informer } from '../runtime/informer.ts';
 import type { Metrics, ReplaceReason } from '../runtime/metrics.ts';
 
 /** Why a key was replaced, as the reason label says it; a new ProvisionReason must be given one here. */
@@ -30,7 +30,7 @@ export function countTally(metrics: Metrics, tally: Tally): void {
  * and no more. Only labels namespace and name: nothing from the spec, the Secret or Ops Manager.
  * Runs on a standby too (its informers are warm), which is why alerts join on omkeys_leader.
  */
-export function watchKeyMetrics(opts: { informer: ManagedInformer<KubernetesObject>; metrics: Metrics; inScope: (namespace: string) => boolean }): void {
+export function watchKeyMetrics(opts: { informer: Informer<KubernetesObject>; metrics: Metrics; inScope: (namespace: string) => boolean }): void {
   const { informer, metrics, inScope } = opts;
   informer.onChange((obj: KubernetesObject, kind: ChangeKind) => {
     const namespace = obj.metadata?.namespace ?? '';

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import { codeOf, isTerminal, summarizeError, TransientError } from './errors.ts';
-import type { ManagedInformer } from './informer.ts';
+import type { Informer } from './informer.ts';
 import { InitialPass } from './initial-pass.ts';
 import { initControllerSeries, type Metrics } from './metrics.ts';
 import type { OwnWrites } from './own-writes.ts';
@@ -15,7 +15,7 @@ export interface ReconcileResult {
 
 export interface ControllerSpec<T extends KubernetesObject> {
   name: string;
-  primary: ManagedInformer<T>;
+  primary: Informer<T>;
   /** Makes the world match the object `namespace/name`; never branches on what event caused it. */
   reconcile(key: string, log: Logger): Promise<ReconcileResult | void>;
   /**
@@ -23,11 +23,11 @@ export interface ControllerSpec<T extends KubernetesObject> {
    * update that `changed` (when given) finds no news for the primary objects enqueues nothing.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  watches?: Array<{ informer: ManagedInformer<any>; map: (obj: any) => string[]; changed?: (obj: any, old: any) => boolean }>;
+  watches?: Array<{ informer: Informer<any>; map: (obj: any) => string[]; changed?: (obj: any, old: any) => boolean }>;
   concurrency?: number;
   /** Echoes of this controller's own writes (see OwnWrites): not enqueued, except deletions. */
   ownWrites?: OwnWrites;
-  /** Namespaces this controller serves (several may share a cluster-wide watch); keys elsewhere are never enqueued. */
+  /** Namespaces this controller serves; keys elsewhere are never enqueued, whatever an informer or a mapping hands it. */
   inScope?: (namespace: string) => boolean;
   /** Every period, every primary object is reconciled again (drift in Ops Manager). Default 10 min; 0 disables. */
   resyncPeriodMs?: number;

@@ -9,6 +9,23 @@ import { StringInterner } from './intern.ts';
 export type ChangeKind = 'add' | 'update' | 'delete';
 export type ChangeHandler<T> = (obj: T, kind: ChangeKind, old?: T) => void;
 
+/**
+ * What controllers, indexes and the manager use of a cache of one kind: a ManagedInformer (one
+ * list+watch) or a PerNamespaceInformer (one per watched namespace, runtime/per-namespace-informer.ts).
+ */
+export interface Informer<T extends KubernetesObject> {
+  readonly name: string;
+  onChange(handler: ChangeHandler<T>): void;
+  hasSynced(): boolean;
+  get(namespace: string, name: string): T | undefined;
+  list(namespace?: string): T[];
+  readonly size: number;
+  /** Starts listing and watching; resolves after the first attempt (synced or not). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+}
+
 /** The part of a ListWatch (src/kube/list-watch.ts) this class drives; tests substitute a fake. */
 export interface ListWatchLike<T extends KubernetesObject> {
   on(verb: 'add' | 'update' | 'delete', cb: (obj: T) => void): void;
@@ -70,7 +87,7 @@ function defaultListWatch<T extends KubernetesObject>(o: ManagedInformerOptions<
  * apiserver restart, a dropped connection, a 5xx); this wrapper starts it again with backoff,
  * resuming the watch from the last resourceVersion (a 410 then re-lists).
  */
-export class ManagedInformer<T extends KubernetesObject> {
+export class ManagedInformer<T extends KubernetesObject> implements Informer<T> {
   readonly name: string;
   private readonly opts: ManagedInformerOptions<T>;
   private readonly strings: StringInterner;

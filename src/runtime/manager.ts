@@ -6,7 +6,7 @@ import type { Clock } from './clock.ts';
 import type { Controller } from './controller.ts';
 import { summarizeError } from './errors.ts';
 import { startHttpServer } from './http-server.ts';
-import type { ManagedInformer } from './informer.ts';
+import type { Informer } from './informer.ts';
 import { LeaderElector, LeadershipLostError, type LeaderElectorOptions } from './leader-election.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -37,7 +37,7 @@ export interface ManagerOptions {
   exit?: (code: number) => void;
 }
 
-type InformerHandle = Pick<ManagedInformer<KubernetesObject>, 'name' | 'start' | 'stop' | 'hasSynced' | 'waitForSync'>;
+type InformerHandle = Pick<Informer<KubernetesObject>, 'name' | 'start' | 'stop' | 'hasSynced' | 'waitForSync'>;
 type ControllerHandle = Pick<Controller<KubernetesObject>, 'start' | 'stop'>;
 
 /**
@@ -69,7 +69,7 @@ export class Manager {
     this.metrics = opts.metrics ?? createMetrics(opts.registry);
   }
 
-  addInformer<T extends KubernetesObject>(informer: ManagedInformer<T>): void {
+  addInformer<T extends KubernetesObject>(informer: Informer<T>): void {
     this.informers.push(informer);
   }
 

@@ -5,7 +5,7 @@ import { isNotFound, isConflict } from '../../kube/api-errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
 import { splitKey } from '../../runtime/controller.ts';
-import type { ManagedInformer } from '../../runtime/informer.ts';
+import type { Informer } from '../../runtime/informer.ts';
 import { TransientError } from '../../runtime/errors.ts';
 import { classifyError } from '../shared/classify.ts';
 import type { ConnectionPool } from '../shared/connections.ts';
@@ -34,7 +34,7 @@ const LISTED = 10;
  */
 export function createConnectionController(opts: {
   kind: typeof CLUSTER_CONNECTION_KIND | typeof NAMESPACED_CONNECTION_KIND;
-  informer: ManagedInformer<KubernetesObject>;
+  informer: Informer<KubernetesObject>;
   connections: ConnectionPool;
   writer: StatusWriter;
   clock: Clock;

@@ -2,20 +2,20 @@ import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import { OPS_MANAGER_API_KEY_KIND } from '../../api/types.ts';
 import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
-import type { ManagedInformer } from '../../runtime/informer.ts';
+import type { Informer } from '../../runtime/informer.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 import { buildController } from '../shared/controller-builder.ts';
 import { OpsManagerApiKeyReconciler, type KeyReconcilerDeps } from './reconciler.ts';
 
 export function createKeyController(opts: {
-  keys: ManagedInformer<KubernetesObject>;
-  secrets: ManagedInformer<V1Secret>;
+  keys: Informer<KubernetesObject>;
+  secrets: Informer<V1Secret>;
   /** The operator's own ConfigMaps (spec.opsManagerConfigMap); a change to one reconciles its owner. */
-  configMaps?: ManagedInformer<V1ConfigMap>;
+  configMaps?: Informer<V1ConfigMap>;
   /** Bindings of a key, from the binding controller's index: a new key gets their project roles first. */
   bindingsOf(namespace: string, keyName: string): readonly ProjectKeyBinding[];
   /** The bindings' informer: a binding being deleted, or gone, has its key look at its project roles again. */
-  bindings?: ManagedInformer<KubernetesObject>;
+  bindings?: Informer<KubernetesObject>;
   deps: Omit<KeyReconcilerDeps, 'cache'>;
   runtime: ControllerDeps;
   inScope?: (namespace: string) => boolean;

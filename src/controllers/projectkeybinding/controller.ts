@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { OpsManagerApiKey, ProjectKeyBinding } from '../../api/types.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 import type { Controller, ControllerDeps } from '../../runtime/controller.ts';
-import type { ManagedInformer } from '../../runtime/informer.ts';
+import type { Informer } from '../../runtime/informer.ts';
 import { buildController } from '../shared/controller-builder.ts';
 import { keyAsBindingsSee } from './assignments.ts';
 import { ProjectKeyBindingReconciler, type BindingReconcilerDeps } from './reconciler.ts';
@@ -12,7 +12,7 @@ export class BindingIndex {
   private readonly byKey = new Map<string, Map<string, ProjectKeyBinding>>();
   private readonly keyOf = new Map<string, string>();
 
-  constructor(informer: ManagedInformer<KubernetesObject>) {
+  constructor(informer: Informer<KubernetesObject>) {
     informer.onChange((o, kind) => {
       const b = o as unknown as ProjectKeyBinding;
       const id = `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`;
@@ -54,8 +54,8 @@ export class BindingIndex {
  * key controller which project roles a new key needs.
  */
 export function createBindingController(opts: {
-  bindings: ManagedInformer<KubernetesObject>;
-  keys: ManagedInformer<KubernetesObject>;
+  bindings: Informer<KubernetesObject>;
+  keys: Informer<KubernetesObject>;
   deps: Omit<BindingReconcilerDeps, 'cache'>;
   runtime: ControllerDeps;
   inScope?: (namespace: string) => boolean;

@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Controller, type ControllerDeps, type ControllerSpec, type ReconcileResult } from '../../runtime/controller.ts';
-import type { ManagedInformer } from '../../runtime/informer.ts';
+import type { Informer } from '../../runtime/informer.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 
 /** The owners (`namespace/name`) of an object whose controlling ownerReference is of `kind`. */
@@ -12,13 +12,13 @@ function ownerKeys(obj: KubernetesObject, kind: string): string[] {
 
 export interface ControllerBuild {
   name: string;
-  primary: ManagedInformer<KubernetesObject>;
+  primary: Informer<KubernetesObject>;
   reconcile(key: string, log: Logger): Promise<ReconcileResult | void>;
   /** Objects (Secrets, ConfigMaps) controlled by the primary kind: a change to one reconciles its owner. */
-  owned?: Array<{ informer: ManagedInformer<V1Secret> | ManagedInformer<V1ConfigMap>; ownerKind: string }>;
+  owned?: Array<{ informer: Informer<V1Secret> | Informer<V1ConfigMap>; ownerKind: string }>;
   /** Other kinds whose changes map to primary keys (`changed`: see ControllerSpec.watches). */
   watches?: ControllerSpec<KubernetesObject>['watches'];
-  /** Watched namespaces; anything elsewhere (a cluster-wide watch serving several) is never enqueued. */
+  /** Watched namespaces; anything elsewhere is never enqueued (see ControllerSpec.inScope). */
   inScope?: (namespace: string) => boolean;
   ownWrites?: OwnWrites;
   concurrency: number;

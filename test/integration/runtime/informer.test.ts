@@ -46,7 +46,7 @@ describe('runtime: informers against a real kube-apiserver', () => {
     const core = env.kc.makeApiClient(CoreV1Api);
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'foreign' }, stringData: { privateKey: 'not ours' } } });
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'ours-1', labels: { 'app.kubernetes.io/managed-by': 'omkeys' } }, stringData: { k: 'v' } } });
-    const informer = managedSecretInformer({ kube: env.kube, namespace: ns, clock: systemClock, logger: testLogger() });
+    const informer = managedSecretInformer({ kube: env.kube, namespaces: [ns], clock: systemClock, logger: testLogger() });
     try {
       await informer.start();
       await informer.waitForSync();
