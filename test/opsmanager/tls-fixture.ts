@@ -5,8 +5,8 @@ import { join } from 'node:path';
 
 export interface TlsFixture { caPem: string; otherCaPem: string; cert: string; key: string }
 
-/** A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI. */
-export function makeTlsFixture(): TlsFixture {
+/** A throwaway CA and a server certificate for `ips` (default 127.0.0.1), made with the openssl CLI. */
+export function makeTlsFixture(ips: readonly string[] = ['127.0.0.1']): TlsFixture {
   const dir = mkdtempSync(join(tmpdir(), 'omkeys-tls-'));
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -15,9 +15,9 @@ export function makeTlsFixture(): TlsFixture {
       ssl('req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=omkeys test ${name}`,
         '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
     }
-    ssl('req', '-new', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    ssl('req', '-new', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${ips[0] ?? '127.0.0.1'}`);
     writeFileSync(join(dir, 'ext.cnf'), [
-      'subjectAltName=IP:127.0.0.1', 'basicConstraints=CA:FALSE',
+      `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(',')}`, 'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', '',
     ].join('\n'));
     ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
