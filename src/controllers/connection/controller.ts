@@ -10,7 +10,7 @@ import { TransientError } from '../../runtime/errors.ts';
 import { classifyError } from '../shared/classify.ts';
 import type { ConnectionPool } from '../shared/connections.ts';
 import { buildController } from '../shared/controller-builder.ts';
-import { connectionStatus, statusDiffers, type Probe } from './status.ts';
+import { connectionStatus, provenByUse, statusDiffers, type Probe } from './status.ts';
 
 interface ConnectionObject {
   apiVersion?: string;
@@ -31,6 +31,8 @@ const LISTED = 10;
  * Keeps each connection's status saying whether its credential authenticates: one cheap call
  * (the organizations it can see, one page) when the connection or its resync comes, so a wrong
  * or rotated credential shows on the connection itself, not only on every key that uses it.
+ * A Ready connection whose keys' calls authenticated within the period is not probed: at a
+ * resync every key reads Ops Manager through it anyway (a probe would add a read per connection).
  */
 export function createConnectionController(opts: {
   kind: typeof CLUSTER_CONNECTION_KIND | typeof NAMESPACED_CONNECTION_KIND;
@@ -44,11 +46,21 @@ export function createConnectionController(opts: {
   probeEveryMs?: number;
   resyncPeriodMs: number;
 }): Controller<KubernetesObject> {
-  const probe = async (namespace: string, name: string): Promise<Probe> => {
+  const windowMs = opts.probeEveryMs ?? opts.resyncPeriodMs;
+  /** When this process last probed each connection (by key): the probe's own answer proves nothing new. */
+  const probedAt = new Map<string, number>();
+  const probe = async (key: string, obj: ConnectionObject): Promise<Probe | 'proven'> => {
+    const { namespace, name } = splitKey(key);
     try {
       const conn = await opts.connections.resolve(namespace, `${opts.kind}/${name}`);
-      const orgs = await opts.connections.organizations(conn, LISTED + 1);
-      return { ok: true, organizations: orgs.slice(0, LISTED), more: orgs.length > LISTED };
+      const at = { provenAt: opts.connections.evidence.provenAt(conn.client), probedAt: probedAt.get(key), now: opts.clock.now() };
+      if (provenByUse(obj.metadata, obj.status, at, windowMs)) return 'proven';
+      try {
+        const orgs = await opts.connections.organizations(conn, LISTED + 1);
+        return { ok: true, organizations: orgs.slice(0, LISTED), more: orgs.length > LISTED };
+      } finally {
+        probedAt.set(key, opts.clock.now());
+      }
     } catch (err) {
       return { ok: false, failure: classifyError(err, {}) };
     }
@@ -60,8 +72,12 @@ export function createConnectionController(opts: {
       reconcile: async (key) => {
         const { namespace, name } = splitKey(key);
         const obj = opts.informer.get(namespace, name) as unknown as ConnectionObject | undefined;
-        if (!obj || obj.metadata.deletionTimestamp) return;
-        const result = await probe(namespace, name);
+        if (!obj || obj.metadata.deletionTimestamp) {
+          probedAt.delete(key);
+          return;
+        }
+        const result = await probe(key, obj);
+        if (result === 'proven') return opts.probeEveryMs !== undefined ? { requeueAfterMs: opts.probeEveryMs } : undefined;
         const status = connectionStatus(obj.metadata, obj.status, result, new Date(opts.clock.now()));
         if (statusDiffers(obj.status, status)) {
           try {

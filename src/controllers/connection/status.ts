@@ -36,3 +36,21 @@ export function statusDiffers(old: ConnectionStatus | undefined, next: Connectio
   const b = findCondition(next.conditions, 'Ready');
   return old?.observedGeneration !== next.observedGeneration || a?.status !== b?.status || a?.reason !== b?.reason || a?.message !== b?.message;
 }
+
+/**
+ * Whether a probe would only repeat what is known: the status says Ready for this generation,
+ * and the latest answer through the connection's client (no refusal since) authenticated within
+ * `windowMs` (the period a probe is due in), either a key's call after the last probe or this
+ * probe's own less than half a window ago (the status it wrote comes back as a change). Pure.
+ */
+export function provenByUse(
+  meta: ObjectMeta,
+  status: ConnectionStatus | undefined,
+  at: { provenAt: number | undefined; probedAt: number | undefined; now: number },
+  windowMs: number,
+): boolean {
+  const ready = findCondition(status?.conditions, 'Ready');
+  if (ready?.status !== 'True' || status?.observedGeneration !== meta.generation || at.provenAt === undefined) return false;
+  if (at.now - at.provenAt >= windowMs) return false;
+  return at.probedAt === undefined || at.provenAt > at.probedAt || at.now - at.probedAt < windowMs / 2;
+}
