@@ -115,10 +115,6 @@ export function buildOperator(opts: {
     logger.warn({ failpoint: point }, 'failpoint hit: killing the process');
     process.kill(process.pid, 'SIGKILL');
   };
-  // One list per project per resync (and per 30 s while bindings are being created: their
-  // project lists were read once per binding at 5 s): long enough for a pass, short enough
-  // that hand edits show at the next one. Own writes are applied to the cached answer.
-  const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2) });
   // One list per organization (500 keys a page) serves a resync pass of its keys.
   // The cluster's identity goes into every new key's pending tag; the janitor reads each
   // organization list for tagged keys of resources that are gone (opsmanagerapikey/janitor.ts).
@@ -138,6 +134,12 @@ export function buildOperator(opts: {
     noteWritten: (client, keyId) => keyLists.noteWritten(client, keyId),
   });
   const keyLists: KeyListCache = new KeyListCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2), onOrgList: (client, orgId, keys) => janitor.observe(client, orgId, keys.values()) });
+  // One list per project per resync (and per 30 s while bindings are being created: their
+  // project lists were read once per binding at 5 s): long enough for a pass, short enough
+  // that hand edits show at the next one. Own writes are applied to the cached answer. An
+  // organization key's bindings read its organization's list instead when it is one page or
+  // held: at a resync, the one the key controller reads anyway.
+  const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2), orgLists: keyLists });
   const bindings = createBindingController({
     bindings: bindingInformer,
     keys: keyInformer,

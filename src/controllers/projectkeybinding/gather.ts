@@ -56,7 +56,13 @@ export async function gatherMore(deps: BindingGatherDeps, s: BindingSession, rea
   }
   const live = reads.includes('projectLive');
   if (conn && (live || reads.includes('project'))) {
-    g = { ...g, project: { state: 'read', assigned: await deps.projectKeys.get(conn.client, g.obj.spec.projectId, { fresh: live }) } };
+    // Decide looks up the key's id and the one the binding's status names, nothing else.
+    const key = g.key.state === 'present' ? g.key.key : undefined;
+    const keyIds = [...new Set([key?.status?.keyId, g.obj.status?.keyId].filter((id): id is string => !!id))];
+    // An organization key's connection reads that organization's key list for it at each resync.
+    const orgId = key?.spec.orgId;
+    const assigned = await deps.projectKeys.rolesOf(conn.client, g.obj.spec.projectId, keyIds, { ...(orgId ? { orgId } : {}), fresh: live });
+    g = { ...g, project: { state: 'read', assigned } };
   }
   return { g, ...(conn ? { conn } : {}) };
 }

@@ -1,5 +1,7 @@
 import { collect, type OpsManagerClient } from '../../opsmanager/client.ts';
+import type { ApiKey } from '../../opsmanager/types.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import type { KeyListCache } from '../shared/key-list-cache.ts';
 
 type Assigned = Map<string, string[]>;
 
@@ -13,12 +15,40 @@ interface Entry {
  * bindings at once, so the first reconcile of a project lists it and the others (running at
  * the same time, or within `ttlMs`) share that answer. Our own writes are applied to the
  * cached answer, so they never cause a second list; a hand edit in Ops Manager shows up at
- * the first resync after the entry expired. A failed list is not cached.
+ * the first resync after the entry expired. A failed list is not cached. An organization key's
+ * bindings are answered from its organization's list instead when that is cheap (`rolesOf`).
  */
 export class ProjectKeysCache {
   private readonly byClient = new WeakMap<OpsManagerClient, Map<string, Entry>>();
 
-  constructor(private readonly opts: { clock: Clock; ttlMs: number }) {}
+  constructor(
+    private readonly opts: {
+      clock: Clock;
+      ttlMs: number;
+      /** The organizations' key lists the key controller reads (each key's roles in every project are in it). */
+      orgLists?: Pick<KeyListCache, 'find' | 'answersCheaply' | 'noteWritten'>;
+    },
+  ) {}
+
+  /**
+   * The roles in the project of `keyIds` only (a binding's key, and the one its status names).
+   * For an organization key, from its organization's list when that answers at no more than one
+   * read: a resync lists every organization for its keys anyway, so the project then costs no
+   * read of its own. Otherwise, or when the list cannot vouch for one of them, the project's list.
+   */
+  async rolesOf(client: OpsManagerClient, projectId: string, keyIds: readonly string[], opts: { orgId?: string; fresh?: boolean } = {}): Promise<ReadonlyMap<string, readonly string[]>> {
+    const lists = this.opts.orgLists;
+    const orgId = opts.orgId;
+    if (!lists || !orgId || opts.fresh || !lists.answersCheaply(client, orgId, keyIds)) return this.get(client, projectId, opts.fresh ? { fresh: true } : {});
+    const out: Assigned = new Map();
+    for (const keyId of keyIds) {
+      const key = await lists.find(client, { orgId }, keyId);
+      if (!key) return this.get(client, projectId);
+      const roles = rolesIn(key, projectId);
+      if (roles.length > 0) out.set(keyId, roles);
+    }
+    return out;
+  }
 
   /** Key id -> roles in the project, for every key assigned to it. `fresh`: listed now, whatever is cached. */
   async get(client: OpsManagerClient, projectId: string, opts: { fresh?: boolean } = {}): Promise<ReadonlyMap<string, readonly string[]>> {
@@ -36,10 +66,12 @@ export class ProjectKeysCache {
   }
 
   noteAssigned(client: OpsManagerClient, projectId: string, keyId: string, roles: readonly string[]): void {
+    this.opts.orgLists?.noteWritten(client, keyId);
     this.update(client, projectId, (m) => m.set(keyId, [...roles].sort()));
   }
 
   noteUnassigned(client: OpsManagerClient, projectId: string, keyId: string): void {
+    this.opts.orgLists?.noteWritten(client, keyId);
     this.update(client, projectId, (m) => m.delete(keyId));
   }
 
@@ -67,9 +99,13 @@ export class ProjectKeysCache {
   private async list(client: OpsManagerClient, projectId: string): Promise<Assigned> {
     const out: Assigned = new Map();
     for (const key of await collect(client.listProjectKeys(projectId))) {
-      const roles = key.roles.filter((r) => r.groupId === projectId).map((r) => r.roleName);
-      if (roles.length > 0) out.set(key.id, [...new Set(roles)].sort());
+      const roles = rolesIn(key, projectId);
+      if (roles.length > 0) out.set(key.id, roles);
     }
     return out;
   }
+}
+
+function rolesIn(key: ApiKey, projectId: string): string[] {
+  return [...new Set(key.roles.filter((r) => r.groupId === projectId).map((r) => r.roleName))].sort();
 }

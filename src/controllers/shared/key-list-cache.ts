@@ -5,9 +5,19 @@ import { StringInterner } from '../../runtime/intern.ts';
 
 export type KeyScope = { orgId: string } | { projectId: string };
 
+/** Keys in one page of a list (the client's itemsPerPage). */
+const ONE_PAGE = 500;
+
 interface Entry {
   at: number;
   value: Promise<ReadonlyMap<string, ApiKey>>;
+}
+
+interface PerClient {
+  lists: Map<string, Entry>;
+  written: Map<string, number>;
+  /** How many keys each list had when last fetched (a number per organization, kept after the list is dropped). */
+  sizes: Map<string, number>;
 }
 
 /**
@@ -19,7 +29,7 @@ interface Entry {
  * never judged deleted on the strength of a list. A failed list is not cached.
  */
 export class KeyListCache {
-  private readonly byClient = new WeakMap<OpsManagerClient, { lists: Map<string, Entry>; written: Map<string, number> }>();
+  private readonly byClient = new WeakMap<OpsManagerClient, PerClient>();
   /** Role names and ids recur on every key of an organization (10,000 keys: 20,000 copies of a role name). */
   private readonly strings = new StringInterner(4096);
   private held = 0;
@@ -43,6 +53,7 @@ export class KeyListCache {
       const value = list(client, scope, this.strings);
       const onOrgList = this.opts.onOrgList;
       if (onOrgList && 'orgId' in scope) value.then((keys) => onOrgList(client, scope.orgId, keys), () => undefined);
+      value.then((keys) => c.sizes.set(name, keys.size), () => undefined);
       const fresh: Entry = { at: now, value };
       entry = fresh;
       if (!c.lists.has(name)) this.held++;
@@ -65,6 +76,19 @@ export class KeyListCache {
     return (await entry.value).get(keyId);
   }
 
+  /**
+   * Whether the organization's list answers for `keyIds` at no more than one read: one is held
+   * that none of them was written to since, or none is held and the last one fit in a page (a
+   * list fetched now speaks for every write before it). A binding asks before using it instead
+   * of its project's list.
+   */
+  answersCheaply(client: OpsManagerClient, orgId: string, keyIds: readonly string[]): boolean {
+    const c = this.client(client);
+    const entry = c.lists.get(`org:${orgId}`);
+    if (entry && this.opts.clock.now() - entry.at < this.opts.ttlMs) return keyIds.every((id) => (c.written.get(id) ?? -Infinity) < entry.at);
+    return (c.sizes.get(`org:${orgId}`) ?? Infinity) <= ONE_PAGE;
+  }
+
   /** How many lists are held now (tests; a list is dropped once its TTL is over). */
   get listsHeld(): number {
     return this.held;
@@ -75,10 +99,10 @@ export class KeyListCache {
     this.client(client).written.set(keyId, this.opts.clock.now());
   }
 
-  private client(client: OpsManagerClient): { lists: Map<string, Entry>; written: Map<string, number> } {
+  private client(client: OpsManagerClient): PerClient {
     let c = this.byClient.get(client);
     if (!c) {
-      c = { lists: new Map(), written: new Map() };
+      c = { lists: new Map(), written: new Map(), sizes: new Map() };
       this.byClient.set(client, c);
     }
     return c;
