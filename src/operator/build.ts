@@ -20,6 +20,7 @@ import { EventRecorder } from '../runtime/events.ts';
 import { Manager } from '../runtime/manager.ts';
 import { createMetrics } from '../runtime/metrics.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
+import { ReconcileDeadline } from '../runtime/reconcile-deadline.ts';
 import { StringInterner } from '../runtime/intern.ts';
 import { fencedSleep, fenceOpsManagerClient } from '../runtime/write-fence.ts';
 import type { OperatorConfig } from './config.ts';
@@ -76,6 +77,7 @@ export function buildOperator(opts: {
   const bindingWrites = new OwnWrites();
   const secrets = secretsOf(kube, (s) => keyWrites.record(s, 'Secret'));
   const configMaps = configMapsOf(kube, (c) => keyWrites.record(c, 'ConfigMap'));
+  const deadline = new ReconcileDeadline(clock, config.reconcileTimeoutMs);
   const connections = new ConnectionPool({
     secrets,
     catalog: conns.catalog,
@@ -93,6 +95,7 @@ export function buildOperator(opts: {
       version: opts.version,
       timeoutMs: config.opsManager.timeoutMs,
       maxConcurrency: config.opsManager.maxConcurrency,
+      reconcileDeadline: deadline,
       ...(config.opsManager.maxRequestsPerSecond > 0 ? { maxRequestsPerSecond: config.opsManager.maxRequestsPerSecond } : {}),
       onRequest: ({ route, method, status, seconds }) => {
         metrics.omRequests.inc({ route, method, status: String(status) });
@@ -104,7 +107,7 @@ export function buildOperator(opts: {
     makeClient: (o) => fenceOpsManagerClient(new OpsManagerClient(o), fence.signal),
   });
   // Failures mostly mean Ops Manager said no or is away: start backoff at 250 ms, not at once.
-  const runtime = { clock, logger, metrics, queue: { baseDelayMs: 250, maxDelayMs: 300_000 } };
+  const runtime = { clock, logger, metrics, queue: { baseDelayMs: 250, maxDelayMs: 300_000 }, deadline };
   // The informers hold only the watched namespaces; this also keeps out a key some mapping names elsewhere.
   const watched = new Set(config.namespaces);
   const inScope = (namespace: string): boolean => watched.size === 0 || watched.has(namespace);

@@ -13,6 +13,8 @@ export interface OperatorConfig {
    */
   namespacedConnectionHosts: string[];
   concurrency: number;
+  /** The most one reconcile may spend in Ops Manager calls (waits included) before it fails and backs off. */
+  reconcileTimeoutMs: number;
   resyncPeriodMs: number;
   opsManager: { maxConcurrency: number; maxRequestsPerSecond: number; timeoutMs: number };
   leaderElection: false | { namespace: string; name: string; identity: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
@@ -80,6 +82,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     namespacedConnectionHosts: list('namespaced-connection-hosts', []),
     concurrency: int('concurrency', 16, 1),
     resyncPeriodMs: duration('resync-period', '10m'),
+    reconcileTimeoutMs: duration('reconcile-timeout', '2m'),
     opsManager: {
       maxConcurrency: int('om-max-concurrency', 16, 1),
       maxRequestsPerSecond: int('om-max-requests-per-second', 0, 0),

@@ -129,10 +129,13 @@ export class PaginationLimitError extends LimitExceededError {
   }
 }
 
-/** The call ran out of its total time (retries, Digest rounds and waits included). */
+/**
+ * The call ran out of its total time (retries, Digest rounds and waits included), or of what was
+ * left of the reconcile that made it (`of: 'reconcile'`, `deadlineMs` then the reconcile's budget).
+ */
 export class DeadlineExceededError extends LimitExceededError {
-  constructor(what: string, deadlineMs: number, cause?: unknown) {
-    const summary = `a call longer than ${deadlineMs} ms`;
+  constructor(what: string, deadlineMs: number, cause?: unknown, of: 'call' | 'reconcile' = 'call') {
+    const summary = `a ${of} longer than ${deadlineMs} ms`;
     super(`${what}: ${summary}; given up`, summary, 'OM_DEADLINE_EXCEEDED', cause === undefined ? {} : { cause });
   }
 }

@@ -40,6 +40,8 @@ export interface TransportOptions {
   maxRetryAfterWaitMs?: number;
   /** Bounds on answers, listings and waits (see limits.ts for the defaults). */
   limits?: Partial<ClientLimits>;
+  /** The calling reconcile's own deadline (`leftMs` undefined outside one): every call ends within it too. */
+  reconcileDeadline?: { readonly budgetMs: number; leftMs(): number | undefined };
   logger?: Logger;
   version?: string;
   onRequest?: (info: RequestInfo) => void;
@@ -186,7 +188,7 @@ export class Transport {
       const delay = backoffDelay(attempt, this.retry, this.random, retryAfterMs);
       if (!shouldRetry(attempt, delay, this.now() - started, this.retry)) throw err;
       // Waiting only to find no time left for the next attempt helps no one.
-      if (this.leftMs(started) <= delay) throw new DeadlineExceededError(what, this.deadlineMs, err);
+      if (this.leftMs(started) <= delay) throw this.deadlineExceeded(what, started, err);
       uncertain ||= sent && err.status !== 429;
       this.o.logger?.debug({ method: spec.method, route: spec.route, attempt, delayMs: delay, code: err.code, status: err.status }, 'retrying Ops Manager request');
       await this.sleep(delay);
@@ -220,7 +222,7 @@ export class Transport {
     try {
       // Each request's timeout is cut to what is left of the call's deadline.
       const leftMs = this.leftMs(started);
-      if (leftMs <= 0) throw new DeadlineExceededError(what, this.deadlineMs);
+      if (leftMs <= 0) throw this.deadlineExceeded(what, started);
       const res = await sendBounded(this.got, spec.url, what, {
         method: spec.method,
         headers: {
@@ -242,8 +244,20 @@ export class Transport {
     }
   }
 
+  /** Whose deadline ran out: the call's own, or the calling reconcile's when it was the nearer. */
+  private deadlineExceeded(what: string, started: number, cause?: unknown): DeadlineExceededError {
+    const reconcile = this.o.reconcileDeadline;
+    const caller = reconcile?.leftMs();
+    if (reconcile === undefined || caller === undefined || caller > started + this.deadlineMs - this.now()) {
+      return new DeadlineExceededError(what, this.deadlineMs, cause);
+    }
+    return new DeadlineExceededError(what, reconcile.budgetMs, cause, 'reconcile');
+  }
+
   private leftMs(started: number): number {
-    return started + this.deadlineMs - this.now();
+    const own = started + this.deadlineMs - this.now();
+    const caller = this.o.reconcileDeadline?.leftMs();
+    return caller === undefined ? own : Math.min(own, caller);
   }
 
   /**
@@ -254,11 +268,11 @@ export class Transport {
     const limits = { budgetMs: this.retry.budgetMs, maxWaitMs: this.o.maxRetryAfterWaitMs ?? 5_000 };
     for (let round = 1; ; round++) {
       const slotWaitMs = Math.min(this.limits.maxSlotWaitMs, this.leftMs(started));
-      if (slotWaitMs <= 0) throw new DeadlineExceededError(what, this.deadlineMs);
+      if (slotWaitMs <= 0) throw this.deadlineExceeded(what, started);
       const release = await this.concurrency.acquireWithin(slotWaitMs);
       if (release === undefined) {
         throw slotWaitMs < this.limits.maxSlotWaitMs
-          ? new DeadlineExceededError(what, this.deadlineMs)
+          ? this.deadlineExceeded(what, started)
           : new SlotWaitTimeoutError(what, slotWaitMs);
       }
       if (this.rate) await this.rate.take();

@@ -6,6 +6,7 @@ import type { Informer } from './informer.ts';
 import { InitialPass } from './initial-pass.ts';
 import { initControllerSeries, type Metrics } from './metrics.ts';
 import type { OwnWrites } from './own-writes.ts';
+import type { ReconcileDeadline } from './reconcile-deadline.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ReconcileResult {
@@ -39,6 +40,8 @@ export interface ControllerDeps {
   metrics?: Metrics;
   /** Backoff tuning for the controller's queue. */
   queue?: { baseDelayMs?: number; maxDelayMs?: number; jitter?: number; random?: () => number };
+  /** Each reconcile runs inside it, so the Ops Manager calls it makes end within its budget. */
+  deadline?: ReconcileDeadline;
 }
 
 function objectKey(obj: KubernetesObject): string {
@@ -201,7 +204,8 @@ export class Controller<T extends KubernetesObject> {
     this.inFlight.set(key, []);
     let result: 'success' | 'requeue' | 'error' | 'terminal';
     try {
-      const res = await this.spec.reconcile(key, log);
+      const run = (): Promise<ReconcileResult | void> => this.spec.reconcile(key, log);
+      const res = await (this.deps.deadline ? this.deps.deadline.run(run) : run());
       queue.forget(key);
       this.terminal.delete(key);
       if (res?.requeueAfterMs !== undefined && res.requeueAfterMs >= 0) {

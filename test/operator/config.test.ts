@@ -7,6 +7,7 @@ describe('operator configuration', () => {
     expect(c.namespaces).to.deep.equal([]);
     expect(c.namespacedConnectionHosts).to.deep.equal([]);
     expect(c.resyncPeriodMs).to.equal(600_000);
+    expect(c.reconcileTimeoutMs).to.equal(120_000);
     expect(c.leaderElection).to.deep.include({ namespace: 'omkeys-system', name: 'omkeys-leader' });
     expect(c.http).to.deep.equal({ port: 8080, host: '0.0.0.0' });
     expect(c.failpoints).to.deep.equal([]);

@@ -5,6 +5,8 @@ import {
   DeadlineExceededError, LimitExceededError, RateLimitedError, SlotWaitTimeoutError, UnavailableError,
 } from '../../src/opsmanager/errors.ts';
 import { DEFAULT_LIMITS } from '../../src/opsmanager/limits.ts';
+import { systemClock } from '../../src/runtime/clock.ts';
+import { ReconcileDeadline } from '../../src/runtime/reconcile-deadline.ts';
 import { rejection } from './helpers.ts';
 import { json, key, startHostile } from './hostile-server.ts';
 import type { HostileServer } from './hostile-server.ts';
@@ -62,6 +64,18 @@ describe('opsmanager/client against a hostile endpoint: slow answers and Retry-A
     expect((err as DeadlineExceededError).cause).to.be.instanceOf(UnavailableError);
     expect(sleeps).to.deep.equal([]);
     expect(s.requests).to.have.length(1);
+  });
+
+  it("a call inside a reconcile ends at the reconcile's deadline when it is the nearer, and says so", async () => {
+    s.handle((_req, _res, ctx) => ctx.hold());
+    const deadline = new ReconcileDeadline(systemClock, 300);
+    const c = client({ timeoutMs: 60_000, reconcileDeadline: deadline });
+    const err = await deadline.run(() => rejection(c.getOrgKey('o1', 'k1')));
+    expect(err).to.be.instanceOf(DeadlineExceededError).and.include({ code: 'OM_DEADLINE_EXCEEDED', summary: 'a reconcile longer than 300 ms' });
+    expect(s.requests).to.have.length(1);
+    // Outside a reconcile the same client keeps the call's own deadline.
+    const outside = await rejection(client({ timeoutMs: 60_000, limits: { deadlineMs: 200 }, reconcileDeadline: deadline }).getOrgKey('o1', 'k2'));
+    expect(outside).to.include({ summary: 'a call longer than 200 ms' });
   });
 
   it("Digest's second round trip shares the call's deadline", async () => {

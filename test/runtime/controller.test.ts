@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { Controller } from '../../src/runtime/controller.ts';
 import { TerminalError, TransientError } from '../../src/runtime/errors.ts';
 import { createMetrics } from '../../src/runtime/metrics.ts';
+import { ReconcileDeadline } from '../../src/runtime/reconcile-deadline.ts';
 import { FakeClock, flush } from './fake-clock.ts';
 import { configMap, fakeInformer, silentLogger } from './fake-list-watch.ts';
 import { deferred } from './helpers.ts';
@@ -251,6 +252,37 @@ describe('Controller', () => {
       await flush();
     }
     expect(calls).to.deep.equal(['ns/a', 'ns/a', 'ns/a', 'ns/a']); // start, add, the real change, delete
+    await c.stop();
+  });
+
+  it('runs each reconcile inside the deadline it is given (what the Ops Manager calls it makes are cut to)', async () => {
+    const clock = new FakeClock();
+    const primary = fakeInformer<KubernetesObject>(clock, 'primary');
+    const deadline = new ReconcileDeadline(clock, 5000);
+    const left: Array<number | undefined> = [];
+    const waiting = deferred<void>();
+    const c = new Controller(
+      {
+        name: 'test',
+        primary: primary.informer,
+        reconcile: async () => {
+          left.push(deadline.leftMs());
+          await waiting.promise;
+          left.push(deadline.leftMs());
+        },
+        resyncPeriodMs: 0,
+      },
+      { clock, logger: silentLogger(), queue: { baseDelayMs: 100, jitter: 0 }, deadline },
+    );
+    await primary.informer.start();
+    primary.lw.emit('add', configMap('ns', 'a'));
+    c.start();
+    await flush();
+    await clock.advance(1500);
+    waiting.resolve();
+    await flush();
+    expect(left).to.deep.equal([5000, 3500]);
+    expect(deadline.leftMs(), 'outside a reconcile').to.equal(undefined);
     await c.stop();
   });
 

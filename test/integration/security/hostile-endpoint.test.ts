@@ -39,7 +39,7 @@ const NAMESPACED_SHARE = 4;
  * A tenant's own OpsManagerConnection pointing at a server it runs is no better than that server:
  * the operator must stay within its pod's memory and keep serving every other namespace whatever
  * it answers. The compiled operator runs in a memory cgroup with the chart's limit where this
- * machine allows one (its peak RSS is judged either way), with a request timeout of ten minutes,
+ * machine allows one (its peak RSS is judged either way), with request and reconcile timeouts of ten minutes,
  * so a call held by the slow server never ends during the test and only the share frees workers.
  */
 describe('security: a tenant\'s hostile Ops Manager endpoint (huge bodies, endless pages, slow answers, Retry-After of hours)', function () {
@@ -65,7 +65,7 @@ describe('security: a tenant\'s hostile Ops Manager endpoint (huge bodies, endle
     const node = { file: process.execPath, args: ['dist/main.js'] };
     op = await OperatorProcess.start(testEnv(), sim, {
       command: { ...(cgroup ? cgroup.wrap(node) : node), cwd: compiled.root },
-      env: { OMKEYS_OM_TIMEOUT: '10m', OMKEYS_NAMESPACED_CONNECTION_HOSTS: host },
+      env: { OMKEYS_OM_TIMEOUT: '10m', OMKEYS_RECONCILE_TIMEOUT: '10m', OMKEYS_NAMESPACED_CONNECTION_HOSTS: host },
     });
   });
 
