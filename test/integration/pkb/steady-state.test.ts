@@ -15,6 +15,10 @@ function projectLists(s: Suite): number {
   return s.sim.stats.count('GET', '/groups/{groupId}/apiKeys');
 }
 
+function orgLists(s: Suite): number {
+  return s.sim.stats.count('GET', '/orgs/{orgId}/apiKeys');
+}
+
 describe('pkb: steady state (resync every 2 s, nothing changes)', () => {
   // This operator watches only the test's namespace: other suites' namespaces, still being
   // deleted, would otherwise send their finalizers' calls to this suite's simulator.
@@ -65,10 +69,12 @@ describe('pkb: steady state (resync every 2 s, nothing changes)', () => {
     expect(omWrites(sim), JSON.stringify(sim.stats.list())).to.equal(0);
     expect(await versions()).to.deep.equal(before);
     expect(await events()).to.equal(eventsBefore);
-    // Resyncs did read Ops Manager, and a project's list served its bindings together
-    // (4 bindings per project; without sharing there would be one list per reconcile).
-    const lists = projectLists(suite);
+    // Resyncs did read Ops Manager, and one list served the bindings together (without sharing
+    // there would be one list per reconcile): the organization's, which its keys read anyway
+    // (these are organization keys in an organization of one page), and no project's.
+    const lists = orgLists(suite);
     expect(lists).to.be.greaterThan(0);
     expect(lists * 3, `${lists} lists for ${reconciles} binding reconciles`).to.be.at.most(reconciles);
+    expect(projectLists(suite), 'project lists').to.equal(0);
   });
 });
