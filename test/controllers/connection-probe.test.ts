@@ -127,28 +127,35 @@ async function world() {
 }
 
 describe('connection controller: a resync probes only a connection its keys did not just prove', () => {
-  it('probes at start; skips the resync after keys authenticated; probes after a period without use or after a 401', async () => {
+  it('probes when new; skips a resync after keys authenticated; else waits once for them, then probes', async () => {
     const w = await world();
+    const t0 = w.clock.now();
+    // Resyncs come every PERIOD (20 s) from the start; a wait is half of it.
+    const at = async (s: number): Promise<number> => {
+      await w.clock.advance(t0 + s * 1000 - w.clock.now());
+      return w.probes();
+    };
     w.controller.start();
     await flush();
-    expect(w.probes(), 'at start (the status it wrote, coming back, is not probed again)').to.equal(1);
+    expect(w.probes(), 'new, no status (the status it wrote, coming back, is not probed again)').to.equal(1);
     expect(w.writes.map((s) => s.conditions?.[0]?.status)).to.deep.equal(['True']);
-
-    await w.clock.advance(1000);
+    await at(1);
     w.use(200);
-    await w.clock.advance(PERIOD - 1000);
-    expect(w.probes(), 'resync after keys authenticated').to.equal(1);
-
-    await w.clock.advance(PERIOD);
-    expect(w.probes(), 'a period without a key\'s call').to.equal(2);
-    await w.clock.advance(PERIOD);
-    expect(w.probes(), 'the probe\'s own answer proves nothing new').to.equal(3);
-
-    await w.clock.advance(1000);
+    expect(await at(20), 'a resync after a key authenticated').to.equal(1);
+    expect(await at(40), 'a resync 39 s after: waiting for the keys').to.equal(1);
+    await at(41);
+    w.use(200);
+    expect(await at(50), 'a key proved it meanwhile').to.equal(1);
+    expect(await at(60)).to.equal(1);
+    expect(await at(80), 'no key call since 41 s: waiting').to.equal(1);
+    expect(await at(90), 'none came: a probe').to.equal(2);
+    expect(await at(100), 'its own answer proves nothing new: waiting').to.equal(2);
+    expect(await at(110)).to.equal(3);
+    await at(115);
     w.use(200);
     w.use(401);
-    await w.clock.advance(PERIOD - 1000);
-    expect(w.probes(), 'a refusal since the last proof').to.equal(4);
+    expect(await at(120), 'a key refused: waiting').to.equal(3);
+    expect(await at(130), 'a refusal since the last proof').to.equal(4);
     expect(w.writes.length, 'the same status is not written again').to.equal(1);
     await w.controller.stop();
   });

@@ -10,7 +10,7 @@ import { TransientError } from '../../runtime/errors.ts';
 import { classifyError } from '../shared/classify.ts';
 import type { ConnectionPool } from '../shared/connections.ts';
 import { buildController } from '../shared/controller-builder.ts';
-import { connectionStatus, provenByUse, statusDiffers, type Probe } from './status.ts';
+import { connectionStatus, provenByUse, readyForGeneration, statusDiffers, type Probe } from './status.ts';
 
 interface ConnectionObject {
   apiVersion?: string;
@@ -33,6 +33,8 @@ const LISTED = 10;
  * or rotated credential shows on the connection itself, not only on every key that uses it.
  * A Ready connection whose keys' calls authenticated within the period is not probed: at a
  * resync every key reads Ops Manager through it anyway (a probe would add a read per connection).
+ * Found Ready but unproven (at start, or a resync that comes before its keys'), it waits once,
+ * a little, for its keys to prove it, then probes.
  */
 export function createConnectionController(opts: {
   kind: typeof CLUSTER_CONNECTION_KIND | typeof NAMESPACED_CONNECTION_KIND;
@@ -49,12 +51,21 @@ export function createConnectionController(opts: {
   const windowMs = opts.probeEveryMs ?? opts.resyncPeriodMs;
   /** When this process last probed each connection (by key): the probe's own answer proves nothing new. */
   const probedAt = new Map<string, number>();
-  const probe = async (key: string, obj: ConnectionObject): Promise<Probe | 'proven'> => {
+  /** Ready connections waiting once for their keys' calls before a probe, and for how long. */
+  const waiting = new Set<string>();
+  const waitMs = Math.min(30_000, windowMs / 2);
+  const probe = async (key: string, obj: ConnectionObject): Promise<Probe | 'proven' | 'waiting'> => {
     const { namespace, name } = splitKey(key);
     try {
       const conn = await opts.connections.resolve(namespace, `${opts.kind}/${name}`);
       const at = { provenAt: opts.connections.evidence.provenAt(conn.client), probedAt: probedAt.get(key), now: opts.clock.now() };
-      if (provenByUse(obj.metadata, obj.status, at, windowMs)) return 'proven';
+      const proven = provenByUse(obj.metadata, obj.status, at, windowMs);
+      if (!proven && readyForGeneration(obj.metadata, obj.status) && !waiting.has(key)) {
+        waiting.add(key);
+        return 'waiting';
+      }
+      waiting.delete(key);
+      if (proven) return 'proven';
       try {
         const orgs = await opts.connections.organizations(conn, LISTED + 1);
         return { ok: true, organizations: orgs.slice(0, LISTED), more: orgs.length > LISTED };
@@ -74,9 +85,11 @@ export function createConnectionController(opts: {
         const obj = opts.informer.get(namespace, name) as unknown as ConnectionObject | undefined;
         if (!obj || obj.metadata.deletionTimestamp) {
           probedAt.delete(key);
+          waiting.delete(key);
           return;
         }
         const result = await probe(key, obj);
+        if (result === 'waiting') return { requeueAfterMs: waitMs };
         if (result === 'proven') return opts.probeEveryMs !== undefined ? { requeueAfterMs: opts.probeEveryMs } : undefined;
         const status = connectionStatus(obj.metadata, obj.status, result, new Date(opts.clock.now()));
         if (statusDiffers(obj.status, status)) {

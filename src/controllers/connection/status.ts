@@ -37,6 +37,11 @@ export function statusDiffers(old: ConnectionStatus | undefined, next: Connectio
   return old?.observedGeneration !== next.observedGeneration || a?.status !== b?.status || a?.reason !== b?.reason || a?.message !== b?.message;
 }
 
+/** Whether the status says Ready for the object's current generation. Pure. */
+export function readyForGeneration(meta: ObjectMeta, status: ConnectionStatus | undefined): boolean {
+  return findCondition(status?.conditions, 'Ready')?.status === 'True' && status?.observedGeneration === meta.generation;
+}
+
 /**
  * Whether a probe would only repeat what is known: the status says Ready for this generation,
  * and the latest answer through the connection's client (no refusal since) authenticated within
@@ -49,8 +54,6 @@ export function provenByUse(
   at: { provenAt: number | undefined; probedAt: number | undefined; now: number },
   windowMs: number,
 ): boolean {
-  const ready = findCondition(status?.conditions, 'Ready');
-  if (ready?.status !== 'True' || status?.observedGeneration !== meta.generation || at.provenAt === undefined) return false;
-  if (at.now - at.provenAt >= windowMs) return false;
+  if (!readyForGeneration(meta, status) || at.provenAt === undefined || at.now - at.provenAt >= windowMs) return false;
   return at.probedAt === undefined || at.provenAt > at.probedAt || at.now - at.probedAt < windowMs / 2;
 }
