@@ -2,7 +2,7 @@
 import type { BenchEnv } from './lib/bench-env.ts';
 import { round, sleep, summarizeSim, type SimCallSummary } from './lib/measure.ts';
 import { Probe, type PhaseProfile } from './lib/probe.ts';
-import { readStartup } from './lib/startup.ts';
+import { KEY_AND_BINDING_CONTROLLERS, readStartup } from './lib/startup.ts';
 import type { TrackedKind } from './lib/tracker.ts';
 
 export interface SteadyWindow {
@@ -69,7 +69,7 @@ async function measure(b: BenchEnv, o: { keys: number; quietMs: number; log: (s:
   const ours = (e: { key: string }): boolean => e.key.startsWith('bench-');
 
   // Pass 1: the start-up reconcile of every object, until both controllers say it is done.
-  const startup = await readStartup(() => b.op.logText().slice(logOffset), Date.now() - (performance.now() - tRestart), 2, 10 * 60_000);
+  const startup = await readStartup(() => b.op.logText().slice(logOffset), Date.now() - (performance.now() - tRestart), KEY_AND_BINDING_CONTROLLERS, 10 * 60_000);
   const passMs = round(startup.reconciledMs - startup.leadingMs, 0);
   await settle(b, o.quietMs, Math.max(o.quietMs, tStarted + periodMs - o.quietMs - performance.now()));
   const tA = performance.now();

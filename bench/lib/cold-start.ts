@@ -3,7 +3,7 @@ import type { BenchEnv } from './bench-env.ts';
 import { round, sleep, summarizeSim, type SimCallSummary } from './measure.ts';
 import { sampleMemory, vmRssMiB, type MemorySample } from './memory.ts';
 import type { CgroupStats } from './memory-cgroup.ts';
-import { readStartup, type Startup } from './startup.ts';
+import { KEY_AND_BINDING_CONTROLLERS, readStartup, type Startup } from './startup.ts';
 
 /** When the memory is read after the pass: the goal's figure is SETTLE_MS; REST_MS is the process at rest. */
 export const SETTLE_MS = 5000;
@@ -44,7 +44,7 @@ export async function coldStart(b: BenchEnv, env: Record<string, string>, keys: 
   const logOffset = b.op.logText().length;
   const spawnedAt = Date.now();
   await b.op.restart(env);
-  const startup = await readStartup(() => b.op.logText().slice(logOffset), spawnedAt, 2, 15 * 60_000);
+  const startup = await readStartup(() => b.op.logText().slice(logOffset), spawnedAt, KEY_AND_BINDING_CONTROLLERS, 15 * 60_000);
   const passAt = performance.now();
   const afterPass = await sampleMemory(b.op.pid, b.op.httpUrl, { scrape: false });
   const opsManager = summarizeSim(b.sim.stats.list());
