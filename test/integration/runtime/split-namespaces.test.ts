@@ -58,7 +58,7 @@ describe('runtime: two operators split the namespaces (OMKEYS_NAMESPACES, a Leas
     this.timeout(240_000);
     const env = testEnv();
     const kube = new Kube(env);
-    // A watches two namespaces (a cluster-wide watch, filtered); B one (a namespaced watch).
+    // A watches two namespaces (a watch in each); B one. Both run under deploy/rbac.yaml, which grants more.
     const [a1, a2, b1, nobody] = [await env.newNamespace('split-a1'), await env.newNamespace('split-a2'), await env.newNamespace('split-b1'), await env.newNamespace('split-none')];
     names.push(a1, a2, b1, nobody);
     sim = await startSimulator({ admin: true });
