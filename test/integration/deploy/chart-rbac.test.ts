@@ -51,7 +51,10 @@ describe("deploy: the chart's RBAC on the real API server (aggregated user roles
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
       },
     });
+    // The authorizer sees a new RoleBinding a moment later: judge the rights once it does.
+    await waitFor(`${user}'s RoleBinding to reach the authorizer`, () => allowed(user, 'get', 'opsmanagerapikeys', namespace), 10_000, 50);
   }
+
 
   before(async function () {
     this.timeout(TOOL_BUILD_TIMEOUT_MS);

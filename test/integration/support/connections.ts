@@ -12,6 +12,7 @@ import {
   type OpsManagerConnection,
 } from '../../../src/api/types.ts';
 import { statusOf } from '../../../tools/envtest/crds.ts';
+import { waitFor } from '../../../tools/envtest/process.ts';
 
 /** The ClusterOpsManagerConnection the harness marks default (one at a time: suites run one after another). */
 export const TEST_CONNECTION = 'omkeys-test';
@@ -40,15 +41,25 @@ async function upsert(api: CustomObjectsApi, plural: string, namespace: string |
   try {
     if (namespace) await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, body });
     else await api.createClusterCustomObject({ group: GROUP, version: VERSION, plural, body });
+    return;
   } catch (err) {
     if (statusOf(err) !== 409) throw err;
+  }
+  // The operator writes the object's status meanwhile (a new resourceVersion): read again and retry.
+  await waitFor(`replace of ${plural} ${name}`, async () => {
     const current = (namespace
       ? await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, name })
       : await api.getClusterCustomObject({ group: GROUP, version: VERSION, plural, name })) as { metadata: { resourceVersion?: string } };
     const next = { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } };
-    if (namespace) await api.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, name, body: next });
-    else await api.replaceClusterCustomObject({ group: GROUP, version: VERSION, plural, name, body: next });
-  }
+    try {
+      if (namespace) await api.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, name, body: next });
+      else await api.replaceClusterCustomObject({ group: GROUP, version: VERSION, plural, name, body: next });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 409) return false;
+      throw err;
+    }
+  }, 10_000, 50);
 }
 
 /** Creates or replaces a credentials Secret (publicKey, privateKey, and any extra keys such as ca.crt). */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1Secret } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1Secret } from '@kubernetes/client-node';
 import {
   GROUP,
   OPS_MANAGER_API_KEY_PLURAL,
@@ -62,6 +62,14 @@ export class Tenant {
         subjects: [{ kind: 'ServiceAccount', name: TENANT_ACCOUNT, namespace }],
       },
     });
+    // The authorizer sees a new RoleBinding a moment later: the tenant acts once it does.
+    const authz = env.kc.makeApiClient(AuthorizationV1Api);
+    const user = `system:serviceaccount:${namespace}:${TENANT_ACCOUNT}`;
+    await waitFor(`${user}'s RoleBinding to reach the authorizer`, async () => {
+      const attrs = { group: GROUP, resource: OPS_MANAGER_API_KEY_PLURAL, verb: 'create', namespace };
+      const r = await authz.createSubjectAccessReview({ body: { spec: { user, resourceAttributes: attrs } } });
+      return r.status?.allowed === true;
+    }, 10_000, 50);
     const kc = await env.serviceAccountKubeConfig(namespace, TENANT_ACCOUNT);
     return new Tenant(namespace, kc.makeApiClient(CustomObjectsApi), kc.makeApiClient(CoreV1Api));
   }
