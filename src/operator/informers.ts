@@ -12,9 +12,17 @@ import type { StringInterner } from '../runtime/intern.ts';
  * every namespace, one cluster-wide watch; otherwise a watch per namespace, see
  * runtime/per-namespace-informer.ts).
  */
-export function customResourceInformer(kube: KubeClient, plural: string, namespaces: readonly string[], clock: Clock, logger: Logger, strings?: StringInterner): Informer<KubernetesObject> {
+export function customResourceInformer(
+  kube: KubeClient,
+  plural: string,
+  namespaces: readonly string[],
+  clock: Clock,
+  logger: Logger,
+  strings?: StringInterner,
+): Informer<KubernetesObject> {
   return scopedInformer<KubernetesObject>(plural, namespaces, (namespace) => {
-    const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`;
+    const scope = namespace ? `/namespaces/${namespace}` : '';
+    const path = `/apis/${GROUP}/${VERSION}${scope}/${plural}`;
     const name = namespace ? `${plural}-${namespace}` : plural;
     return new ManagedInformer<KubernetesObject>({ kube, path, clock, logger, name, ...(strings ? { strings } : {}) });
   });

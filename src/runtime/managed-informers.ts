@@ -31,7 +31,9 @@ export function managedConfigMapInformer(opts: InformerOpts<V1ConfigMap>): Infor
   return managed(opts, 'configmaps');
 }
 
-function managed<T extends V1Secret | V1ConfigMap>(opts: InformerOpts<T>, resource: 'secrets' | 'configmaps'): Informer<T> {
+type Resource = 'secrets' | 'configmaps';
+
+function managed<T extends V1Secret | V1ConfigMap>(opts: InformerOpts<T>, resource: Resource): Informer<T> {
   const name = opts.name ?? resource;
   return scopedInformer<T>(name, opts.namespaces ?? [], (ns) => new ManagedInformer<T>({
     kube: opts.kube,

@@ -71,7 +71,12 @@ class RecordingInformer implements Informer<KubernetesObject> {
 }
 
 /** A composite over `namespaces`, with the recording informer made for each. */
-function composite(namespaces: string[]): { informer: PerNamespaceInformer<KubernetesObject>; of: Map<string, RecordingInformer> } {
+interface Composite {
+  informer: PerNamespaceInformer<KubernetesObject>;
+  of: Map<string, RecordingInformer>;
+}
+
+function composite(namespaces: string[]): Composite {
   const of = new Map<string, RecordingInformer>();
   const informer = new PerNamespaceInformer<KubernetesObject>('things', namespaces, (ns) => {
     const child = new RecordingInformer(`things-${ns}`);
@@ -81,7 +86,8 @@ function composite(namespaces: string[]): { informer: PerNamespaceInformer<Kuber
   return { informer, of };
 }
 
-const names = (objs: KubernetesObject[]): string[] => objs.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort();
+const nameOf = (o: KubernetesObject): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
+const names = (objs: KubernetesObject[]): string[] => objs.map(nameOf).sort();
 
 describe('scopedInformer: which informer a watch scope gets', () => {
   const cases: Array<{ namespaces: string[]; made: Array<string | undefined>; composite: boolean }> = [
@@ -136,14 +142,15 @@ describe('PerNamespaceInformer', () => {
   it('hands every namespace\'s changes to each handler, with the old object', () => {
     const { informer, of } = composite(['a', 'b']);
     const seen: string[] = [];
-    informer.onChange((obj, kind, old) => seen.push(`${kind} ${obj.metadata?.namespace}/${obj.metadata?.name} ${old?.metadata?.resourceVersion ?? '-'}`));
+    informer.onChange((obj, kind, old) => seen.push(`${kind} ${nameOf(obj)} ${old?.metadata?.resourceVersion ?? '-'}`));
     informer.onChange((obj, kind) => seen.push(`second ${kind} ${obj.metadata?.namespace}`));
     of.get('a')?.push('add', configMap('a', 'x', '1'));
     of.get('b')?.push('add', configMap('b', 'x', '1'));
     of.get('a')?.push('update', configMap('a', 'x', '2'));
     of.get('b')?.push('delete', configMap('b', 'x', '3'));
     expect(seen).to.deep.equal([
-      'add a/x -', 'second add a', 'add b/x -', 'second add b', 'update a/x 1', 'second update a', 'delete b/x 1', 'second delete b',
+      'add a/x -', 'second add a', 'add b/x -', 'second add b',
+      'update a/x 1', 'second update a', 'delete b/x 1', 'second delete b',
     ]);
   });
 
@@ -151,7 +158,8 @@ describe('PerNamespaceInformer', () => {
     const { informer, of } = composite(['a', 'b', 'c']);
     await informer.start();
     await informer.stop();
-    expect([...of].map(([ns, c]) => [ns, c.calls])).to.deep.equal([['a', ['start', 'stop']], ['b', ['start', 'stop']], ['c', ['start', 'stop']]]);
+    const both = ['start', 'stop'];
+    expect([...of].map(([ns, c]) => [ns, c.calls])).to.deep.equal([['a', both], ['b', both], ['c', both]]);
   });
 
   it('has synced only once every namespace has, and waitForSync resolves then', async () => {
@@ -189,12 +197,13 @@ describe('PerNamespaceInformer', () => {
     const clock = new FakeClock();
     const children = new Map<string, ReturnType<typeof fakeInformer<KubernetesObject>>>();
     const informer = new PerNamespaceInformer<KubernetesObject>('configmaps', ['a', 'b'], (ns) => {
-      const child = fakeInformer<KubernetesObject>(clock, `configmaps-${ns}`, { path: `/api/v1/namespaces/${ns}/configmaps` });
+      const path = `/api/v1/namespaces/${ns}/configmaps`;
+      const child = fakeInformer<KubernetesObject>(clock, `configmaps-${ns}`, { path });
       children.set(ns, child);
       return child.informer;
     });
     const seen: string[] = [];
-    informer.onChange((obj, kind) => seen.push(`${kind} ${obj.metadata?.namespace}/${obj.metadata?.name} (${informer.size})`));
+    informer.onChange((obj, kind) => seen.push(`${kind} ${nameOf(obj)} (${informer.size})`));
     await informer.start();
     expect(informer.hasSynced()).to.equal(true);
     children.get('a')?.lw.emit('add', configMap('a', 'x'));
