@@ -106,13 +106,20 @@ export class OperatorProcess {
       resolve();
     }));
     this.child = child;
-    const line = await waitFor('operator to start', () => {
-      if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${this.logText().slice(-3000)}`);
-      return Promise.resolve(this.logText().slice(startedAt).split('\n').find((l) => l.includes('"omkeys started"')));
-    }, 60_000, 100);
-    this.httpUrl = (JSON.parse(line) as { http: string }).http;
-    if (this.opts.standby) return;
-    await waitFor('operator to lead', () => Promise.resolve(this.logText().slice(startedAt).includes('controller started')), 60_000, 100);
+    try {
+      const line = await waitFor('operator to start', () => {
+        if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${this.logText().slice(-3000)}`);
+        return Promise.resolve(this.logText().slice(startedAt).split('\n').find((l) => l.includes('"omkeys started"')));
+      }, 60_000, 100);
+      this.httpUrl = (JSON.parse(line) as { http: string }).http;
+      if (this.opts.standby) return;
+      await waitFor('operator to lead', () => Promise.resolve(this.logText().slice(startedAt).includes('controller started')), 60_000, 100);
+    } catch (err) {
+      // A process that never started or led would outlive the test and keep mocha from exiting.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await this.exited;
+      throw err;
+    }
   }
 
   get pid(): number | undefined {
