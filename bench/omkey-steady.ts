@@ -69,7 +69,9 @@ async function measure(b: BenchEnv, o: { keys: number; quietMs: number; log: (s:
   const ours = (e: { key: string }): boolean => e.key.startsWith('bench-');
 
   // Pass 1: the start-up reconcile of every object, until both controllers say it is done.
-  const startup = await readStartup(() => b.op.logText().slice(logOffset), Date.now() - (performance.now() - tRestart), KEY_AND_BINDING_CONTROLLERS, 10 * 60_000);
+  const log = (): string => b.op.logText().slice(logOffset);
+  const restartedAt = Date.now() - (performance.now() - tRestart);
+  const startup = await readStartup(log, restartedAt, KEY_AND_BINDING_CONTROLLERS, 10 * 60_000);
   const passMs = round(startup.reconciledMs - startup.leadingMs, 0);
   await settle(b, o.quietMs, Math.max(o.quietMs, tStarted + periodMs - o.quietMs - performance.now()));
   const tA = performance.now();

@@ -44,7 +44,8 @@ export async function coldStart(b: BenchEnv, env: Record<string, string>, keys: 
   const logOffset = b.op.logText().length;
   const spawnedAt = Date.now();
   await b.op.restart(env);
-  const startup = await readStartup(() => b.op.logText().slice(logOffset), spawnedAt, KEY_AND_BINDING_CONTROLLERS, 15 * 60_000);
+  const log = (): string => b.op.logText().slice(logOffset);
+  const startup = await readStartup(log, spawnedAt, KEY_AND_BINDING_CONTROLLERS, 15 * 60_000);
   const passAt = performance.now();
   const afterPass = await sampleMemory(b.op.pid, b.op.httpUrl, { scrape: false });
   const opsManager = summarizeSim(b.sim.stats.list());

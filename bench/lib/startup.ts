@@ -23,7 +23,12 @@ interface Line { msg?: string; time?: number | string; controller?: string; obje
 export const KEY_AND_BINDING_CONTROLLERS: readonly string[] = ['opsmanagerapikey', 'projectkeybinding'];
 
 /** Waits until each of `controllers` has logged the end of its initial pass. */
-export async function readStartup(text: () => string, spawnedAt: number, controllers: readonly string[], timeoutMs: number): Promise<Startup> {
+export async function readStartup(
+  text: () => string,
+  spawnedAt: number,
+  controllers: readonly string[],
+  timeoutMs: number,
+): Promise<Startup> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const lines = parse(text());
@@ -42,7 +47,9 @@ export async function readStartup(text: () => string, spawnedAt: number, control
         passes: passes.map((p) => ({ controller: p.controller ?? '?', objects: p.objects ?? 0, failed: p.failed ?? 0, ms: p.ms ?? NaN, ...(p.msg === INITIAL ? {} : { afterLeaseLost: true }) })),
       };
     }
-    if (performance.now() > deadline) throw new Error(`only ${passes.length} of ${controllers.join(', ')} finished their initial pass within ${timeoutMs} ms`);
+    if (performance.now() > deadline) {
+      throw new Error(`only ${passes.length} of ${controllers.join(', ')} finished their initial pass within ${timeoutMs} ms`);
+    }
     await sleep(100);
   }
 }

@@ -142,7 +142,8 @@ export function buildOperator(opts: {
   // that hand edits show at the next one. Own writes are applied to the cached answer. An
   // organization key's bindings read its organization's list instead when it is one page or
   // held: at a resync, the one the key controller reads anyway.
-  const projectKeys = new ProjectKeysCache({ clock, ttlMs: Math.min(30_000, config.resyncPeriodMs / 2), orgLists: keyLists });
+  const projectKeysTtlMs = Math.min(30_000, config.resyncPeriodMs / 2);
+  const projectKeys = new ProjectKeysCache({ clock, ttlMs: projectKeysTtlMs, orgLists: keyLists });
   const bindings = createBindingController({
     bindings: bindingInformer,
     keys: keyInformer,

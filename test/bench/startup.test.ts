@@ -33,7 +33,7 @@ describe('bench startup: when every object was reconciled once', () => {
     });
   }
 
-  it('waits for the controllers named: the connection controllers\' passes, done first, do not stand for them', async () => {
+  it('waits for the controllers named: the connection controllers\' passes, done first, do not count', async () => {
     const lines = [
       line('controller started', 300),
       line('initial reconcile pass done', 310, { controller: 'opsmanagerconnection' }),

@@ -14,7 +14,8 @@ import { fakeInformer, silentLogger } from '../runtime/fake-list-watch.ts';
 import { catalogOf, clusterConnection, credentialsSecret } from './support/connection-fixtures.ts';
 
 const PERIOD = 20_000;
-const answer = (status: RequestInfo['status']): RequestInfo => ({ route: '/orgs/{orgId}/apiKeys', method: 'GET', status, seconds: 0.01 });
+const answer = (status: RequestInfo['status']): RequestInfo =>
+  ({ route: '/orgs/{orgId}/apiKeys', method: 'GET', status, seconds: 0.01 });
 
 describe('CredentialEvidence: the latest answer through a client says whether its credential is proven', () => {
   const rows: Array<{ answers: Array<RequestInfo['status']>; proven: boolean }> = [
@@ -41,7 +42,8 @@ describe('CredentialEvidence: the latest answer through a client says whether it
         t += 10;
         hook?.(answer(status));
       }
-      expect(evidence.provenAt(client)).to.equal(row.proven ? 1000 + 10 * row.answers.lastIndexOf(200) + 10 : undefined);
+      const lastProof = 1000 + 10 * (row.answers.lastIndexOf(200) + 1);
+      expect(evidence.provenAt(client)).to.equal(row.proven ? lastProof : undefined);
       expect(seen.length, 'the metrics hook still sees every answer').to.equal(row.answers.length);
     });
   }
@@ -55,14 +57,18 @@ describe('provenByUse', () => {
   const refused: ConnectionStatus = { observedGeneration: 2, conditions: [condition('False', 'Unauthorized')] };
   type Row = { name: string; status?: ConnectionStatus; provenAt?: number; probedAt?: number; skip: boolean };
   const rows: Row[] = [
-    { name: 'Ready, a key authenticated since the last probe, within the period', status: ready, provenAt: 5000, probedAt: 1000, skip: true },
+    { name: 'Ready, a key authenticated since the last probe, within the period', status: ready,
+      provenAt: 5000, probedAt: 1000, skip: true },
     { name: 'Ready, proven by use, never probed by this process', status: ready, provenAt: 5000, skip: true },
-    { name: 'the last proof is the probe\'s own answer, half a period old', status: ready, provenAt: 0, probedAt: 0, skip: false },
-    { name: 'the last proof is the probe\'s own answer, just now (its status write came back)', status: ready, provenAt: 9000, probedAt: 9000, skip: true },
+    { name: 'the last proof is the probe\'s own answer, half a period old', status: ready, provenAt: 0, probedAt: 0,
+      skip: false },
+    { name: 'the last proof is the probe\'s own answer, just now (its status write came back)', status: ready,
+      provenAt: 9000, probedAt: 9000, skip: true },
     { name: 'the last proof is a period old', status: ready, provenAt: 10_000 - PERIOD, skip: false },
     { name: 'nothing proven (or a 401 since)', status: ready, skip: false },
     { name: 'not Ready', status: refused, provenAt: 5000, skip: false },
-    { name: 'the spec changed since the status', status: { ...ready, observedGeneration: 1 }, provenAt: 5000, skip: false },
+    { name: 'the spec changed since the status', status: { ...ready, observedGeneration: 1 }, provenAt: 5000,
+      skip: false },
     { name: 'no status yet', provenAt: 5000, skip: false },
   ];
   for (const row of rows) {
@@ -113,7 +119,9 @@ async function world() {
   const queue = { baseDelayMs: 100, maxDelayMs: 10_000, jitter: 0 };
   const runtime = { clock, logger: silentLogger(), metrics: createMetrics(new Registry()), queue };
   const kind = 'ClusterOpsManagerConnection';
-  const controller = createConnectionController({ kind, informer, connections, writer, clock, runtime, resyncPeriodMs: PERIOD });
+  const resyncPeriodMs = PERIOD;
+  const deps = { kind, informer, connections, writer, clock, runtime, resyncPeriodMs } as const;
+  const controller = createConnectionController(deps);
   await informer.start();
   lw.emit('add', { ...conn, metadata: { ...conn.metadata, resourceVersion: '1' } } as KubernetesObject);
   return {

@@ -58,7 +58,8 @@ export function createConnectionController(opts: {
     const { namespace, name } = splitKey(key);
     try {
       const conn = await opts.connections.resolve(namespace, `${opts.kind}/${name}`);
-      const at = { provenAt: opts.connections.evidence.provenAt(conn.client), probedAt: probedAt.get(key), now: opts.clock.now() };
+      const provenAt = opts.connections.evidence.provenAt(conn.client);
+      const at = { provenAt, probedAt: probedAt.get(key), now: opts.clock.now() };
       const proven = provenByUse(obj.metadata, obj.status, at, windowMs);
       if (!proven && readyForGeneration(obj.metadata, obj.status) && !waiting.has(key)) {
         waiting.add(key);
@@ -90,7 +91,8 @@ export function createConnectionController(opts: {
         }
         const result = await probe(key, obj);
         if (result === 'waiting') return { requeueAfterMs: waitMs };
-        if (result === 'proven') return opts.probeEveryMs !== undefined ? { requeueAfterMs: opts.probeEveryMs } : undefined;
+        const next = opts.probeEveryMs !== undefined ? { requeueAfterMs: opts.probeEveryMs } : undefined;
+        if (result === 'proven') return next;
         const status = connectionStatus(obj.metadata, obj.status, result, new Date(opts.clock.now()));
         if (statusDiffers(obj.status, status)) {
           try {

@@ -39,7 +39,8 @@ export function statusDiffers(old: ConnectionStatus | undefined, next: Connectio
 
 /** Whether the status says Ready for the object's current generation. Pure. */
 export function readyForGeneration(meta: ObjectMeta, status: ConnectionStatus | undefined): boolean {
-  return findCondition(status?.conditions, 'Ready')?.status === 'True' && status?.observedGeneration === meta.generation;
+  const ready = findCondition(status?.conditions, 'Ready');
+  return ready?.status === 'True' && status?.observedGeneration === meta.generation;
 }
 
 /**

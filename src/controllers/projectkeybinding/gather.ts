@@ -61,7 +61,8 @@ export async function gatherMore(deps: BindingGatherDeps, s: BindingSession, rea
     const keyIds = [...new Set([key?.status?.keyId, g.obj.status?.keyId].filter((id): id is string => !!id))];
     // An organization key's connection reads that organization's key list for it at each resync.
     const orgId = key?.spec.orgId;
-    const assigned = await deps.projectKeys.rolesOf(conn.client, g.obj.spec.projectId, keyIds, { ...(orgId ? { orgId } : {}), fresh: live });
+    const opts = { ...(orgId ? { orgId } : {}), fresh: live };
+    const assigned = await deps.projectKeys.rolesOf(conn.client, g.obj.spec.projectId, keyIds, opts);
     g = { ...g, project: { state: 'read', assigned } };
   }
   return { g, ...(conn ? { conn } : {}) };

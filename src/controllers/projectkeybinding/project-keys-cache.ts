@@ -36,10 +36,17 @@ export class ProjectKeysCache {
    * read: a resync lists every organization for its keys anyway, so the project then costs no
    * read of its own. Otherwise, or when the list cannot vouch for one of them, the project's list.
    */
-  async rolesOf(client: OpsManagerClient, projectId: string, keyIds: readonly string[], opts: { orgId?: string; fresh?: boolean } = {}): Promise<ReadonlyMap<string, readonly string[]>> {
+  async rolesOf(
+    client: OpsManagerClient,
+    projectId: string,
+    keyIds: readonly string[],
+    opts: { orgId?: string; fresh?: boolean } = {},
+  ): Promise<ReadonlyMap<string, readonly string[]>> {
     const lists = this.opts.orgLists;
     const orgId = opts.orgId;
-    if (!lists || !orgId || opts.fresh || !lists.answersCheaply(client, orgId, keyIds)) return this.get(client, projectId, opts.fresh ? { fresh: true } : {});
+    if (!lists || !orgId || opts.fresh || !lists.answersCheaply(client, orgId, keyIds)) {
+      return this.get(client, projectId, opts.fresh ? { fresh: true } : {});
+    }
     const out: Assigned = new Map();
     for (const keyId of keyIds) {
       const key = await lists.find(client, { orgId }, keyId);

@@ -6,7 +6,7 @@ import { ForbiddenError, UnauthorizedError } from '../../opsmanager/errors.ts';
 import type { Organization, Project } from '../../opsmanager/types.ts';
 import { systemClock, type Clock } from '../../runtime/clock.ts';
 import { ConnectionSecrets, type SecretWatchFactory } from './connection-secrets.ts';
-import { CredentialEvidence } from './credential-evidence.ts';
+import { CredentialEvidence, type OnRequest } from './credential-evidence.ts';
 import type { ConnectionCatalog } from './connection-catalog.ts';
 import { guardedLookup, isForbiddenAddress } from '../../opsmanager/address-guard.ts';
 import type { ClusterOpsManagerConnection, OpsManagerConnection } from '../../api/types.ts';
@@ -54,7 +54,7 @@ export class ConnectionPool {
   private readonly lastRead = new Map<string, Pair>();
   private readonly projects = new WeakMap<OpsManagerClient, Map<string, Project>>();
   private readonly secrets: ConnectionSecrets;
-  /** What each connection's client last heard of its credential (a probe a key's call just made needless is skipped). */
+  /** What each connection's client last heard of its credential (a probe a key's call made needless is skipped). */
   readonly evidence: CredentialEvidence;
 
   constructor(
@@ -241,12 +241,14 @@ export class ConnectionPool {
     const existing = this.clients.get(source);
     if (existing?.id === id) return existing.client;
     existing?.client.close();
-    const client = this.evidence.track((onRequest) => this.newClient({ ...c, ...transportOf(c) }, c.guarded === true, onRequest), this.deps.clientOptions.onRequest);
+    const make = (onRequest: OnRequest): OpsManagerClient =>
+      this.newClient({ ...c, ...transportOf(c) }, c.guarded === true, onRequest);
+    const client = this.evidence.track(make, this.deps.clientOptions.onRequest);
     this.clients.set(source, { id, client });
     return client;
   }
 
-  private newClient(c: Pick<Credentials, 'baseUrl' | 'publicKey' | 'privateKey' | 'caPem'> & Connection['transport'], namespaced: boolean, onRequest?: OpsManagerClientOptions['onRequest']): OpsManagerClient {
+  private newClient(c: Pick<Credentials, 'baseUrl' | 'publicKey' | 'privateKey' | 'caPem'> & Connection['transport'], namespaced: boolean, onRequest?: OnRequest): OpsManagerClient {
     const make = this.deps.makeClient ?? ((o: OpsManagerClientOptions) => new OpsManagerClient(o));
     const share = namespaced ? this.deps.namespacedShare : undefined;
     const base = this.deps.clientOptions;

@@ -1,6 +1,6 @@
 import type { OpsManagerClient, OpsManagerClientOptions } from '../../opsmanager/client.ts';
 
-type OnRequest = NonNullable<OpsManagerClientOptions['onRequest']>;
+export type OnRequest = NonNullable<OpsManagerClientOptions['onRequest']>;
 
 interface Latest {
   at: number;

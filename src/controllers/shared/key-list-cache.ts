@@ -85,7 +85,9 @@ export class KeyListCache {
   answersCheaply(client: OpsManagerClient, orgId: string, keyIds: readonly string[]): boolean {
     const c = this.client(client);
     const entry = c.lists.get(`org:${orgId}`);
-    if (entry && this.opts.clock.now() - entry.at < this.opts.ttlMs) return keyIds.every((id) => (c.written.get(id) ?? -Infinity) < entry.at);
+    if (entry && this.opts.clock.now() - entry.at < this.opts.ttlMs) {
+      return keyIds.every((id) => (c.written.get(id) ?? -Infinity) < entry.at);
+    }
     return (c.sizes.get(`org:${orgId}`) ?? Infinity) <= ONE_PAGE;
   }
 

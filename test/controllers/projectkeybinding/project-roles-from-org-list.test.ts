@@ -18,7 +18,7 @@ const key = (id: string, roles: Array<[string | undefined, string]>): ApiKey => 
   roles: roles.map(([groupId, roleName]) => (groupId ? { groupId, roleName } : { orgId: ORG, roleName })),
 });
 
-/** An Ops Manager that answers the organization's and the projects' key lists from `keys` (and `others` in the organization), recording each list. */
+/** An Ops Manager answering the organization's key list (`keys`, `others`) and the projects', recording each. */
 function om(keys: ApiKey[], others: ApiKey[] = []): { client: OpsManagerClient; calls: string[] } {
   const calls: string[] = [];
   const client = {
@@ -37,14 +37,25 @@ function om(keys: ApiKey[], others: ApiKey[] = []): { client: OpsManagerClient; 
   return { client, calls };
 }
 
-function world(keys: ApiKey[], others: ApiKey[] = []): { clock: FakeClock; lists: KeyListCache; projects: ProjectKeysCache; client: OpsManagerClient; calls: string[] } {
+interface World {
+  clock: FakeClock;
+  lists: KeyListCache;
+  projects: ProjectKeysCache;
+  client: OpsManagerClient;
+  calls: string[];
+}
+
+function world(keys: ApiKey[], others: ApiKey[] = []): World {
   const clock = new FakeClock();
   const lists = new KeyListCache({ clock, ttlMs: TTL });
   const projects = new ProjectKeysCache({ clock, ttlMs: TTL, orgLists: lists });
   return { clock, lists, projects, ...om(keys, others) };
 }
 
-const KEYS = [key('k1', [[undefined, 'ORG_MEMBER'], [P1, 'GROUP_READ_ONLY'], [P2, 'GROUP_OWNER']]), key('k2', [[P1, 'GROUP_OWNER'], [P1, 'GROUP_CHARTS_ADMIN']])];
+const KEYS = [
+  key('k1', [[undefined, 'ORG_MEMBER'], [P1, 'GROUP_READ_ONLY'], [P2, 'GROUP_OWNER']]),
+  key('k2', [[P1, 'GROUP_OWNER'], [P1, 'GROUP_CHARTS_ADMIN']]),
+];
 
 describe('ProjectKeysCache.rolesOf: an organization key\'s bindings share the organization list its keys read', () => {
   it('a resync: the keys and the bindings of every project of an organization cost one list in all', async () => {
@@ -75,7 +86,16 @@ describe('ProjectKeysCache.rolesOf: an organization key\'s bindings share the or
     expect(w.calls).to.deep.equal([`GET /orgs/${ORG}/apiKeys`]);
   });
 
-  const fallbacks: Array<{ name: string; others?: number; setup(w: ReturnType<typeof world>): Promise<void>; ids: string[]; orgId?: string; fresh?: boolean; calls: string[] }> = [
+  interface Fallback {
+    name: string;
+    others?: number;
+    setup(w: World): Promise<void>;
+    ids: string[];
+    orgId?: string;
+    fresh?: boolean;
+    calls: string[];
+  }
+  const fallbacks: Fallback[] = [
     {
       name: 'an organization never listed (its size unknown): the project list',
       setup: async () => Promise.resolve(),
@@ -137,7 +157,8 @@ describe('ProjectKeysCache.rolesOf: an organization key\'s bindings share the or
     it(row.name, async () => {
       const w = world(KEYS, Array.from({ length: row.others ?? 0 }, (_, i) => key(`other-${i}`, [])));
       await row.setup(w);
-      const m = await w.projects.rolesOf(w.client, P1, row.ids, { ...(row.orgId ? { orgId: row.orgId } : {}), ...(row.fresh ? { fresh: true } : {}) });
+      const opts = { ...(row.orgId ? { orgId: row.orgId } : {}), ...(row.fresh ? { fresh: true } : {}) };
+      const m = await w.projects.rolesOf(w.client, P1, row.ids, opts);
       expect(w.calls).to.deep.equal(row.calls);
       expect(m.get('k1')).to.deep.equal(['GROUP_READ_ONLY']);
     });

@@ -9,7 +9,7 @@ import { expectOneLiveKey, useLeakScan } from './helpers.ts';
 
 const KEYS = ['a', 'b', 'c'];
 
-describe('omkey: resolving a key\'s connection reads no Kubernetes object (the informers\' caches and the Secret\'s watch)', function () {
+describe('omkey: resolving a key\'s connection reads no Kubernetes object (caches, a watch)', function () {
   this.timeout(120_000);
   // No periodic resync within the test: what reconciles is the change made here. The operator
   // watches only this test's namespace: the counter is the whole process's.
