@@ -246,18 +246,15 @@ export class Transport {
 
   /** Whose deadline ran out: the call's own, or the calling reconcile's when it was the nearer. */
   private deadlineExceeded(what: string, started: number, cause?: unknown): DeadlineExceededError {
-    const reconcile = this.o.reconcileDeadline;
-    const caller = reconcile?.leftMs();
-    if (reconcile === undefined || caller === undefined || caller > started + this.deadlineMs - this.now()) {
-      return new DeadlineExceededError(what, this.deadlineMs, cause);
-    }
-    return new DeadlineExceededError(what, reconcile.budgetMs, cause, 'reconcile');
+    const r = this.o.reconcileDeadline;
+    const callerLeft = r?.leftMs();
+    return r && callerLeft !== undefined && callerLeft <= started + this.deadlineMs - this.now()
+      ? new DeadlineExceededError(what, r.budgetMs, cause, 'reconcile')
+      : new DeadlineExceededError(what, this.deadlineMs, cause);
   }
 
   private leftMs(started: number): number {
-    const own = started + this.deadlineMs - this.now();
-    const caller = this.o.reconcileDeadline?.leftMs();
-    return caller === undefined ? own : Math.min(own, caller);
+    return Math.min(started + this.deadlineMs - this.now(), this.o.reconcileDeadline?.leftMs() ?? Infinity);
   }
 
   /**
