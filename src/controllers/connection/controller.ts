@@ -104,7 +104,7 @@ export function createConnectionController(opts: {
           }
         }
         if (!result.ok) throw new TransientError(result.failure.message, result.failure.retryAfterMs !== undefined ? { retryAfterMs: result.failure.retryAfterMs } : {});
-        return opts.probeEveryMs !== undefined ? { requeueAfterMs: opts.probeEveryMs } : undefined;
+        return next;
       },
       ...(opts.inScope ? { inScope: opts.inScope } : {}),
       concurrency: 2,
